@@ -1,0 +1,64 @@
+# Yiyuan 艺苑 — two commands:
+#   make run    set up and run the platform with demo data at http://127.0.0.1:8000
+#   make test   set up and run the whole test suite (as CI does)
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# JupyterLab reads these defaults at start-up: every single-user server opens in Chinese.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/yiyuan.json
+PYTEST_ARGS ?=
+
+.PHONY: run test setup setup-dev lint format system-packages test-system-packages postgres clean
+
+run: setup
+	$(BIN)/yiyuan db upgrade
+	$(BIN)/yiyuan demo seed
+	@echo "艺苑已启动：http://127.0.0.1:8000 （Ctrl-C 停止）"
+	$(BIN)/jupyterhub -f jupyterhub_config.py
+
+test: setup-dev test-system-packages
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	scripts/start-postgres.sh
+	YIYUAN_TEST_PG_URL="postgresql+psycopg:///postgres?host=/var/run/postgresql" \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: system-packages $(BIN)/.runtime-installed node_modules/.installed $(LAB_OVERRIDES)
+
+setup-dev: setup $(BIN)/.dev-installed
+
+system-packages:
+	scripts/install-system-packages.sh runtime
+
+test-system-packages:
+	scripts/install-system-packages.sh test
+
+$(BIN)/.runtime-installed: requirements.txt extensions/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e extensions
+	touch $@
+
+$(BIN)/.dev-installed: requirements-dev.txt $(BIN)/.runtime-installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(LAB_OVERRIDES): extensions/yiyuan/labsettings/yiyuan.json $(BIN)/.runtime-installed
+	install -D -m 644 $< $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules data test-artifacts

@@ -1,0 +1,84 @@
+"""Password hashing (argon2id) and the strength rules a new password must meet."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# argon2-cffi's defaults follow RFC 9106's second recommended profile (argon2id).
+_HASHER = PasswordHasher()
+# Verified when the username is unknown, so that a miss costs as long as a hit.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _HASHER.check_needs_rehash(password_hash)
+
+
+def burn_time(password: str) -> None:
+    """Spend one verification's time, for unknown usernames."""
+    verify_password("", password)
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    text = files(__package__).joinpath("common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and line[0] != "#"
+    )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A rule a password breaks: a catalogue key and its parameters."""
+
+    key: str
+    params: dict
+
+
+def password_problems(password: str, username: str, min_length: int) -> list[Problem]:
+    """Every strength rule ``password`` breaks, in the order a person should fix them."""
+    problems = []
+    if len(password) < min_length:
+        problems.append(Problem("password_too_short", {"min_length": min_length}))
+    classes = sum(
+        [
+            any(ch.isalpha() for ch in password),
+            any(ch.isdigit() for ch in password),
+            any(not ch.isalnum() for ch in password),
+        ]
+    )
+    if classes < 2:
+        problems.append(Problem("password_too_simple", {}))
+    if username and username.lower() in password.lower():
+        problems.append(Problem("password_same_as_username", {}))
+    if password.lower() in _common_passwords():
+        problems.append(Problem("password_common", {}))
+    return problems
+
+
+def generate_initial_password(length: int = 10) -> str:
+    """A random password that meets the rules and is easy to read out (no 0/O, 1/l/I)."""
+    letters = "".join(ch for ch in string.ascii_letters if ch not in "OlI")
+    digits = "23456789"
+    while True:
+        password = "".join(secrets.choice(letters + digits) for _ in range(length))
+        if any(c in digits for c in password) and any(c in letters for c in password):
+            return password

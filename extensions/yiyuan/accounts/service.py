@@ -1,0 +1,213 @@
+"""What can happen to an account: create, log in (with lockout), change or set a password, unlock.
+
+Functions take an open SQLAlchemy session and leave committing to the caller's
+``Database.session()`` block, so that one request is one transaction.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import AccountError
+from ..i18n import get_catalogue
+from ..models import Account, AccountRole, Association, Role, utcnow
+from .passwords import (
+    Problem,
+    burn_time,
+    generate_initial_password,
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
+
+# Lower-case ASCII so that the name is also a valid POSIX user name in production mode.
+USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    max_failed_logins: int = 5
+    lockout_minutes: int = 10
+
+
+@dataclass
+class LoginOutcome:
+    """The answer to one login attempt. ``key``/``params`` name the catalogue message."""
+
+    ok: bool
+    key: str = ""
+    params: dict = field(default_factory=dict)
+    must_change_password: bool = False
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def check_username(username: str) -> str:
+    name = normalise_username(username)
+    if not USERNAME_PATTERN.match(name):
+        raise AccountError(
+            f"用户名 {username!r} 不可用：须以英文字母开头，由 2–32 位小写字母、数字、"
+            "下划线或连字符组成（例如 zhangsan 或 zhang-san2）。"
+        )
+    return name
+
+
+def find_account(session: Session, username: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.username == normalise_username(username)))
+
+
+def get_account(session: Session, username: str) -> Account:
+    account = find_account(session, username)
+    if account is None:
+        raise AccountError(f"没有用户名为 {username!r} 的账号：请用 `yiyuan users list` 查看。")
+    return account
+
+
+def create_account(
+    session: Session,
+    username: str,
+    display_name: str,
+    roles: list[Role],
+    *,
+    password: str | None = None,
+    must_change_password: bool = True,
+    min_password_length: int = 8,
+    manages: list[Association] | None = None,
+) -> tuple[Account, str | None]:
+    """Create an account; returns it and the generated initial password, if one was generated."""
+    name = check_username(username)
+    if find_account(session, name) is not None:
+        raise AccountError(f"用户名 {name} 已被使用。")
+    generated = None
+    if password is None:
+        password = generated = generate_initial_password()
+    else:
+        _require_strong(password, name, min_password_length)
+    account = Account(
+        username=name,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+    )
+    for role in roles:
+        if role is Role.manager:
+            for association in manages or []:
+                account.roles.append(AccountRole(role=role, association_id=association.id))
+        else:
+            account.roles.append(AccountRole(role=role))
+    session.add(account)
+    session.flush()
+    return account, generated
+
+
+def login(
+    session: Session,
+    username: str,
+    password: str,
+    policy: LockoutPolicy,
+    now: datetime | None = None,
+) -> LoginOutcome:
+    """Check a password, counting failures and locking after ``policy.max_failed_logins``."""
+    now = now or utcnow()
+    account = find_account(session, username)
+    if account is None:
+        burn_time(password)
+        return LoginOutcome(ok=False, key="login_failed")
+    if account.locked_until is not None and account.locked_until > now:
+        return LoginOutcome(
+            ok=False, key="account_locked", params={"minutes": _minutes_left(account, now)}
+        )
+    if not verify_password(account.password_hash, password):
+        account.failed_logins += 1
+        if account.failed_logins >= policy.max_failed_logins:
+            account.failed_logins = 0
+            account.locked_until = now + timedelta(minutes=policy.lockout_minutes)
+            return LoginOutcome(
+                ok=False,
+                key="account_locked_now",
+                params={"attempts": policy.max_failed_logins, "minutes": policy.lockout_minutes},
+            )
+        return LoginOutcome(ok=False, key="login_failed")
+    if not account.active:
+        return LoginOutcome(ok=False, key="account_inactive")
+    account.failed_logins = 0
+    account.locked_until = None
+    account.last_login_at = now
+    if needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    return LoginOutcome(ok=True, must_change_password=account.must_change_password)
+
+
+def change_password(
+    session: Session, username: str, current: str, new: str, min_length: int
+) -> list[Problem]:
+    """A user changing their own password; returns the problems, empty when it was changed."""
+    account = get_account(session, username)
+    if not verify_password(account.password_hash, current):
+        return [Problem("password_wrong_current", {})]
+    if new == current:
+        return [Problem("password_reuse", {})]
+    problems = password_problems(new, account.username, min_length)
+    if not problems:
+        _store_password(account, new, must_change=False)
+    return problems
+
+
+def set_password(
+    session: Session, username: str, new: str, *, min_length: int, must_change: bool
+) -> Account:
+    """An administrator setting someone's password; with ``must_change`` it is a one-time one."""
+    account = get_account(session, username)
+    _require_strong(new, account.username, min_length)
+    _store_password(account, new, must_change=must_change)
+    account.failed_logins = 0
+    account.locked_until = None
+    return account
+
+
+def unlock(session: Session, username: str) -> Account:
+    account = get_account(session, username)
+    account.failed_logins = 0
+    account.locked_until = None
+    return account
+
+
+def hub_groups(account: Account) -> list[str]:
+    """The JupyterHub groups an account belongs to: one per platform role it holds."""
+    return sorted({ROLE_GROUPS[grant.role] for grant in account.roles})
+
+
+#: JupyterHub group of each platform role; hub_config.roles grants scopes to these groups.
+ROLE_GROUPS: dict[Role, str] = {
+    Role.learner: "learners",
+    Role.trainer: "trainers",
+    Role.manager: "managers",
+    Role.administrator: "administrators",
+}
+
+
+def _store_password(account: Account, password: str, must_change: bool) -> None:
+    account.password_hash = hash_password(password)
+    account.must_change_password = must_change
+    account.password_changed_at = utcnow()
+
+
+def _require_strong(password: str, username: str, min_length: int) -> None:
+    problems = password_problems(password, username, min_length)
+    if problems:
+        catalogue = get_catalogue("zh_CN")
+        raise AccountError("".join(catalogue.format(p.key, **p.params) for p in problems))
+
+
+def _minutes_left(account: Account, now: datetime) -> int:
+    assert account.locked_until is not None
+    return max(1, math.ceil((account.locked_until - now).total_seconds() / 60))

@@ -1,0 +1,63 @@
+"""The ``yiyuan`` command: one group per concern, each in its own module."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from ..db import Database
+from ..errors import YiyuanError
+from ..settings import Settings, load_settings
+
+
+class UserError(click.ClickException):
+    """A :class:`YiyuanError` shown as one Chinese sentence, without a traceback."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"错误：{self.format_message()}", err=True)
+
+
+class Context:
+    """Settings and database, made on first use so that ``--help`` needs neither."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._database: Database | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(os.environ)
+        return self._settings
+
+    @property
+    def database(self) -> Database:
+        if self._database is None:
+            self._database = Database(self.settings.platform_db_url)
+        return self._database
+
+
+class YiyuanGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except YiyuanError as error:
+            raise UserError(str(error)) from None
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group(cls=YiyuanGroup, help="艺苑 Yiyuan 平台管理命令。")
+@click.version_option(package_name="yiyuan")
+def cli() -> None:
+    pass
+
+
+def main() -> None:
+    from . import db, demo, users
+
+    for module in (db, demo, users):
+        cli.add_command(module.group)
+    cli(prog_name="yiyuan")

@@ -1,0 +1,135 @@
+"""``yiyuan users``: accounts for administrators at the command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from sqlalchemy import select
+
+from ..accounts import service
+from ..associations import find_association
+from ..db.migrate import check_schema
+from ..errors import AccountError
+from ..models import Account, Role, utcnow
+from . import Context, pass_context
+
+ROLE_LABELS = {
+    Role.learner: "学员",
+    Role.trainer: "教师",
+    Role.manager: "协会管理员",
+    Role.administrator: "管理员",
+}
+
+
+@click.group("users", help="账号：创建、设置密码、解锁、列表。")
+def group() -> None:
+    pass
+
+
+def _read_password() -> str:
+    """The first line of standard input, so that passwords never appear in shell history."""
+    if sys.stdin.isatty():
+        return click.prompt("新密码", hide_input=True, confirmation_prompt="再输入一次")
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise AccountError("没有从标准输入读到密码：请用 `echo 密码 | yiyuan users …` 传入。")
+    return line
+
+
+@group.command(help="创建账号。不加 --password-stdin 时生成初始密码并显示一次。")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="姓名，例如 张三")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice([r.value for r in Role]),
+    default=["learner"],
+    show_default=True,
+    help="角色，可重复",
+)
+@click.option(
+    "--association", "associations", multiple=True, help="协会管理员负责的协会（简称或全称）"
+)
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码")
+@pass_context
+def create(ctx, username, display_name, roles, associations, password_stdin) -> None:
+    check_schema(ctx.database)
+    password = _read_password() if password_stdin else None
+    with ctx.database.session() as session:
+        manages = []
+        for name in associations:
+            association = find_association(session, name)
+            if association is None:
+                raise AccountError(f"没有名为 {name!r} 的协会。")
+            manages.append(association)
+        if Role.manager.value in roles and not manages:
+            raise AccountError("协会管理员需要用 --association 指定所负责的协会。")
+        account, initial = service.create_account(
+            session,
+            username,
+            display_name,
+            [Role(r) for r in roles],
+            password=password,
+            min_password_length=ctx.settings.auth.min_password_length,
+            manages=manages,
+        )
+    click.echo(f"已创建账号 {account.username}（{display_name}）。首次登录须修改密码。")
+    if initial:
+        click.echo(f"初始密码：{initial}（只显示这一次）")
+
+
+@group.command("set-password", help="从标准输入读取新密码并设置；默认要求用户下次登录时修改。")
+@click.argument("username")
+@click.option(
+    "--temporary/--permanent",
+    default=True,
+    show_default=True,
+    help="临时密码：用户下次登录时必须修改",
+)
+@pass_context
+def set_password(ctx: Context, username: str, temporary: bool) -> None:
+    check_schema(ctx.database)
+    password = _read_password()
+    with ctx.database.session() as session:
+        account = service.set_password(
+            session,
+            username,
+            password,
+            min_length=ctx.settings.auth.min_password_length,
+            must_change=temporary,
+        )
+    note = "，下次登录时须修改" if temporary else ""
+    click.echo(f"已为 {account.username} 设置新密码{note}；账号锁定（如有）已解除。")
+
+
+@group.command(help="解除因多次输错密码而锁定的账号。")
+@click.argument("username")
+@pass_context
+def unlock(ctx: Context, username: str) -> None:
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        account = service.unlock(session, username)
+    click.echo(f"已解锁 {account.username}。")
+
+
+@group.command("list", help="列出账号及其角色与状态。")
+@pass_context
+def list_(ctx: Context) -> None:
+    check_schema(ctx.database)
+    now = utcnow()
+    with ctx.database.session() as session:
+        for account in session.scalars(select(Account).order_by(Account.username)):
+            roles = "、".join(ROLE_LABELS[g.role] for g in account.roles) or "-"
+            state = []
+            if not account.active:
+                state.append("已停用")
+            if account.locked_until and account.locked_until > now:
+                state.append("已锁定")
+            if account.must_change_password:
+                state.append("待改密码")
+            click.echo(
+                f"{account.username:<16} {account.display_name:<12} {roles:<10} "
+                f"{'、'.join(state) or '正常'}"
+            )

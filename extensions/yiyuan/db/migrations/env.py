@@ -1,0 +1,18 @@
+"""Alembic environment: runs migrations on the engine handed over by yiyuan.db.migrate."""
+
+from alembic import context
+
+from yiyuan.models import Base
+
+config = context.config
+engine = config.attributes["engine"]
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        # SQLite cannot ALTER most things in place; batch mode copies the table instead.
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    context.run_migrations()

@@ -1,0 +1,139 @@
+"""JupyterHub login against the platform's own accounts.
+
+Built on JupyterHub's ``Authenticator`` base class (its login page, cookie handling and
+``manage_groups`` sync) and argon2-cffi for hashing; the platform adds what the stock
+authenticators lack together: accounts created by administrators only, a lockout that is
+stored in the database (so it survives a hub restart), and a forced password change at first
+login. See README "账号与登录" for why not NativeAuthenticator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from jupyterhub.auth import Authenticator, LocalAuthenticator
+from tornado import web
+from traitlets import Integer, Unicode, default
+
+from ..accounts import service
+from ..db import Database
+from ..i18n import get_catalogue
+from .handlers import ChangePasswordHandler, YiyuanLoginHandler
+
+
+class YiyuanAuthenticator(Authenticator):
+    """Password login against ``accounts`` in the platform database.
+
+    Enable with::
+
+        c.JupyterHub.authenticator_class = "yiyuan.hub.authenticator.YiyuanAuthenticator"
+        c.YiyuanAuthenticator.db_url = "sqlite:////srv/yiyuan/yiyuan.sqlite"
+    """
+
+    db_url = Unicode(
+        help="""Platform database URL, e.g. ``sqlite:////srv/yiyuan/yiyuan.sqlite`` or
+        ``postgresql+psycopg://yiyuan@db/yiyuan``. Set by hub_config from the settings.""",
+    ).tag(config=True)
+
+    max_failed_logins = Integer(
+        5, help="Failed logins in a row after which an account is locked (default 5)."
+    ).tag(config=True)
+
+    lockout_minutes = Integer(10, help="Minutes a locked account stays locked (default 10).").tag(
+        config=True
+    )
+
+    min_password_length = Integer(
+        8, help="Shortest password accepted on a password change (default 8)."
+    ).tag(config=True)
+
+    language = Unicode(
+        "zh_CN", help="Catalogue for login messages: ``zh_CN`` (default) or ``en``."
+    ).tag(config=True)
+
+    @default("allow_all")
+    def _allow_all_default(self):
+        # Every account in the platform database was created by an administrator; the
+        # database, not an allow list, decides who may log in.
+        return True
+
+    @default("manage_groups")
+    def _manage_groups_default(self):
+        # The platform database is the source of truth for role groups; each login syncs them.
+        return True
+
+    _database: Database | None = None
+
+    @property
+    def database(self) -> Database:
+        if self._database is None:
+            self._database = Database(self.db_url)
+        return self._database
+
+    @property
+    def catalogue(self):
+        return get_catalogue(self.language)
+
+    @property
+    def lockout_policy(self) -> service.LockoutPolicy:
+        return service.LockoutPolicy(self.max_failed_logins, self.lockout_minutes)
+
+    def normalize_username(self, username):
+        return service.normalise_username(super().normalize_username(username))
+
+    async def authenticate(self, handler, data):
+        username = self.normalize_username(data.get("username", ""))
+        password = data.get("password", "")
+        # argon2 takes tens of milliseconds: keep the hub's event loop free meanwhile.
+        outcome, groups = await asyncio.to_thread(self._login, username, password)
+        if not outcome.ok:
+            self.log.warning("Refused login for %r: %s", username[:32], outcome.key)
+            error = web.HTTPError(403)
+            # JupyterHub's login page shows this text in place of its English default.
+            error.jupyterhub_message = self.catalogue.format(outcome.key, **outcome.params)
+            raise error
+        return {"name": username, "groups": groups, "admin": False}
+
+    def _login(self, username: str, password: str) -> tuple[service.LoginOutcome, list[str]]:
+        with self.database.session() as session:
+            outcome = service.login(session, username, password, self.lockout_policy)
+            groups = []
+            if outcome.ok:
+                groups = service.hub_groups(service.get_account(session, username))
+            return outcome, groups
+
+    def must_change_password(self, username: str) -> bool:
+        with self.database.session() as session:
+            account = service.find_account(session, username)
+            return bool(account and account.must_change_password)
+
+    async def refresh_user(self, user, handler=None, **kwargs):
+        # A deactivated account loses its session at the next refresh (auth_refresh_age).
+        def active() -> bool:
+            with self.database.session() as session:
+                account = service.find_account(session, user.name)
+                return bool(account and account.active)
+
+        return await asyncio.to_thread(active)
+
+    def pre_spawn_start(self, user, spawner):
+        if self.must_change_password(user.name):
+            error = web.HTTPError(403)
+            error.jupyterhub_message = self.catalogue["password_must_change"]
+            raise error
+
+    def get_handlers(self, app):
+        return [
+            (r"/login", YiyuanLoginHandler),
+            (r"/change-password", ChangePasswordHandler),
+        ]
+
+
+class YiyuanLocalAuthenticator(LocalAuthenticator, YiyuanAuthenticator):
+    """Production on one machine: each platform account is also a system user.
+
+    With ``create_system_users`` (set by hub_config in production mode) the hub runs
+    ``adduser`` the first time an account logs in, and LocalProcessSpawner starts the
+    user's server as that user, so learners cannot read each other's files or the
+    platform's data directory.
+    """

@@ -1,0 +1,210 @@
+"""One typed settings object for the whole platform.
+
+Settings come from a YAML file whose path is ``YIYUAN_CONFIG`` (optional: every setting has a
+default that runs the demo), then two environment overrides, ``YIYUAN_DATA_DIR`` and
+``YIYUAN_DB_URL``. :func:`load_settings` is the only place that reads the environment; everything
+else receives a :class:`Settings` object.
+
+Example ``yiyuan.yml``::
+
+    mode: production
+    data_dir: /srv/yiyuan
+    db_url: postgresql+psycopg://yiyuan:secret@db.internal/yiyuan
+    federation_name: 深圳市文学艺术界联合会
+    city: 深圳市
+    hub:
+      port: 8000
+    auth:
+      lockout_minutes: 15
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from .errors import SettingsError
+
+CONFIG_ENV = "YIYUAN_CONFIG"
+DATA_DIR_ENV = "YIYUAN_DATA_DIR"
+DB_URL_ENV = "YIYUAN_DB_URL"
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """Where JupyterHub and its proxy listen, and where the hub keeps its own state."""
+
+    ip: str = "127.0.0.1"
+    #: public port of configurable-http-proxy: the address users open
+    port: int = 8000
+    #: port of the proxy's REST API (loopback only)
+    proxy_api_port: int = 8001
+    #: port the hub process itself listens on, behind the proxy (loopback only)
+    hub_port: int = 8081
+    #: JupyterHub's own database; empty means ``sqlite:///{data_dir}/jupyterhub.sqlite``
+    db_url: str = ""
+    #: seconds a single-user server may take to start before the hub gives up
+    start_timeout: int = 120
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Password login against the platform's own accounts."""
+
+    #: failed logins in a row that lock an account
+    max_failed_logins: int = 5
+    #: how long a locked account stays locked
+    lockout_minutes: int = 10
+    #: shortest password accepted when a password is set or changed
+    min_password_length: int = 8
+
+
+@dataclass(frozen=True)
+class CullerSettings:
+    """jupyterhub-idle-culler, run as a hub service."""
+
+    enabled: bool = True
+    #: stop a single-user server after this many seconds without activity
+    idle_timeout: int = 3600
+    #: how often the culler looks, in seconds
+    every: int = 300
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All platform settings. Construct with :func:`load_settings`."""
+
+    #: ``demo``: every user runs as the hub's own system user (SimpleLocalProcessSpawner) — for
+    #: trying the platform only. ``production``: each user is their own system user.
+    mode: Literal["demo", "production"] = "demo"
+    #: where the platform keeps its databases, user homes and files
+    data_dir: Path = Path("data")
+    #: the platform database; empty means ``sqlite:///{data_dir}/yiyuan.sqlite``
+    db_url: str = ""
+    #: language of the hub's pages and messages: ``zh_CN`` (default) or ``en``
+    language: Literal["zh_CN", "en"] = "zh_CN"
+    site_name: str = "艺苑"
+    federation_name: str = "文学艺术界联合会"
+    #: prefix of associations' full names, e.g. 深圳市 → 深圳市作家协会
+    city: str = ""
+    hub: HubSettings = field(default_factory=HubSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    culler: CullerSettings = field(default_factory=CullerSettings)
+
+    @property
+    def platform_db_url(self) -> str:
+        return self.db_url or f"sqlite:///{self.data_dir / 'yiyuan.sqlite'}"
+
+    @property
+    def hub_db_url(self) -> str:
+        return self.hub.db_url or f"sqlite:///{self.data_dir / 'jupyterhub.sqlite'}"
+
+    @property
+    def homes_dir(self) -> Path:
+        """Home folders of demo-mode users (production users live in /home)."""
+        return self.data_dir / "homes"
+
+
+def load_settings(environ: Mapping[str, str], cwd: Path | None = None) -> Settings:
+    """Build :class:`Settings` from ``YIYUAN_CONFIG`` and the environment overrides.
+
+    A relative ``data_dir`` is resolved against the settings file's folder, or against ``cwd``
+    when there is no file. Raises :class:`SettingsError` with a Chinese sentence naming the
+    setting to fix.
+    """
+    base = (cwd or Path.cwd()).resolve()
+    raw: dict[str, Any] = {}
+    config_path = environ.get(CONFIG_ENV, "").strip()
+    if config_path:
+        path = (base / config_path).resolve()
+        raw = _read_yaml(path)
+        base = path.parent
+    data_dir = environ.get(DATA_DIR_ENV, "").strip()
+    if data_dir:
+        raw["data_dir"] = data_dir
+    db_url = environ.get(DB_URL_ENV, "").strip()
+    if db_url:
+        raw["db_url"] = db_url
+    settings = _build(Settings, raw, prefix="")
+    return dataclasses.replace(settings, data_dir=(base / settings.data_dir).resolve())
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise SettingsError(
+            f"找不到配置文件 {path}（由环境变量 {CONFIG_ENV} 指定）："
+            f"请检查路径，或取消该变量以使用默认配置。"
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise SettingsError(f"配置文件 {path} 不是 UTF-8 编码：请另存为 UTF-8 后重试。") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
+        raise SettingsError(
+            f"配置文件 {path} {where}不是有效的 YAML：{getattr(error, 'problem', error)}。"
+        ) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise SettingsError(f"配置文件 {path} 的顶层应为“名称: 值”的映射，而不是列表或单个值。")
+    return data
+
+
+def _build(cls: type, raw: Any, prefix: str) -> Any:
+    """Check ``raw`` against dataclass ``cls`` field by field; unknown keys are errors."""
+    if not isinstance(raw, dict):
+        raise SettingsError(f"配置项 {prefix.rstrip('.')} 应为“名称: 值”的映射。")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - fields)
+    if unknown:
+        raise SettingsError(
+            f"未知的配置项 {prefix}{unknown[0]}：可用的配置项有 "
+            + "、".join(f"{prefix}{name}" for name in sorted(fields))
+            + "。"
+        )
+    values = {name: _coerce(hints[name], raw[name], prefix + name) for name in raw}
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, name: str) -> Any:
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, prefix=name + ".")
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        choices = typing.get_args(hint)
+        if value not in choices:
+            raise SettingsError(
+                f"配置项 {name} 的值 {value!r} 无效：应为 " + " 或 ".join(map(str, choices)) + "。"
+            )
+        return value
+    if origin in (typing.Union, types.UnionType):
+        raise TypeError(f"settings field {name}: unions are not supported")  # programming error
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise SettingsError(f"配置项 {name} 应为 true 或 false，而不是 {value!r}。")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SettingsError(f"配置项 {name} 应为整数，而不是 {value!r}。")
+        if value < 0:
+            raise SettingsError(f"配置项 {name} 不能为负数。")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise SettingsError(f"配置项 {name} 应为文本，而不是 {value!r}。")
+        return value
+    if hint is Path:
+        if not isinstance(value, str) or not value.strip():
+            raise SettingsError(f"配置项 {name} 应为一个目录路径。")
+        return Path(value)
+    raise TypeError(f"settings field {name}: unsupported type {hint!r}")  # programming error

@@ -1,0 +1,54 @@
+"""The hub process itself: addresses, databases, proxy, pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from traitlets.config import Config
+
+from yiyuan.i18n import get_catalogue
+from yiyuan.settings import Settings
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    """What the config needs to know about the machine, found once by jupyterhub_config.py."""
+
+    #: the project checkout (for node_modules/.bin/configurable-http-proxy)
+    project_root: Path
+    #: the folder holding the venv's executables (jupyterhub-singleuser, python)
+    bin_dir: Path
+    #: the hub runs as root (tests and the demo do): servers then need --allow-root
+    as_root: bool
+
+    @property
+    def proxy_command(self) -> Path:
+        return self.project_root / "node_modules" / ".bin" / "configurable-http-proxy"
+
+
+def templates_dir() -> str:
+    return str(files("yiyuan.hub").joinpath("templates"))
+
+
+def configure_hub(c: Config, settings: Settings, facts: HostFacts) -> None:
+    hub = settings.hub
+    c.JupyterHub.ip = hub.ip
+    c.JupyterHub.port = hub.port
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = hub.hub_port
+    c.JupyterHub.db_url = settings.hub_db_url
+    c.JupyterHub.cookie_secret_file = str(settings.data_dir / "jupyterhub_cookie_secret")
+    c.JupyterHub.pid_file = str(settings.data_dir / "jupyterhub.pid")
+    c.ConfigurableHTTPProxy.command = [str(facts.proxy_command)]
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{hub.proxy_api_port}"
+    c.ConfigurableHTTPProxy.pid_file = str(settings.data_dir / "proxy.pid")
+    c.JupyterHub.template_paths = [templates_dir()]
+    c.JupyterHub.template_vars = {
+        "t": get_catalogue(settings.language),
+        "site_name": settings.site_name,
+        "federation_name": settings.federation_name,
+        "language": settings.language,
+    }
+    c.JupyterHub.shutdown_on_logout = False

@@ -1,0 +1,72 @@
+"""Platform roles as JupyterHub roles and scopes.
+
+Each platform role is a JupyterHub group (kept in sync at login by the authenticator, see
+``yiyuan.accounts.service.ROLE_GROUPS``) with a role granting exactly its scopes. Learners keep
+JupyterHub's default ``user`` role (their own server only) and are never admins.
+"""
+
+from __future__ import annotations
+
+from traitlets.config import Config
+
+from yiyuan.settings import Settings
+
+#: Administrators run the hub's admin page over users and groups, without access to
+#: anyone's server contents (no ``access:servers``) and without JupyterHub's ``admin`` role.
+ADMINISTRATOR_SCOPES = [
+    "admin-ui",
+    "admin:users",
+    "admin:groups",
+    "admin:servers",
+    "read:roles",
+    "list:services",
+    "read:services",
+    "read:hub",
+    "read:metrics",
+]
+
+#: Trainers and association managers need the hub only to reach platform services; their
+#: service access scopes are added with the services (later issues). Until then they act
+#: as themselves, like learners.
+TRAINER_SCOPES = ["self"]
+MANAGER_SCOPES = ["self"]
+
+IDLE_CULLER_SCOPES = [
+    "list:users",
+    "read:users:activity",
+    "read:servers",
+    "delete:servers",
+]
+
+
+def configure_roles(c: Config, settings: Settings) -> None:
+    roles = [
+        {
+            "name": "yiyuan-administrator",
+            "description": "管理员：服务中心工作人员",
+            "scopes": ADMINISTRATOR_SCOPES,
+            "groups": ["administrators"],
+        },
+        {
+            "name": "yiyuan-trainer",
+            "description": "教师",
+            "scopes": TRAINER_SCOPES,
+            "groups": ["trainers"],
+        },
+        {
+            "name": "yiyuan-manager",
+            "description": "协会管理员",
+            "scopes": MANAGER_SCOPES,
+            "groups": ["managers"],
+        },
+    ]
+    if settings.culler.enabled:
+        roles.append(
+            {
+                "name": "idle-culler",
+                "description": "停止闲置的学习环境",
+                "scopes": IDLE_CULLER_SCOPES,
+                "services": ["idle-culler"],
+            }
+        )
+    c.JupyterHub.load_roles = roles

@@ -1,0 +1,29 @@
+"""How single-user servers start."""
+
+from __future__ import annotations
+
+from traitlets.config import Config
+
+from yiyuan.settings import Settings
+
+from .hub import HostFacts
+
+SPAWNERS = {
+    # DEMO ONLY: every user's server runs as the hub's own system user, with no isolation.
+    "demo": "jupyterhub.spawner.SimpleLocalProcessSpawner",
+    # each user's server runs as that user's system account (see YiyuanLocalAuthenticator)
+    "production": "jupyterhub.spawner.LocalProcessSpawner",
+}
+
+
+def configure_spawner(c: Config, settings: Settings, facts: HostFacts) -> None:
+    c.JupyterHub.spawner_class = SPAWNERS[settings.mode]
+    c.Spawner.cmd = [str(facts.bin_dir / "jupyterhub-singleuser")]
+    c.Spawner.default_url = "/lab"
+    c.Spawner.start_timeout = settings.hub.start_timeout
+    c.Spawner.http_timeout = settings.hub.start_timeout
+    # jupyter-server refuses to run as root unless told; only the demo and tests run as root.
+    c.Spawner.args = ["--allow-root"] if facts.as_root and settings.mode == "demo" else []
+    c.Spawner.environment = {"LANGUAGE": settings.language, "LC_ALL": "C.UTF-8"}
+    if settings.mode == "demo":
+        c.SimpleLocalProcessSpawner.home_dir_template = str(settings.homes_dir / "{username}")

@@ -1,0 +1,34 @@
+# JupyterHub configuration for Yiyuan 艺苑.
+#
+# Short on purpose: settings come from YIYUAN_CONFIG (a YAML file) and the environment
+# overrides YIYUAN_DATA_DIR / YIYUAN_DB_URL; hub_config's set-only functions turn them into
+# hub configuration. Anything else goes into jupyterhub_config.d/*.py, loaded last.
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+import hub_config  # noqa: E402
+from yiyuan.errors import YiyuanError  # noqa: E402
+from yiyuan.preflight import check_hub_can_start  # noqa: E402
+from yiyuan.settings import load_settings  # noqa: E402
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+
+facts = hub_config.HostFacts(
+    project_root=ROOT,
+    bin_dir=Path(sys.executable).parent,
+    as_root=os.geteuid() == 0,
+)
+try:
+    settings = load_settings(os.environ)
+    check_hub_can_start(settings, facts.proxy_command)
+except YiyuanError as error:
+    sys.exit(f"艺苑无法启动：{error}")
+
+hub_config.apply(c, settings, facts)
+
+for extra in sorted((ROOT / "jupyterhub_config.d").glob("*.py")):
+    load_subconfig(str(extra))  # noqa: F821 (provided by traitlets)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Yiyuan needs that this machine lacks; does nothing when all
+# are present. Usage: install-system-packages.sh runtime|test
+set -euo pipefail
+
+runtime=()
+# Node.js may come from elsewhere than Debian (e.g. NodeSource): a working npm is enough.
+command -v npm >/dev/null 2>&1 || runtime+=(nodejs npm)
+# python3-venv only matters where the system Python runs the venv (not pyenv builds).
+python3.11 -m venv --help >/dev/null 2>&1 || runtime+=(python3-venv)
+test_only=(postgresql chromium chromium-driver fonts-noto-cjk)
+
+case "${1:-runtime}" in
+  runtime) wanted=("${runtime[@]+"${runtime[@]}"}") ;;
+  test) wanted=("${runtime[@]+"${runtime[@]}"}" "${test_only[@]}") ;;
+  *) echo "用法：$0 runtime|test" >&2; exit 2 ;;
+esac
+
+missing=()
+for package in "${wanted[@]+"${wanted[@]}"}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "缺少系统软件包：${missing[*]}。请以 root 身份运行：apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "安装系统软件包：${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# matplotlib caches the font list: make it see the CJK fonts just installed.
+rm -rf "${HOME:-/root}/.cache/matplotlib"

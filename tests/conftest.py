@@ -1,0 +1,80 @@
+"""Fixtures for the whole suite.
+
+- ``db_url``: an empty platform database, once on SQLite and once on PostgreSQL (tests using
+  it run on both). PostgreSQL is the machine's real server (``make test`` starts it and passes
+  ``YIYUAN_TEST_PG_URL``); each test gets a database of its own, dropped afterwards.
+- ``database``: a :class:`yiyuan.db.Database` on ``db_url``, migrated to the newest schema.
+- ``hub``: a real JupyterHub with proxy, started from ``jupyterhub_config.py`` on free ports,
+  with the demo data seeded; one per test module. See ``tests/hubtest.py``.
+- ``artifacts``: the ignored folder ``test-artifacts/`` where screenshots are written.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from hubtest import ROOT, Hub
+from yiyuan.db import Database, migrate
+
+PG_ENV = "YIYUAN_TEST_PG_URL"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{PG_ENV} is not set: run the suite with `make test`")
+        pytest.skip(f"{PG_ENV} not set (make test sets it)")
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_admin_url):
+    """A fresh PostgreSQL database, dropped after the test."""
+    name = f"yiyuan_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'yiyuan.sqlite'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def database(db_url):
+    db = Database(db_url)
+    migrate.upgrade(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    hub = Hub(tmp_path_factory.mktemp("hub"))
+    hub.cli("db", "upgrade")
+    hub.cli("demo", "seed")
+    hub.start()
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    path = ROOT / "test-artifacts" / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

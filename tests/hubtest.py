@@ -1,0 +1,185 @@
+"""A real JupyterHub for tests: started from the project's jupyterhub_config.py in its own
+process, on free ports, with its own data directory; plus an HTTP client that logs in the way
+a browser does."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def yiyuan(*args: str, env: dict, stdin: str = "", check: bool = True):
+    """Run the real ``yiyuan`` command."""
+    result = subprocess.run(
+        [str(BIN / "yiyuan"), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"yiyuan {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@dataclass
+class Hub:
+    """A hub process and its settings. ``start()``/``stop()`` may be called repeatedly."""
+
+    workdir: Path
+    settings: dict = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+
+    def __post_init__(self) -> None:
+        self.data_dir = self.workdir / "data"
+        self.port = free_port()
+        base = {
+            "data_dir": str(self.data_dir),
+            "hub": {"port": self.port, "proxy_api_port": free_port(), "hub_port": free_port()},
+            "culler": {"idle_timeout": 600, "every": 60},
+        }
+        _merge(base, self.settings)
+        self.config_file = self.workdir / "yiyuan.yml"
+        self.config_file.write_text(yaml.safe_dump(base, allow_unicode=True), encoding="utf-8")
+        self.log_file = self.workdir / "hub.log"
+
+    @property
+    def env(self) -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("YIYUAN_")}
+        env["YIYUAN_CONFIG"] = str(self.config_file)
+        return env
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cli(self, *args: str, stdin: str = "", check: bool = True):
+        return yiyuan(*args, env=self.env, stdin=stdin, check=check)
+
+    def start(self, timeout: float = 60) -> None:
+        log = self.log_file.open("a")
+        self.process = subprocess.Popen(
+            [str(BIN / "jupyterhub"), "-f", str(ROOT / "jupyterhub_config.py")],
+            cwd=self.workdir,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"hub exited at start:\n{self.log()}")
+            try:
+                if requests.get(self.url + "/hub/api/", timeout=2).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"hub did not answer within {timeout} s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            # SIGINT is JupyterHub's orderly shutdown: servers and proxy are stopped too.
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        self.process = None
+
+    def log(self) -> str:
+        return self.log_file.read_text(errors="replace")[-6000:]
+
+    def browser(self) -> Browser:
+        return Browser(self.url)
+
+
+class Browser:
+    """A requests session that behaves like a browser on the hub's HTML forms."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.session = requests.Session()
+        self.session.headers["Accept-Language"] = "zh-CN,zh;q=0.9"
+        # Pages declare UTF-8 in <meta charset>; requests would otherwise guess Latin-1.
+        self.session.hooks["response"].append(_utf8)
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.session.get(self.url + path, timeout=60, **kwargs)
+
+    def xsrf(self, path: str = "/hub/") -> str:
+        return self.session.cookies.get("_xsrf", path=path) or ""
+
+    def server_api(self, user: str, path: str) -> requests.Response:
+        """GET a single-user server's API the way JupyterLab's own scripts do."""
+        prefix = f"/user/{user}/"
+        return self.get(prefix + path, headers={"X-XSRFToken": self.xsrf(prefix)})
+
+    def post_form(self, path: str, data: dict, **kwargs) -> requests.Response:
+        if not self.xsrf():
+            self.get("/hub/login")
+        return self.session.post(
+            self.url + path, data={**data, "_xsrf": self.xsrf()}, timeout=120, **kwargs
+        )
+
+    def login(self, username: str, password: str, **kwargs) -> requests.Response:
+        self.get("/hub/login")
+        return self.post_form("/hub/login", {"username": username, "password": password}, **kwargs)
+
+    def wait_for_server(self, user: str, timeout: float = 90) -> None:
+        """Wait until the user's server is ready, as the spawn-pending page's script does."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            model = self.get(f"/hub/api/users/{user}", headers={"X-XSRFToken": self.xsrf()})
+            server = model.json().get("servers", {}).get("")
+            if server and server.get("ready"):
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"server of {user} not ready within {timeout} s")
+
+    def token(self) -> str:
+        """An API token for the logged-in user, made through the hub's own REST API."""
+        user = self.get("/hub/api/user", headers={"X-XSRFToken": self.xsrf()}).json()["name"]
+        response = self.session.post(
+            f"{self.url}/hub/api/users/{user}/tokens",
+            json={"note": "test"},
+            headers={"X-XSRFToken": self.xsrf()},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()["token"]
+
+
+def _utf8(response: requests.Response, *args, **kwargs) -> requests.Response:
+    if "charset" not in response.headers.get("Content-Type", ""):
+        response.encoding = "utf-8"
+    return response
+
+
+def _merge(base: dict, extra: dict) -> None:
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value

@@ -1,0 +1,164 @@
+"""Accounts on SQLite and PostgreSQL: login, lockout, password rules and changes."""
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from yiyuan.accounts import service
+from yiyuan.accounts.passwords import generate_initial_password, password_problems
+from yiyuan.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
+from yiyuan.errors import AccountError
+from yiyuan.models import Role, utcnow
+
+POLICY = service.LockoutPolicy(max_failed_logins=5, lockout_minutes=10)
+GOOD = "Qiuyue-77"
+
+
+@pytest.fixture
+def learner(database):
+    with database.session() as session:
+        service.create_account(session, "wangfang", "王芳", [Role.learner], password=GOOD)
+    return database
+
+
+def attempt(database, password, now=None):
+    with database.session() as session:
+        return service.login(session, "wangfang", password, POLICY, now=now)
+
+
+def test_login_with_the_right_password(learner):
+    outcome = attempt(learner, GOOD)
+    assert outcome.ok and outcome.must_change_password
+    with learner.session() as session:
+        assert service.get_account(session, "WangFang ").last_login_at is not None
+
+
+def test_unknown_user_and_wrong_password_read_the_same(learner):
+    assert attempt(learner, "nope").key == "login_failed"
+    with learner.session() as session:
+        assert service.login(session, "nobody", GOOD, POLICY).key == "login_failed"
+
+
+def test_fifth_failure_locks_and_the_lock_holds_even_for_the_right_password(learner):
+    now = utcnow()
+    for _ in range(4):
+        assert attempt(learner, "wrong", now).key == "login_failed"
+    fifth = attempt(learner, "wrong", now)
+    assert fifth.key == "account_locked_now"
+    assert fifth.params == {"attempts": 5, "minutes": 10}
+    sixth = attempt(learner, GOOD, now + timedelta(minutes=1))
+    assert not sixth.ok and sixth.key == "account_locked"
+    assert sixth.params == {"minutes": 9}
+    # ten minutes later the lock is over
+    assert attempt(learner, GOOD, now + timedelta(minutes=10, seconds=1)).ok
+
+
+def test_success_resets_the_failure_count(learner):
+    for _ in range(4):
+        attempt(learner, "wrong")
+    assert attempt(learner, GOOD).ok
+    for _ in range(4):
+        assert attempt(learner, "wrong").key == "login_failed"
+
+
+def test_unlock(learner):
+    for _ in range(5):
+        attempt(learner, "wrong")
+    with learner.session() as session:
+        service.unlock(session, "wangfang")
+    assert attempt(learner, GOOD).ok
+
+
+def test_inactive_account_is_refused_only_after_the_password_is_right(learner):
+    with learner.session() as session:
+        service.get_account(session, "wangfang").active = False
+    assert attempt(learner, "wrong").key == "login_failed"
+    assert attempt(learner, GOOD).key == "account_inactive"
+
+
+def test_change_password(learner):
+    with learner.session() as session:
+        assert service.change_password(session, "wangfang", "bad", "Chunfeng-88", 8)[0].key == (
+            "password_wrong_current"
+        )
+        assert [p.key for p in service.change_password(session, "wangfang", GOOD, GOOD, 8)] == [
+            "password_reuse"
+        ]
+        assert {p.key for p in service.change_password(session, "wangfang", GOOD, "abc", 8)} == {
+            "password_too_short",
+            "password_too_simple",
+        }
+        assert service.change_password(session, "wangfang", GOOD, "Chunfeng-88", 8) == []
+    outcome = attempt(learner, "Chunfeng-88")
+    assert outcome.ok and not outcome.must_change_password
+
+
+def test_administrator_sets_a_temporary_password_and_clears_the_lock(learner):
+    for _ in range(5):
+        attempt(learner, "wrong")
+    with learner.session() as session:
+        with pytest.raises(AccountError, match="至少"):
+            service.set_password(session, "wangfang", "short", min_length=8, must_change=True)
+        service.set_password(session, "wangfang", "Dongxue-99", min_length=8, must_change=True)
+    outcome = attempt(learner, "Dongxue-99")
+    assert outcome.ok and outcome.must_change_password
+
+
+def test_usernames(database):
+    with database.session() as session:
+        for bad in ["张三", "1abc", "a", "zhang san", "x" * 33, "../etc"]:
+            with pytest.raises(AccountError, match="不可用"):
+                service.create_account(session, bad, "x", [Role.learner])
+        account, initial = service.create_account(session, " ZhangSan ", "张三", [Role.learner])
+        assert account.username == "zhangsan"
+        assert initial and password_problems(initial, "zhangsan", 8) == []
+        with pytest.raises(AccountError, match="已被使用"):
+            service.create_account(session, "zhangsan", "张三", [Role.learner])
+
+
+def test_hub_groups_follow_roles(database):
+    with database.session() as session:
+        account, _ = service.create_account(
+            session, "lihua", "李华", [Role.trainer, Role.learner], password=GOOD
+        )
+        assert service.hub_groups(account) == ["learners", "trainers"]
+
+
+def test_demo_seed_is_idempotent(database):
+    with database.session() as session:
+        first = seed_demo(session, "深圳市")
+    with database.session() as session:
+        second = seed_demo(session, "深圳市")
+    assert all(created for _, created in first)
+    assert not any(created for _, created in second)
+    with database.session() as session:
+        for demo in DEMO_ACCOUNTS:
+            assert service.login(session, demo.username, DEMO_PASSWORD, POLICY).ok
+        manager = service.get_account(session, "chenjing")
+        assert [g.association_id is not None for g in manager.roles] == [True]
+
+
+@pytest.mark.parametrize(
+    ("password", "problems"),
+    [
+        ("Qiuyue-77", set()),
+        ("qiuyue77", set()),
+        ("12345678", {"password_too_simple", "password_common"}),
+        ("abcdefgh", {"password_too_simple"}),
+        ("a1", {"password_too_short"}),
+        ("wangfang2026", {"password_same_as_username"}),
+        ("Password1", {"password_common"}),
+    ],
+)
+def test_password_rules(password, problems):
+    assert {p.key for p in password_problems(password, "wangfang", 8)} == problems
+
+
+@given(st.integers(min_value=8, max_value=40))
+def test_generated_passwords_always_meet_the_rules(length):
+    password = generate_initial_password(length)
+    assert len(password) == length
+    assert password_problems(password, "wangfang", 8) == []
+    assert not set(password) & set("0O1lI")

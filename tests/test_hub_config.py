@@ -1,0 +1,126 @@
+"""hub_config's set-only functions, each against a bare traitlets Config()."""
+
+from pathlib import Path
+
+from traitlets.config import Config
+
+import hub_config
+from yiyuan.settings import load_settings
+
+FACTS = hub_config.HostFacts(
+    project_root=Path("/opt/yiyuan"), bin_dir=Path("/venv/bin"), as_root=True
+)
+
+
+def settings(tmp_path, text=""):
+    path = tmp_path / "yiyuan.yml"
+    path.write_text(f"data_dir: {tmp_path}\n" + text, encoding="utf-8")
+    return load_settings({"YIYUAN_CONFIG": str(path)})
+
+
+def test_hub_addresses_databases_and_proxy(tmp_path):
+    c = Config()
+    hub_config.configure_hub(
+        c, settings(tmp_path, "hub:\n  port: 9100\n  proxy_api_port: 9101\n"), FACTS
+    )
+    assert c.JupyterHub.port == 9100
+    assert c.JupyterHub.ip == "127.0.0.1"
+    assert c.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:9101"
+    assert c.ConfigurableHTTPProxy.command == [
+        "/opt/yiyuan/node_modules/.bin/configurable-http-proxy"
+    ]
+    assert c.JupyterHub.db_url == f"sqlite:///{tmp_path / 'jupyterhub.sqlite'}"
+    assert c.JupyterHub.cookie_secret_file == str(tmp_path / "jupyterhub_cookie_secret")
+    assert Path(c.JupyterHub.template_paths[0], "login.html").is_file()
+
+
+def test_hub_pages_get_the_chinese_catalogue_by_default(tmp_path):
+    c = Config()
+    hub_config.configure_hub(c, settings(tmp_path), FACTS)
+    variables = c.JupyterHub.template_vars
+    assert variables["site_name"] == "艺苑"
+    assert variables["t"]["login_button"] == "登录"
+    c = Config()
+    hub_config.configure_hub(c, settings(tmp_path, "language: en\n"), FACTS)
+    assert c.JupyterHub.template_vars["t"]["login_button"] != "登录"
+
+
+def test_authenticator_demo_and_production(tmp_path):
+    c = Config()
+    hub_config.configure_authenticator(c, settings(tmp_path, "auth:\n  lockout_minutes: 15\n"))
+    assert c.JupyterHub.authenticator_class.endswith(".YiyuanAuthenticator")
+    assert c.YiyuanAuthenticator.db_url == f"sqlite:///{tmp_path / 'yiyuan.sqlite'}"
+    assert c.YiyuanAuthenticator.lockout_minutes == 15
+    assert c.YiyuanAuthenticator.max_failed_logins == 5
+    assert c.Authenticator.admin_users == set()
+    c = Config()
+    hub_config.configure_authenticator(c, settings(tmp_path, "mode: production\n"))
+    assert c.JupyterHub.authenticator_class.endswith(".YiyuanLocalAuthenticator")
+    assert c.YiyuanLocalAuthenticator.create_system_users is True
+
+
+def test_demo_spawner_runs_as_the_hub_user_with_allow_root(tmp_path):
+    c = Config()
+    s = settings(tmp_path)
+    hub_config.configure_spawner(c, s, FACTS)
+    assert c.JupyterHub.spawner_class == "jupyterhub.spawner.SimpleLocalProcessSpawner"
+    assert c.Spawner.cmd == ["/venv/bin/jupyterhub-singleuser"]
+    assert c.Spawner.args == ["--allow-root"]
+    assert c.SimpleLocalProcessSpawner.home_dir_template == str(tmp_path / "homes" / "{username}")
+    not_root = hub_config.HostFacts(FACTS.project_root, FACTS.bin_dir, as_root=False)
+    c = Config()
+    hub_config.configure_spawner(c, s, not_root)
+    assert c.Spawner.args == []
+
+
+def test_production_spawner_uses_system_users_and_never_allow_root(tmp_path):
+    c = Config()
+    hub_config.configure_spawner(c, settings(tmp_path, "mode: production\n"), FACTS)
+    assert c.JupyterHub.spawner_class == "jupyterhub.spawner.LocalProcessSpawner"
+    assert c.Spawner.args == []
+    assert "home_dir_template" not in c.SimpleLocalProcessSpawner
+
+
+def test_idle_culler_service_and_its_narrow_role(tmp_path):
+    c = Config()
+    s = settings(tmp_path, "culler:\n  idle_timeout: 1800\n")
+    hub_config.configure_services(c, s, FACTS)
+    hub_config.configure_roles(c, s)
+    (culler,) = c.JupyterHub.services
+    assert culler["name"] == "idle-culler"
+    assert "--timeout=1800" in culler["command"]
+    role = next(r for r in c.JupyterHub.load_roles if r["name"] == "idle-culler")
+    assert role["services"] == ["idle-culler"]
+    assert set(role["scopes"]) == {
+        "list:users",
+        "read:users:activity",
+        "read:servers",
+        "delete:servers",
+    }
+
+
+def test_culler_can_be_switched_off(tmp_path):
+    c = Config()
+    s = settings(tmp_path, "culler:\n  enabled: false\n")
+    hub_config.configure_services(c, s, FACTS)
+    hub_config.configure_roles(c, s)
+    assert c.JupyterHub.services == []
+    assert all(r["name"] != "idle-culler" for r in c.JupyterHub.load_roles)
+
+
+def test_roles_map_platform_groups_and_administrators_cannot_enter_servers(tmp_path):
+    c = Config()
+    hub_config.configure_roles(c, settings(tmp_path))
+    by_group = {g: r for r in c.JupyterHub.load_roles for g in r.get("groups", [])}
+    assert set(by_group) == {"administrators", "trainers", "managers"}
+    admin_scopes = by_group["administrators"]["scopes"]
+    assert "admin-ui" in admin_scopes
+    assert "access:servers" not in admin_scopes and "admin" not in admin_scopes
+    # learners keep JupyterHub's default "user" role: no role here names their group
+    assert all("learners" not in r.get("groups", []) for r in c.JupyterHub.load_roles)
+
+
+def test_apply_sets_everything_from_one_settings_object(tmp_path):
+    c = Config()
+    hub_config.apply(c, settings(tmp_path), FACTS)
+    assert {"JupyterHub", "Spawner", "YiyuanAuthenticator", "ConfigurableHTTPProxy"} <= set(c)

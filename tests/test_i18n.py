@@ -1,0 +1,107 @@
+"""The message catalogues: same ids and placeholders in every language, and the Catalogue API."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from yiyuan.i18n import CATALOGUES, DEFAULT_LANGUAGE, Catalogue, get_catalogue
+
+# ids the login and password code uses; they must not be renamed
+PYTHON_IDS = {
+    "login_failed": set(),
+    "account_locked": {"minutes"},
+    "account_locked_now": {"attempts", "minutes"},
+    "account_inactive": set(),
+    "password_changed": set(),
+    "password_mismatch": set(),
+    "password_wrong_current": set(),
+    "password_too_short": {"min_length"},
+    "password_too_simple": set(),
+    "password_same_as_username": set(),
+    "password_common": set(),
+    "password_must_change": set(),
+    "password_reuse": set(),
+}
+
+
+def placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+def test_default_is_chinese():
+    assert DEFAULT_LANGUAGE == "zh_CN"
+    assert get_catalogue().language == "zh_CN"
+
+
+def test_catalogues_have_the_same_keys():
+    zh, en = set(CATALOGUES["zh_CN"]), set(CATALOGUES["en"])
+    assert zh - en == set(), "missing in en"
+    assert en - zh == set(), "missing in zh_CN"
+
+
+@pytest.mark.parametrize("key", sorted(CATALOGUES["zh_CN"]))
+def test_same_placeholders(key):
+    assert placeholders(CATALOGUES["zh_CN"][key]) == placeholders(CATALOGUES["en"][key])
+
+
+@pytest.mark.parametrize("language", sorted(CATALOGUES))
+def test_messages_are_non_empty_text(language):
+    for key, text in CATALOGUES[language].items():
+        assert isinstance(text, str) and text.strip(), key
+
+
+def test_python_message_ids():
+    for language in CATALOGUES:
+        catalogue = get_catalogue(language)
+        for key, params in PYTHON_IDS.items():
+            assert placeholders(catalogue[key]) == params, (language, key)
+    assert get_catalogue("zh_CN")["login_failed"] == "用户名或密码错误。"
+
+
+def test_format():
+    zh = get_catalogue("zh_CN")
+    assert "15" in zh.format("account_locked", minutes=15)
+    text = zh.format("account_locked_now", attempts=5, minutes=10)
+    assert "5" in text and "10" in text
+    assert "8" in get_catalogue("en").format("password_too_short", min_length=8)
+    with pytest.raises(KeyError):
+        zh.format("account_locked")  # placeholder not given
+
+
+def test_mapping_and_attribute_access():
+    zh = get_catalogue("zh_CN")
+    assert zh["nav_home"] == zh.nav_home == "首页"
+    assert "nav_home" in zh
+    assert len(zh) == len(CATALOGUES["zh_CN"])
+    with pytest.raises(KeyError):
+        zh["no_such_message"]
+    with pytest.raises(AttributeError):
+        zh.no_such_message  # noqa: B018
+
+
+def test_ids_do_not_shadow_catalogue_methods():
+    # attribute access falls back to messages only when no real attribute exists
+    clashes = set(CATALOGUES["zh_CN"]) & set(dir(Catalogue))
+    assert not clashes
+
+
+def test_not_callable():
+    # JupyterHub calls callables found in template_vars with the current user
+    assert not callable(get_catalogue("zh_CN"))
+
+
+def test_catalogue_is_a_copy():
+    zh = get_catalogue("zh_CN")
+    CATALOGUES["zh_CN"]["nav_home"] += ""  # same value, proves nothing shared is mutated
+    assert zh.nav_home == "首页"
+    assert isinstance(zh, Catalogue)
+
+
+def test_unknown_language():
+    with pytest.raises(ValueError) as info:
+        get_catalogue("fr")
+    message = str(info.value)
+    assert "language" in message and "zh_CN" in message and "en" in message
+    assert "配置项" in message
