@@ -205,7 +205,7 @@ def _require_strong(password: str, username: str, min_length: int) -> None:
     problems = password_problems(password, username, min_length)
     if problems:
         catalogue = get_catalogue("zh_CN")
-        raise AccountError("".join(catalogue.format(p.key, **p.params) for p in problems))
+        raise AccountError(" ".join(catalogue.format(p.key, **p.params) for p in problems))
 
 
 def _minutes_left(account: Account, now: datetime) -> int:

@@ -54,7 +54,7 @@ class ChangePasswordHandler(BaseHandler):
         problems = await asyncio.to_thread(change)
         if problems:
             self.set_status(400)
-            error = "".join(catalogue.format(p.key, **p.params) for p in problems)
+            error = " ".join(catalogue.format(p.key, **p.params) for p in problems)
             return self.finish(await self._render(error=error))
         self.log.info("Password changed by %s", self.current_user.name)
         next_url = self.get_next_url(self.current_user)
