@@ -94,7 +94,7 @@ def test_home_page(page, hub, artifacts):
 
 
 def test_change_password_page(page, hub, artifacts):
-    hub.cli("users", "create", "gaiming", "--name", "改密", "--password-stdin", stdin="Chuxue-2026\n")
+    hub.cli("users", "create", "gaiming", "--name", "改密", "--password-stdin", stdin="Chuxue-2026")
     log_in(page, hub, "gaiming", "Chuxue-2026")
     page.wait_for_url("**/hub/change-password**")
     page.screenshot(path=artifacts / "hub-change-password.png", full_page=True)

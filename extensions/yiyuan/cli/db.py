@@ -19,9 +19,8 @@ def group() -> None:
 @pass_context
 def upgrade(ctx: Context, revision: str) -> None:
     migrate.upgrade(ctx.database, revision)
-    click.echo(
-        f"数据库 {describe_url(ctx.database.url)} 已是版本 {migrate.current_revision(ctx.database)}。"
-    )
+    version = migrate.current_revision(ctx.database)
+    click.echo(f"数据库 {describe_url(ctx.database.url)} 已是版本 {version}。")
 
 
 @group.command(help="把数据库降级到指定版本，例如 -1（上一版）或 base（清空）。")
