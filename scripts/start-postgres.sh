@@ -3,7 +3,7 @@
 # system user has a superuser role (peer login over the Unix socket, no password).
 set -euo pipefail
 
-read -r version name status _ < <(pg_lsclusters --no-header | head -n 1) || {
+read -r version name _port status _ < <(pg_lsclusters --no-header | head -n 1) || {
   echo "没有 PostgreSQL 集群：请安装 postgresql 软件包（scripts/install-system-packages.sh test）。" >&2
   exit 1
 }
