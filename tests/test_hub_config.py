@@ -124,3 +124,18 @@ def test_apply_sets_everything_from_one_settings_object(tmp_path):
     c = Config()
     hub_config.apply(c, settings(tmp_path), FACTS)
     assert {"JupyterHub", "Spawner", "YiyuanAuthenticator", "ConfigurableHTTPProxy"} <= set(c)
+
+
+def test_production_authenticator_creates_system_users(tmp_path):
+    from jupyterhub.auth import LocalAuthenticator
+
+    from yiyuan.hub.authenticator import YiyuanLocalAuthenticator
+
+    c = Config()
+    hub_config.configure_authenticator(c, settings(tmp_path, "mode: production\n"))
+    authenticator = YiyuanLocalAuthenticator(config=c)
+    assert isinstance(authenticator, LocalAuthenticator)
+    assert authenticator.create_system_users is True
+    assert authenticator.db_url == f"sqlite:///{tmp_path / 'yiyuan.sqlite'}"
+    assert authenticator.allow_all and authenticator.manage_groups
+    assert authenticator.admin_users == set()

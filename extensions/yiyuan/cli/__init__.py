@@ -55,9 +55,10 @@ def cli() -> None:
     pass
 
 
-def main() -> None:
+def main(register_only: bool = False) -> None:
     from . import db, demo, users
 
     for module in (db, demo, users):
         cli.add_command(module.group)
-    cli(prog_name="yiyuan")
+    if not register_only:
+        cli(prog_name="yiyuan")

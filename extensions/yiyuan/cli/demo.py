@@ -7,6 +7,7 @@ import click
 from ..db.migrate import check_schema
 from ..demo import DEMO_PASSWORD, seed_demo
 from . import Context, pass_context
+from .users import ROLE_LABELS
 
 
 @click.group("demo", help="演示数据。")
@@ -23,4 +24,5 @@ def seed(ctx: Context) -> None:
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}，仅供演示）：")
     for demo, created in accounts:
         note = "新建" if created else "已存在"
-        click.echo(f"  {demo.username:<10} {demo.role.value:<14} {demo.display_name}（{note}）")
+        role = ROLE_LABELS[demo.role]
+        click.echo(f"  {demo.username:<10} {role:<6} {demo.display_name}（{note}）")
