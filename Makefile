@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/yiyuan.json
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-dev lint format system-packages test-system-packages postgres clean
+.PHONY: run test setup setup-dev lint format system-packages test-system-packages clean
 
 run: setup
 	$(BIN)/yiyuan db upgrade

@@ -5,6 +5,7 @@
 # hub configuration. Anything else goes into jupyterhub_config.d/*.py, loaded last.
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -13,6 +14,7 @@ sys.path.insert(0, str(ROOT))
 import hub_config  # noqa: E402
 from yiyuan.errors import YiyuanError  # noqa: E402
 from yiyuan.preflight import check_hub_can_start  # noqa: E402
+from yiyuan.secrets import service_token  # noqa: E402
 from yiyuan.settings import load_settings  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
@@ -27,6 +29,7 @@ try:
     check_hub_can_start(settings, facts.proxy_command)
 except YiyuanError as error:
     sys.exit(f"艺苑无法启动：{error}")
+facts = replace(facts, roster_sync_token=service_token(settings.data_dir, "roster-sync"))
 
 hub_config.apply(c, settings, facts)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
+from yiyuan.db import normalise_url
 from yiyuan.i18n import get_catalogue
 from yiyuan.settings import Settings
 
@@ -22,6 +23,8 @@ class HostFacts:
     bin_dir: Path
     #: the hub runs as root (tests and the demo do): servers then need --allow-root
     as_root: bool
+    #: API token of the roster-sync service (kept in the data directory, see yiyuan.secrets)
+    roster_sync_token: str = ""
 
     @property
     def proxy_command(self) -> Path:
@@ -38,7 +41,8 @@ def configure_hub(c: Config, settings: Settings, facts: HostFacts) -> None:
     c.JupyterHub.port = hub.port
     c.JupyterHub.hub_ip = "127.0.0.1"
     c.JupyterHub.hub_port = hub.hub_port
-    c.JupyterHub.db_url = settings.hub_db_url
+    # psycopg 3 for PostgreSQL, as for the platform database
+    c.JupyterHub.db_url = normalise_url(settings.hub_db_url)
     c.JupyterHub.cookie_secret_file = str(settings.data_dir / "jupyterhub_cookie_secret")
     c.JupyterHub.pid_file = str(settings.data_dir / "jupyterhub.pid")
     c.ConfigurableHTTPProxy.command = [str(facts.proxy_command)]

@@ -1,7 +1,7 @@
 """Platform roles as JupyterHub roles and scopes.
 
 Each platform role is a JupyterHub group (kept in sync at login by the authenticator, see
-``yiyuan.accounts.service.ROLE_GROUPS``) with a role granting exactly its scopes. Learners keep
+``yiyuan.hubgroups.ROLE_GROUPS``) with a role granting exactly its scopes. Learners keep
 JupyterHub's default ``user`` role (their own server only) and are never admins.
 """
 
@@ -31,6 +31,9 @@ ADMINISTRATOR_SCOPES = [
 TRAINER_SCOPES = ["self"]
 MANAGER_SCOPES = ["self"]
 
+#: create hub users and groups, set group membership: nothing else (no servers, no tokens)
+ROSTER_SYNC_SCOPES = ["admin:users", "admin:groups"]
+
 IDLE_CULLER_SCOPES = [
     "list:users",
     "read:users:activity",
@@ -58,6 +61,12 @@ def configure_roles(c: Config, settings: Settings) -> None:
             "description": "协会管理员",
             "scopes": MANAGER_SCOPES,
             "groups": ["managers"],
+        },
+        {
+            "name": "roster-sync",
+            "description": "按会员名册同步用户与群组",
+            "scopes": ROSTER_SYNC_SCOPES,
+            "services": ["roster-sync"],
         },
     ]
     if settings.culler.enabled:

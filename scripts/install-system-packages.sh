@@ -6,8 +6,8 @@ set -euo pipefail
 runtime=()
 # Node.js may come from elsewhere than Debian (e.g. NodeSource): a working npm is enough.
 command -v npm >/dev/null 2>&1 || runtime+=(nodejs npm)
-# python3-venv only matters where the system Python runs the venv (not pyenv builds).
-python3.11 -m venv --help >/dev/null 2>&1 || runtime+=(python3-venv)
+# Debian's python3.11 makes venvs only with python3.11-venv (it brings ensurepip).
+python3.11 -c "import ensurepip" >/dev/null 2>&1 || runtime+=(python3.11-venv)
 test_only=(postgresql chromium chromium-driver fonts-noto-cjk)
 
 case "${1:-runtime}" in

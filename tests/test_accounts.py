@@ -10,6 +10,7 @@ from yiyuan.accounts import service
 from yiyuan.accounts.passwords import generate_initial_password, password_problems
 from yiyuan.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
 from yiyuan.errors import AccountError
+from yiyuan.hubgroups import groups_of
 from yiyuan.models import Role, utcnow
 
 POLICY = service.LockoutPolicy(max_failed_logins=5, lockout_minutes=10)
@@ -123,7 +124,7 @@ def test_hub_groups_follow_roles(database):
         account, _ = service.create_account(
             session, "lihua", "李华", [Role.trainer, Role.learner], password=GOOD
         )
-        assert service.hub_groups(account) == ["learners", "trainers"]
+        assert groups_of(session, account) == ["learners", "trainers"]
 
 
 def test_demo_seed_is_idempotent(database):
@@ -162,3 +163,10 @@ def test_generated_passwords_always_meet_the_rules(length):
     assert len(password) == length
     assert password_problems(password, "wangfang", 8) == []
     assert not set(password) & set("0O1lI")
+
+
+def test_system_names_are_reserved(database):
+    with database.session() as session:
+        for name in ("root", "postgres", "www-data", "nobody"):
+            with pytest.raises(AccountError, match="保留"):
+                service.create_account(session, name, "x", [Role.learner])

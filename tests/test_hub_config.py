@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from traitlets.config import Config
 
 import hub_config
@@ -86,8 +87,7 @@ def test_idle_culler_service_and_its_narrow_role(tmp_path):
     s = settings(tmp_path, "culler:\n  idle_timeout: 1800\n")
     hub_config.configure_services(c, s, FACTS)
     hub_config.configure_roles(c, s)
-    (culler,) = c.JupyterHub.services
-    assert culler["name"] == "idle-culler"
+    culler = next(s for s in c.JupyterHub.services if s["name"] == "idle-culler")
     assert "--timeout=1800" in culler["command"]
     role = next(r for r in c.JupyterHub.load_roles if r["name"] == "idle-culler")
     assert role["services"] == ["idle-culler"]
@@ -104,8 +104,23 @@ def test_culler_can_be_switched_off(tmp_path):
     s = settings(tmp_path, "culler:\n  enabled: false\n")
     hub_config.configure_services(c, s, FACTS)
     hub_config.configure_roles(c, s)
-    assert c.JupyterHub.services == []
+    assert [s["name"] for s in c.JupyterHub.services] == ["roster-sync"]
     assert all(r["name"] != "idle-culler" for r in c.JupyterHub.load_roles)
+
+
+def test_roster_sync_service_gets_its_token_database_and_narrow_role(tmp_path):
+    c = Config()
+    s = settings(tmp_path)
+    facts = hub_config.HostFacts(FACTS.project_root, FACTS.bin_dir, True, roster_sync_token="t0k")
+    hub_config.configure_services(c, s, facts)
+    hub_config.configure_roles(c, s)
+    service = next(s for s in c.JupyterHub.services if s["name"] == "roster-sync")
+    assert service["api_token"] == "t0k"
+    assert service["command"] == ["/venv/bin/yiyuan", "members", "sync", "--watch"]
+    assert service["environment"]["YIYUAN_DB_URL"] == s.platform_db_url
+    role = next(r for r in c.JupyterHub.load_roles if r["name"] == "roster-sync")
+    assert role["services"] == ["roster-sync"]
+    assert set(role["scopes"]) == {"admin:users", "admin:groups"}
 
 
 def test_roles_map_platform_groups_and_administrators_cannot_enter_servers(tmp_path):
@@ -139,3 +154,40 @@ def test_production_authenticator_creates_system_users(tmp_path):
     assert authenticator.db_url == f"sqlite:///{tmp_path / 'yiyuan.sqlite'}"
     assert authenticator.allow_all and authenticator.manage_groups
     assert authenticator.admin_users == set()
+
+
+def test_production_refuses_logins_of_system_accounts(tmp_path):
+    import asyncio
+
+    from tornado import web
+
+    from yiyuan.accounts.passwords import hash_password
+    from yiyuan.db import Database, migrate
+    from yiyuan.hub.authenticator import YiyuanLocalAuthenticator
+    from yiyuan.models import Account
+
+    s = settings(tmp_path, "mode: production\n")
+    database = Database(s.platform_db_url)
+    migrate.upgrade(database)
+    with database.session() as session:
+        # bypasses the reserved-name check on purpose: an account made before it existed
+        session.add(Account(username="daemon", password_hash=hash_password("Qiuyue-77")))
+    c = Config()
+    hub_config.configure_authenticator(c, s)
+    authenticator = YiyuanLocalAuthenticator(config=c)
+    with pytest.raises(web.HTTPError) as refused:
+        asyncio.run(
+            authenticator.authenticate(None, {"username": "daemon", "password": "Qiuyue-77"})
+        )
+    assert refused.value.status_code == 403
+    # the password was right: what refused the login is the system account check
+    assert refused.value.jupyterhub_message == authenticator.catalogue["account_inactive"]
+
+
+def test_preflight_makes_the_production_data_dir_private(tmp_path):
+    from yiyuan.preflight import check_data_dir
+
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    check_data_dir(data, private=True)
+    assert data.stat().st_mode & 0o777 == 0o700

@@ -2,6 +2,7 @@
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from yiyuan.db import Database, migrate
@@ -16,26 +17,41 @@ def empty(db_url):
 
 
 def tables(db: Database) -> set[str]:
-    return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+    return set(inspect(db.engine).get_table_names()) - {migrate.VERSION_TABLE}
 
 
 def test_upgrade_downgrade_upgrade(empty):
     assert migrate.current_revision(empty) is None
     migrate.upgrade(empty)
-    assert migrate.current_revision(empty) == migrate.head_revision(empty)
-    assert {"accounts", "account_roles", "associations"} <= tables(empty)
+    head = migrate.head_revision(empty)
+    assert migrate.current_revision(empty) == head
+    assert {"accounts", "account_roles", "associations", "members", "memberships"} <= tables(empty)
     # the models and the migrations describe the same schema
     command.check(migrate.alembic_config(empty))
 
+    previous = ScriptDirectory.from_config(migrate.alembic_config(empty)).get_revision(head)
     migrate.downgrade(empty, "-1")
-    assert migrate.current_revision(empty) == "0001"
+    assert migrate.current_revision(empty) == previous.down_revision
+    migrate.upgrade(empty)
+    assert migrate.current_revision(empty) == head
+    command.check(migrate.alembic_config(empty))
+
+
+def test_every_revision_downgrades_to_empty_and_back(empty):
+    migrate.upgrade(empty)
+    migrate.downgrade(empty, "base")
+    assert migrate.current_revision(empty) is None
+    assert tables(empty) == set()
+    migrate.upgrade(empty)
+    assert migrate.current_revision(empty) == migrate.head_revision(empty)
+
+
+def test_downgrade_drops_what_0002_added(empty):
+    migrate.upgrade(empty, "0002")
+    migrate.downgrade(empty, "0001")
     assert "associations" not in tables(empty)
     columns = {c["name"] for c in inspect(empty.engine).get_columns("account_roles")}
     assert "association_id" not in columns
-
-    migrate.upgrade(empty)
-    assert migrate.current_revision(empty) == migrate.head_revision(empty)
-    command.check(migrate.alembic_config(empty))
 
 
 def test_data_survives_a_downgrade_and_upgrade(database):

@@ -89,7 +89,7 @@ ZH_CN: dict[str, str] = {
     # home page
     "home_title": "首页",
     "home_welcome": "{name}，您好！",
-    "home_intro": "点击下方按钮进入您的学习环境，课程资料和作业都在里面。",
+    "home_intro": "点击下方按钮进入您的学习环境。",
     "home_start": "启动学习环境",
     "home_open": "进入学习环境",
     "home_stop": "停止学习环境",
@@ -310,8 +310,7 @@ EN: dict[str, str] = {
     "change_password_submit": "Save new password",
     "home_title": "Home",
     "home_welcome": "Hello, {name}!",
-    "home_intro": "Use the button below to enter your learning environment, where your course"
-    " materials and assignments are.",
+    "home_intro": "Use the button below to enter your learning environment.",
     "home_start": "Start my learning environment",
     "home_open": "Open my learning environment",
     "home_stop": "Stop my learning environment",

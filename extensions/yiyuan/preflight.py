@@ -14,7 +14,7 @@ from .settings import Settings
 
 
 def check_hub_can_start(settings: Settings, proxy_command: Path) -> None:
-    check_data_dir(settings.data_dir)
+    check_data_dir(settings.data_dir, private=settings.mode == "production")
     database = Database(settings.platform_db_url)
     try:
         check_schema(database)
@@ -36,9 +36,13 @@ def check_hub_can_start(settings: Settings, proxy_command: Path) -> None:
         check_port_free(setting, ip, port)
 
 
-def check_data_dir(data_dir: Path) -> None:
+def check_data_dir(data_dir: Path, private: bool = False) -> None:
+    """The data directory exists and is writable; ``private`` (production): mode 0700, since
+    it holds the databases and tokens and learners run as system users of their own."""
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if private and data_dir.stat().st_mode & 0o077:
+            data_dir.chmod(0o700)
         probe = data_dir / ".write-test"
         probe.write_text("ok")
         probe.unlink()

@@ -15,12 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import AccountError
+from ..hubgroups import request_hub_sync
 from ..i18n import get_catalogue
-from ..models import Account, AccountRole, Association, Role, utcnow
+from ..models import Account, AccountRole, Association, Member, Role, utcnow
 from .passwords import (
     Problem,
     burn_time,
     generate_initial_password,
+    hash_initial_password,
     hash_password,
     needs_rehash,
     password_problems,
@@ -29,6 +31,14 @@ from .passwords import (
 
 # Lower-case ASCII so that the name is also a valid POSIX user name in production mode.
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+# In production every account is also a system user: never one of the system's own.
+RESERVED_USERNAMES = frozenset(
+    "root daemon bin sys sync games man lp mail news uucp proxy www-data backup list irc gnats "
+    "nobody nogroup systemd-network systemd-resolve systemd-timesync messagebus sshd postgres "
+    "mysql redis nginx syslog _apt adm sudo staff users operator halt shutdown ftp".split()
+)
+# Members may log in with their mobile number instead of their user name.
+MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,8 @@ class LoginOutcome:
     key: str = ""
     params: dict = field(default_factory=dict)
     must_change_password: bool = False
+    #: the account that logged in (when ``ok``)
+    account: Account | None = None
 
 
 def normalise_username(username: str) -> str:
@@ -53,6 +65,8 @@ def normalise_username(username: str) -> str:
 
 def check_username(username: str) -> str:
     name = normalise_username(username)
+    if name in RESERVED_USERNAMES:
+        raise AccountError(f"用户名 {name} 是系统保留的名称，请换一个。")
     if not USERNAME_PATTERN.match(name):
         raise AccountError(
             f"用户名 {username!r} 不可用：须以英文字母开头，由 2–32 位小写字母、数字、"
@@ -63,6 +77,18 @@ def check_username(username: str) -> str:
 
 def find_account(session: Session, username: str) -> Account | None:
     return session.scalar(select(Account).where(Account.username == normalise_username(username)))
+
+
+def find_login_account(session: Session, entered: str) -> Account | None:
+    """The account a login form means: by user name, or by a member's mobile number."""
+    name = normalise_username(entered)
+    if MOBILE_PATTERN.match(name):
+        return session.scalar(
+            select(Account)
+            .join(Member, Member.account_id == Account.id)
+            .where(Member.mobile == name)
+        )
+    return find_account(session, name)
 
 
 def get_account(session: Session, username: str) -> Account:
@@ -89,13 +115,15 @@ def create_account(
         raise AccountError(f"用户名 {name} 已被使用。")
     generated = None
     if password is None:
-        password = generated = generate_initial_password()
+        generated = generate_initial_password()
+        password_hash = hash_initial_password(generated)
     else:
         _require_strong(password, name, min_password_length)
+        password_hash = hash_password(password)
     account = Account(
         username=name,
         display_name=display_name,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         must_change_password=must_change_password,
     )
     for role in roles:
@@ -116,9 +144,12 @@ def login(
     policy: LockoutPolicy,
     now: datetime | None = None,
 ) -> LoginOutcome:
-    """Check a password, counting failures and locking after ``policy.max_failed_logins``."""
+    """Check a password, counting failures and locking after ``policy.max_failed_logins``.
+
+    ``username`` may also be a member's mobile number.
+    """
     now = now or utcnow()
-    account = find_account(session, username)
+    account = find_login_account(session, username)
     if account is None:
         burn_time(password)
         return LoginOutcome(ok=False, key="login_failed")
@@ -144,7 +175,7 @@ def login(
     account.last_login_at = now
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
-    return LoginOutcome(ok=True, must_change_password=account.must_change_password)
+    return LoginOutcome(ok=True, must_change_password=account.must_change_password, account=account)
 
 
 def change_password(
@@ -174,25 +205,20 @@ def set_password(
     return account
 
 
+def set_active(session: Session, username: str, active: bool) -> Account:
+    """(De)activate an account; the hub sync then adds or removes its groups."""
+    account = get_account(session, username)
+    if account.active != active:
+        account.active = active
+        request_hub_sync(session)
+    return account
+
+
 def unlock(session: Session, username: str) -> Account:
     account = get_account(session, username)
     account.failed_logins = 0
     account.locked_until = None
     return account
-
-
-def hub_groups(account: Account) -> list[str]:
-    """The JupyterHub groups an account belongs to: one per platform role it holds."""
-    return sorted({ROLE_GROUPS[grant.role] for grant in account.roles})
-
-
-#: JupyterHub group of each platform role; hub_config.roles grants scopes to these groups.
-ROLE_GROUPS: dict[Role, str] = {
-    Role.learner: "learners",
-    Role.trainer: "trainers",
-    Role.manager: "managers",
-    Role.administrator: "administrators",
-}
 
 
 def _store_password(account: Account, password: str, must_change: bool) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..associations import ensure_standard_associations
 from ..db import migrate
 from ..db.database import describe_url
 from . import Context, pass_context
@@ -21,6 +22,11 @@ def upgrade(ctx: Context, revision: str) -> None:
     migrate.upgrade(ctx.database, revision)
     version = migrate.current_revision(ctx.database)
     click.echo(f"数据库 {describe_url(ctx.database.url)} 已是版本 {version}。")
+    if version == migrate.head_revision(ctx.database):
+        with ctx.database.session() as session:
+            added = ensure_standard_associations(session, ctx.settings.city)
+        if added:
+            click.echo(f"已添加 {added} 个常见协会（yiyuan associations list 查看）。")
 
 
 @group.command(help="把数据库降级到指定版本，例如 -1（上一版）或 base（清空）。")

@@ -114,6 +114,28 @@ def unlock(ctx: Context, username: str) -> None:
     click.echo(f"已解锁 {account.username}。")
 
 
+@group.command(help="停用账号：不能再登录，退出所有群组；记录保留。")
+@click.argument("username")
+@pass_context
+def deactivate(ctx: Context, username: str) -> None:
+    _set_active(ctx, username, False)
+    click.echo(f"已停用 {username}。")
+
+
+@group.command(help="恢复已停用的账号。")
+@click.argument("username")
+@pass_context
+def activate(ctx: Context, username: str) -> None:
+    _set_active(ctx, username, True)
+    click.echo(f"已恢复 {username}。")
+
+
+def _set_active(ctx: Context, username: str, active: bool) -> None:
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        service.set_active(session, username, active)
+
+
 @group.command("list", help="列出账号及其角色与状态。")
 @pass_context
 def list_(ctx: Context) -> None:

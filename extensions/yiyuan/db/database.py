@@ -64,6 +64,10 @@ class Database:
         finally:
             session.close()
 
+    def new_session(self) -> Session:
+        """A bare session, for work that commits in several steps (e.g. batched imports)."""
+        return self._sessions()
+
     def check_reachable(self) -> None:
         """Raise :class:`DatabaseError` with a sentence saying what to fix."""
         try:

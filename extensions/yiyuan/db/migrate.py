@@ -10,6 +10,10 @@ from alembic.script import ScriptDirectory
 from ..errors import DatabaseError
 from .database import Database
 
+#: not alembic's default "alembic_version": JupyterHub keeps its own migrations in that table,
+#: and the hub and the platform may share one PostgreSQL database
+VERSION_TABLE = "yiyuan_alembic_version"
+
 
 def alembic_config(database: Database) -> Config:
     config = Config()
@@ -25,7 +29,8 @@ def head_revision(database: Database) -> str:
 
 def current_revision(database: Database) -> str | None:
     with database.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        return context.get_current_revision()
 
 
 def upgrade(database: Database, revision: str = "head") -> None:

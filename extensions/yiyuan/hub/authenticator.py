@@ -10,6 +10,7 @@ login. See README "账号与登录" for why not NativeAuthenticator.
 from __future__ import annotations
 
 import asyncio
+import pwd
 
 from jupyterhub.auth import Authenticator, LocalAuthenticator
 from tornado import web
@@ -17,6 +18,7 @@ from traitlets import Integer, Unicode, default
 
 from ..accounts import service
 from ..db import Database
+from ..hubgroups import groups_of
 from ..i18n import get_catalogue
 from .handlers import ChangePasswordHandler, YiyuanLoginHandler
 
@@ -92,14 +94,12 @@ class YiyuanAuthenticator(Authenticator):
             # JupyterHub's login page shows this text in place of its English default.
             error.jupyterhub_message = self.catalogue.format(outcome.key, **outcome.params)
             raise error
-        return {"name": username, "groups": groups, "admin": False}
+        return {"name": outcome.account.username, "groups": groups, "admin": False}
 
-    def _login(self, username: str, password: str) -> tuple[service.LoginOutcome, list[str]]:
+    def _login(self, entered: str, password: str) -> tuple[service.LoginOutcome, list[str]]:
         with self.database.session() as session:
-            outcome = service.login(session, username, password, self.lockout_policy)
-            groups = []
-            if outcome.ok:
-                groups = service.hub_groups(service.get_account(session, username))
+            outcome = service.login(session, entered, password, self.lockout_policy)
+            groups = groups_of(session, outcome.account) if outcome.ok else []
             return outcome, groups
 
     def must_change_password(self, username: str) -> bool:
@@ -137,3 +137,22 @@ class YiyuanLocalAuthenticator(LocalAuthenticator, YiyuanAuthenticator):
     user's server as that user, so learners cannot read each other's files or the
     platform's data directory.
     """
+
+    min_uid = Integer(
+        1000,
+        help="""Existing system users below this uid (root, postgres, www-data …) never
+        log in: their servers would run with the system's own privileges (default 1000).""",
+    ).tag(config=True)
+
+    async def authenticate(self, handler, data):
+        model = await super().authenticate(handler, data)
+        try:
+            uid = pwd.getpwnam(model["name"]).pw_uid
+        except KeyError:
+            return model  # a new system user is created for it at first login
+        if uid < self.min_uid:
+            self.log.error("Refused login of %r: a system account (uid %s)", model["name"], uid)
+            error = web.HTTPError(403)
+            error.jupyterhub_message = self.catalogue["account_inactive"]
+            raise error
+        return model

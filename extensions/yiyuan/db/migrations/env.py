@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from yiyuan.db.migrate import VERSION_TABLE
 from yiyuan.models import Base
 
 config = context.config
@@ -14,5 +15,6 @@ with engine.begin() as connection:
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        version_table=VERSION_TABLE,
     )
     context.run_migrations()

@@ -1,0 +1,340 @@
+"""``yiyuan members``: rosters in, members out, and the hub kept in sync."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..db.migrate import check_schema
+from ..errors import YiyuanError
+from ..members import hubsync
+from ..members.importer import apply_rows, associations_matcher, check_rows
+from ..members.normalise import STANDING_LABELS, mask_mobile, normalise_mobile
+from ..members.roster import read_roster
+from ..members.spreadsheets import (
+    error_report_path,
+    write_error_report,
+    write_passwords,
+    write_table,
+)
+from ..models import Account, Association, Member, Membership
+from ..secrets import service_token
+from . import Context, pass_context
+
+#: imports larger than this show a progress bar
+PROGRESS_FROM = 300
+GENDERS = {"M": "男", "F": "女", "": ""}
+
+
+@click.group("members", help="会员：导入名册、查询、导出、与 JupyterHub 同步。")
+def group() -> None:
+    pass
+
+
+def hub_api(ctx: Context) -> hubsync.HubAPI:
+    settings = ctx.settings
+    url = f"http://127.0.0.1:{settings.hub.hub_port}/hub/api"
+    return hubsync.HubAPI(url, service_token(settings.data_dir, hubsync.SERVICE_NAME))
+
+
+@group.command("import", help="导入会员名册（.xlsx 或 .csv：UTF-8、带 BOM 的 UTF-8、GBK）。")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="只检查并显示将发生的变化，不写入")
+@click.option("--deactivate-missing", is_flag=True, help="停用名册中没有的会员（记录保留）")
+@click.option(
+    "--passwords-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="把新账号的初始密码写入此 .xlsx 文件（仅此一处，请妥善分发后删除）",
+)
+@click.option("--no-sync", is_flag=True, help="不立即同步到 JupyterHub")
+@pass_context
+def import_(ctx: Context, file, dry_run, deactivate_missing, passwords_out, no_sync) -> None:
+    check_schema(ctx.database)
+    if passwords_out and passwords_out.suffix.lower() != ".xlsx":
+        raise YiyuanError(f"--passwords-out 应为 .xlsx 文件，而不是 {passwords_out.name}。")
+    if passwords_out and passwords_out.exists():
+        raise YiyuanError(f"{passwords_out} 已存在：为免覆盖已分发的密码，请换一个文件名。")
+    roster = read_roster(file)
+    with ctx.database.session() as session:
+        matcher = associations_matcher(session, ctx.settings.city)
+    rows, errors = check_rows(roster, matcher)
+    mentioned, unreadable = _mobiles(roster)
+    click.echo(f"读取 {file.name}：{len(roster.rows)} 行，其中 {len(rows)} 行有效。")
+    if roster.ignored_headers:
+        click.echo("未识别的列（已忽略）：" + "、".join(roster.ignored_headers))
+    with _progress(len(rows)) as advance:
+        result = apply_rows(
+            ctx.database,
+            rows,
+            dry_run=dry_run,
+            deactivate_missing=deactivate_missing,
+            roster_mobiles=mentioned,
+            invalid_mobiles=unreadable,
+            progress=advance,
+        )
+    result.errors = errors
+    prefix = "【试运行，未写入】" if dry_run else ""
+    click.echo(
+        f"{prefix}新增 {result.created} 人，更新 {result.updated} 人，未变 {result.unchanged} 人，"
+        f"恢复 {result.reactivated} 人，停用 {result.deactivated} 人，"
+        f"拒绝 {result.rejected_rows} 行。"
+    )
+    if result.deactivation_skipped:
+        click.echo(result.deactivation_skipped)
+    if errors:
+        for error in errors[:20]:
+            click.echo(f"  {error}")
+        if len(errors) > 20:
+            click.echo(f"  ……共 {len(errors)} 处问题")
+        report = write_error_report(roster, errors, error_report_path(file))
+        click.echo(f"错误报告：{report}（改正后可直接导入此文件）")
+    if result.passwords:
+        if passwords_out:
+            write_passwords(passwords_out, result.passwords)
+            click.echo(f"{len(result.passwords)} 个新账号的初始密码已写入 {passwords_out}。")
+        else:
+            click.echo(
+                f"{len(result.passwords)} 个新账号的初始密码未保存（没有 --passwords-out）："
+                "可用 `yiyuan users set-password` 逐个设置。"
+            )
+    if dry_run or no_sync or not result.groups_changed:
+        return
+    _sync_now(ctx)
+
+
+def _sync_now(ctx: Context) -> None:
+    try:
+        report = hubsync.sync(ctx.database, hub_api(ctx))
+    except hubsync.HubUnreachable as error:
+        click.echo(f"JupyterHub 尚未同步：{error}")
+        return
+    click.echo(f"已同步到 JupyterHub：{report.summary()}。")
+
+
+def _mobiles(roster) -> tuple[set[str], int]:
+    """Every mobile number the roster mentions, and how many rows have none readable."""
+    mentioned, unreadable = set(), 0
+    for row in roster.rows:
+        try:
+            mentioned.add(normalise_mobile(row.values.get("mobile")))
+        except ValueError:
+            unreadable += 1
+    return mentioned, unreadable
+
+
+class _progress:
+    """click's progress bar on stderr for big imports; silent for small ones."""
+
+    def __init__(self, total: int) -> None:
+        self.bar = None
+        if total >= PROGRESS_FROM:
+            self.bar = click.progressbar(length=total, label="导入中", file=sys.stderr)
+
+    def __enter__(self):
+        if self.bar is None:
+            return None
+        self.bar.__enter__()
+        return self.bar.update
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+@group.command(help="把会员、协会群组同步到 JupyterHub（平台运行时）。")
+@click.option("--watch", is_flag=True, help="持续运行：启动时同步一次，之后每当名册变化时同步")
+@click.option("--interval", default=5.0, show_default=True, help="--watch 检查间隔（秒）")
+@pass_context
+def sync(ctx: Context, watch: bool, interval: float) -> None:
+    check_schema(ctx.database)
+    if watch:
+        logging.basicConfig(
+            level=logging.INFO, format="[%(levelname)s %(asctime)s roster-sync] %(message)s"
+        )
+        # started by the hub as a service: the hub hands over its API address and our token
+        url = os.environ.get("JUPYTERHUB_API_URL")
+        token = os.environ.get("JUPYTERHUB_API_TOKEN")
+        api = hubsync.HubAPI(url, token) if url and token else hub_api(ctx)
+        hubsync.watch(ctx.database, api, interval)
+        return
+    report = hubsync.sync(ctx.database, hub_api(ctx))
+    click.echo(f"已同步到 JupyterHub：{report.summary()}。")
+
+
+def _member_query(association: str | None, include_inactive: bool):
+    query = (
+        select(Member)
+        .options(selectinload(Member.memberships).joinedload(Membership.association))
+        .order_by(Member.id)
+    )
+    if not include_inactive:
+        query = query.where(Member.active)
+    if association:
+        query = query.where(
+            Member.memberships.any(
+                Membership.active
+                & Membership.association.has(
+                    (Association.short_name == association)
+                    | (Association.full_name == association)
+                    | (Association.code == association)
+                )
+            )
+        )
+    return query
+
+
+def _record(member: Member, show_mobile: bool) -> dict:
+    memberships = [m for m in member.memberships if m.active]
+    return {
+        "username": member.account.username,
+        "name": member.name,
+        "mobile": member.mobile if show_mobile else mask_mobile(member.mobile),
+        "gender": GENDERS[member.gender],
+        "work_unit": member.work_unit,
+        "email": member.email,
+        "associations": [
+            {
+                "association": m.association.short_name,
+                "standing": STANDING_LABELS[m.standing.value],
+            }
+            for m in memberships
+        ],
+        "active": member.active,
+    }
+
+
+def _associations_text(record: dict) -> str:
+    return "、".join(f"{a['association']}（{a['standing']}）" for a in record["associations"])
+
+
+@group.command("list", help="列出会员。手机号默认打码（138****5678）。")
+@click.option("--association", help="只列出某协会的会员（简称或全称）")
+@click.option("--all", "include_inactive", is_flag=True, help="包括已停用的会员")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--show-mobile", is_flag=True, help="显示完整手机号（仅限管理员使用）")
+@pass_context
+def list_(ctx: Context, association, include_inactive, fmt, show_mobile) -> None:
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        if association and not _association_exists(session, association):
+            raise YiyuanError(f"没有名为 {association!r} 的协会。")
+        records = [
+            _record(member, show_mobile)
+            for member in session.scalars(_member_query(association, include_inactive))
+        ]
+    if fmt == "json":
+        click.echo(json.dumps(records, ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["用户名", "姓名", "手机号", "协会", "状态"])
+        for r in records:
+            writer.writerow(
+                [
+                    _csv_safe(v)
+                    for v in (r["username"], r["name"], r["mobile"], _associations_text(r))
+                ]
+                + ["正常" if r["active"] else "已停用"]
+            )
+    else:
+        for r in records:
+            state = "" if r["active"] else "（已停用）"
+            click.echo(
+                f"{r['username']:<18} {r['name']:<8} {r['mobile']}  {_associations_text(r)}{state}"
+            )
+        click.echo(f"共 {len(records)} 人。")
+
+
+@group.command(help="显示一位会员（用户名或手机号）。")
+@click.argument("who")
+@click.option("--show-mobile", is_flag=True, help="显示完整手机号（仅限管理员使用）")
+@pass_context
+def show(ctx: Context, who: str, show_mobile: bool) -> None:
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        member = session.scalar(
+            select(Member).join(Account).where((Account.username == who) | (Member.mobile == who))
+        )
+        if member is None:
+            raise YiyuanError(f"没有用户名或手机号为 {who!r} 的会员。")
+        record = _record(member, show_mobile)
+        history = [
+            (m.association.short_name, STANDING_LABELS[m.standing.value], m.joined_at, m.left_at)
+            for m in member.memberships
+        ]
+    click.echo(f"{record['name']}（{record['username']}）{'' if record['active'] else '已停用'}")
+    click.echo(f"手机号：{record['mobile']}")
+    for label, key in (("性别", "gender"), ("工作单位", "work_unit"), ("邮箱", "email")):
+        if record[key]:
+            click.echo(f"{label}：{record[key]}")
+    click.echo("协会：")
+    for short, standing, joined, left in history:
+        period = f"{joined:%Y-%m-%d} 起" + (f"，{left:%Y-%m-%d} 退出" if left else "")
+        click.echo(f"  {short}（{standing}）{period}")
+
+
+@group.command(help="把会员导出为 .xlsx。手机号默认打码。")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--association", help="只导出某协会的会员")
+@click.option("--all", "include_inactive", is_flag=True, help="包括已停用的会员")
+@click.option("--show-mobile", is_flag=True, help="导出完整手机号（仅限管理员使用）")
+@pass_context
+def export(ctx: Context, file: Path, association, include_inactive, show_mobile) -> None:
+    check_schema(ctx.database)
+    if file.suffix.lower() != ".xlsx":
+        raise YiyuanError(f"导出文件应以 .xlsx 结尾，而不是 {file.name}。")
+    with ctx.database.session() as session:
+        records = [
+            _record(member, show_mobile)
+            for member in session.scalars(_member_query(association, include_inactive))
+        ]
+    write_table(
+        file,
+        "会员",
+        ["用户名", "姓名", "手机号", "性别", "工作单位", "邮箱", "所属协会", "状态"],
+        [
+            [
+                r["username"],
+                r["name"],
+                r["mobile"],
+                r["gender"],
+                r["work_unit"],
+                r["email"],
+                _associations_text(r),
+                "正常" if r["active"] else "已停用",
+            ]
+            for r in records
+        ],
+    )
+    click.echo(f"已导出 {len(records)} 人到 {file}。")
+
+
+def _association_exists(session, name: str) -> bool:
+    return (
+        session.scalar(
+            select(Association.id).where(
+                (Association.short_name == name)
+                | (Association.full_name == name)
+                | (Association.code == name)
+            )
+        )
+        is not None
+    )
+
+
+def _csv_safe(value: str) -> str:
+    # a cell starting with = + - @ would run as a formula when the CSV is opened in Excel
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

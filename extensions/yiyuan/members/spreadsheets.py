@@ -1,0 +1,74 @@
+"""Spreadsheets the member tools write: error reports, initial passwords, member exports.
+
+Every cell is written as text, so a value such as ``=HYPERLINK(…)`` from a roster can never
+become a formula in the administrator's Excel (spreadsheet formula injection).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .importer import InitialPassword, RowError
+from .roster import Roster
+
+
+def write_table(path: Path, title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> Path:
+    workbook = Workbook(write_only=False)
+    sheet = workbook.active
+    sheet.title = title
+    _append_as_text(sheet, headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        _append_as_text(sheet, row)
+    for index, header in enumerate(headers, start=1):
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = max(
+            10, min(40, 2 * len(str(header)) + 4)
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".part")
+    workbook.save(temporary)
+    os.replace(temporary, path)  # a reader never sees half a file
+    return path
+
+
+def error_report_path(roster_path: Path) -> Path:
+    return roster_path.with_name(f"{roster_path.stem}.错误报告.xlsx")
+
+
+def write_error_report(roster: Roster, errors: list[RowError], path: Path) -> Path:
+    """The rejected rows as they were, plus the reasons: fix them here and import this file."""
+    reasons: dict[int, list[str]] = {}
+    for error in errors:
+        reasons.setdefault(error.row, []).append(f"{error.column}：{error.reason}")
+    by_number = {row.number: row for row in roster.rows}
+    rows = [
+        [number, *by_number[number].cells, "；".join(reasons[number])] for number in sorted(reasons)
+    ]
+    return write_table(path, "错误报告", ["原行号", *roster.headers, "错误原因"], rows)
+
+
+def write_passwords(path: Path, passwords: list[InitialPassword]) -> Path:
+    write_table(
+        path,
+        "初始密码",
+        ["姓名", "手机号", "用户名", "初始密码", "说明"],
+        [
+            [p.name, p.mobile, p.username, p.password, "可用用户名或手机号登录，首次登录须修改密码"]
+            for p in passwords
+        ],
+    )
+    os.chmod(path, 0o600)  # initial passwords: readable by the administrator only
+    return path
+
+
+def _append_as_text(sheet, values: Sequence) -> None:
+    sheet.append([v if v is None or isinstance(v, int | float) else str(v) for v in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"  # never a formula, even when it starts with "="
