@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from traitlets.config import Config
 
+from yiyuan.members.hubsync import SERVICE_SCOPES as ROSTER_SYNC_SCOPES
 from yiyuan.settings import Settings
 
 #: Administrators run the hub's admin page over users and groups, without access to
@@ -31,8 +32,6 @@ ADMINISTRATOR_SCOPES = [
 TRAINER_SCOPES = ["self"]
 MANAGER_SCOPES = ["self"]
 
-#: create hub users and groups, set group membership: nothing else (no servers, no tokens)
-ROSTER_SYNC_SCOPES = ["admin:users", "admin:groups"]
 
 IDLE_CULLER_SCOPES = [
     "list:users",

@@ -50,11 +50,13 @@ class Hub:
     process: subprocess.Popen | None = None
 
     def __post_init__(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.data_dir = self.workdir / "data"
         self.port = free_port()
+        self.hub_port = free_port()
         base = {
             "data_dir": str(self.data_dir),
-            "hub": {"port": self.port, "proxy_api_port": free_port(), "hub_port": free_port()},
+            "hub": {"port": self.port, "proxy_api_port": free_port(), "hub_port": self.hub_port},
             "culler": {"idle_timeout": 600, "every": 60},
         }
         _merge(base, self.settings)

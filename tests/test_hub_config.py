@@ -120,7 +120,7 @@ def test_roster_sync_service_gets_its_token_database_and_narrow_role(tmp_path):
     assert service["environment"]["YIYUAN_DB_URL"] == s.platform_db_url
     role = next(r for r in c.JupyterHub.load_roles if r["name"] == "roster-sync")
     assert role["services"] == ["roster-sync"]
-    assert set(role["scopes"]) == {"admin:users", "admin:groups"}
+    assert set(role["scopes"]) == {"admin:groups", "read:users:name"}
 
 
 def test_roles_map_platform_groups_and_administrators_cannot_enter_servers(tmp_path):
@@ -181,7 +181,7 @@ def test_production_refuses_logins_of_system_accounts(tmp_path):
         )
     assert refused.value.status_code == 403
     # the password was right: what refused the login is the system account check
-    assert refused.value.jupyterhub_message == authenticator.catalogue["account_inactive"]
+    assert refused.value.jupyterhub_message == authenticator.catalogue["account_system_name"]
 
 
 def test_preflight_makes_the_production_data_dir_private(tmp_path):

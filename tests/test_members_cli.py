@@ -58,9 +58,9 @@ def test_import_reports_writes_passwords_once_and_reimport_is_a_no_op(env, tmp_p
     assert "新增 2 人" in first.stdout and "拒绝 1 行" in first.stdout
     assert "第 4 行「手机号」“1234”" in first.stdout
     assert "尚未同步" in first.stdout  # no hub running: the data landed all the same
-    report = tmp_path / "名册.错误报告.xlsx"
-    assert report.exists()
+    (report,) = tmp_path.glob("名册.错误报告-*.xlsx")
     assert list(load_workbook(report).active.values)[1][0] == 4
+    assert stat.S_IMODE(report.stat().st_mode) == 0o600  # it holds mobile numbers
     assert stat.S_IMODE(passwords.stat().st_mode) == 0o600
     sheet = list(load_workbook(passwords).active.values)
     assert sheet[0][:4] == ("姓名", "手机号", "用户名", "初始密码")
@@ -72,6 +72,24 @@ def test_import_reports_writes_passwords_once_and_reimport_is_a_no_op(env, tmp_p
     again = run(env, "members", "import", str(roster))
     assert "新增 0 人，更新 0 人，未变 2 人" in again.stdout
     assert "初始密码" not in again.stdout
+
+
+def test_a_bad_passwords_path_stops_before_any_account_is_made(env, tmp_path):
+    roster = write_xlsx(tmp_path / "r.xlsx")
+    result = run(
+        env, "members", "import", roster, "--passwords-out", tmp_path / "no/dir/p.xlsx", check=False
+    )
+    assert result.returncode == 1 and "无法创建" in result.stderr
+    assert "共 0 人" in run(env, "members", "list").stdout
+    # an unreadable roster leaves no empty passwords file behind
+    bad = tmp_path / "bad.csv"
+    bad.write_text("nothing here", encoding="utf-8")
+    passwords = tmp_path / "p.xlsx"
+    assert (
+        run(env, "members", "import", bad, "--passwords-out", passwords, check=False).returncode
+        == 1
+    )
+    assert not passwords.exists()
 
 
 def test_dry_run_changes_nothing(env, tmp_path):
@@ -114,7 +132,11 @@ def test_list_show_export_mask_mobiles_unless_asked(env, tmp_path):
     assert "王芳" in shown and "书协（理事）" in shown and "138****5678" in shown
     assert "wangfang5678" in run(env, "members", "show", "13812345678").stdout
     assert run(env, "members", "show", "nobody", check=False).returncode == 1
-    assert run(env, "members", "list", "--association", "篮协", check=False).returncode == 1
+    unknown = run(
+        env, "members", "export", tmp_path / "x.xlsx", "--association", "书法协会", check=False
+    )
+    assert unknown.returncode == 1 and "书协" in unknown.stderr  # with the near-miss suggestion
+    assert "共 1 人" in run(env, "members", "list", "--association", "书法家协会").stdout
 
     export = tmp_path / "out.xlsx"
     run(env, "members", "export", str(export))
@@ -135,6 +157,9 @@ def test_deactivate_missing_and_user_deactivation(env, tmp_path):
     assert "停用 1 人" in result.stdout
     assert "共 1 人" in run(env, "members", "list").stdout
     assert "已停用" in run(env, "members", "list", "--all").stdout
+    # the account and the member record move together
     run(env, "users", "deactivate", "wangfang5678")
     assert "已停用" in run(env, "users", "list").stdout
+    assert "共 0 人" in run(env, "members", "list").stdout
     run(env, "users", "activate", "wangfang5678")
+    assert "共 1 人" in run(env, "members", "list").stdout

@@ -5,7 +5,7 @@ import time
 
 import pytest
 import requests
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from yiyuan.demo import DEMO_PASSWORD
 
@@ -19,6 +19,26 @@ def roster(path, rows):
         workbook.active.append(row)
     workbook.save(path)
     return path
+
+
+def import_and_log_in(hub, tmp_path, rows):
+    """Import ``rows``, then log each new member in with their mobile number and initial
+    password (their hub user is made at this first login). Returns their user names."""
+    passwords = tmp_path / "passwords.xlsx"
+    result = hub.cli(
+        "members",
+        "import",
+        str(roster(tmp_path / "r.xlsx", rows)),
+        "--passwords-out",
+        str(passwords),
+    )
+    assert "已同步到 JupyterHub" in result.stdout, result.stdout + result.stderr
+    names = []
+    for _, mobile, username, password, _ in list(load_workbook(passwords).active.values)[1:]:
+        response = hub.browser().login(mobile, password)
+        assert "/hub/change-password" in response.url  # first login: set your own password
+        names.append(username)
+    return names
 
 
 @pytest.fixture(scope="module")
@@ -50,48 +70,44 @@ def wait_for(condition, timeout=30):
     raise AssertionError("condition not met in time")
 
 
-def test_import_creates_hub_users_and_groups(hub, admin_api, tmp_path):
-    path = roster(
-        tmp_path / "r.xlsx",
+def test_groups_follow_the_roster(hub, admin_api, tmp_path):
+    malan, niuben = import_and_log_in(
+        hub,
+        tmp_path,
         [
             ["马兰", "13511110001", "书协、美协", "理事"],
-            ["牛犇", "13511110002", "书协（主席团成员）", "会员"],
+            ["牛犇", "13511110002", "书协（主席团成员）", ""],
         ],
     )
-    result = hub.cli("members", "import", str(path), "--passwords-out", str(tmp_path / "p.xlsx"))
-    assert "已同步到 JupyterHub" in result.stdout, result.stdout + result.stderr
+    assert (malan, niuben) == ("malan0001", "niuben0002")
     groups = hub_groups(admin_api)
-    assert groups["assoc-calligraphy"] >= {"malan0001", "niuben0002"}
-    assert "malan0001" in groups["assoc-fine-arts"]
-    assert "malan0001" in groups["standing-council"]
-    assert "niuben0002" in groups["standing-presidium"]
-    assert {"malan0001", "niuben0002"} <= groups["learners"]
-    assert "malan0001" in {u["name"] for u in admin_api("/users")}
+    assert {malan, niuben} <= groups["assoc-calligraphy"]
+    assert malan in groups["assoc-fine-arts"] and niuben not in groups["assoc-fine-arts"]
+    assert malan in groups["standing-council"]
+    assert niuben in groups["standing-presidium"]
+    assert {malan, niuben} <= groups["learners"]
+    # every association has its group, members or not
+    assert {"assoc-writers", "assoc-criticism"} <= set(groups)
 
-    # leaving an association removes the hub membership
+    # leaving an association and changing standing reach the hub at once, without a login
     hub.cli(
         "members",
         "import",
-        str(roster(tmp_path / "r2.xlsx", [["马兰", "13511110001", "书协", "理事"]])),
+        str(roster(tmp_path / "r2.xlsx", [["马兰", "13511110001", "书协", "会员"]])),
     )
     groups = hub_groups(admin_api)
-    assert "malan0001" not in groups["assoc-fine-arts"]
-    assert "malan0001" in groups["assoc-calligraphy"]
+    assert malan not in groups["assoc-fine-arts"] and malan not in groups["standing-council"]
+    assert malan in groups["assoc-calligraphy"]
 
 
-def test_member_logs_in_with_the_mobile_number(hub, tmp_path):
-    path = roster(tmp_path / "r.xlsx", [["杨柳", "13522220003", "舞协", ""]])
-    hub.cli("members", "import", str(path), "--passwords-out", str(tmp_path / "p.xlsx"))
-    from openpyxl import load_workbook
-
-    (_, mobile, username, password, _) = list(load_workbook(tmp_path / "p.xlsx").active.values)[1]
+def test_login_by_mobile_number_names_the_account(hub, tmp_path):
+    (yang,) = import_and_log_in(hub, tmp_path, [["杨柳", "13522220003", "舞协", ""]])
     browser = hub.browser()
-    response = browser.login(mobile, password)
-    assert "/hub/change-password" in response.url  # first login: set your own password
-    assert (
-        browser.get("/hub/api/user", headers={"X-XSRFToken": browser.xsrf()}).json()["name"]
-        == username
-    )
+    passwords = list(load_workbook(tmp_path / "passwords.xlsx").active.values)
+    browser.login("13522220003", passwords[1][3])
+    me = browser.get("/hub/api/user", headers={"X-XSRFToken": browser.xsrf()}).json()
+    assert me["name"] == yang == "yangliu0003"
+    assert "assoc-dance" in me["groups"]
 
 
 def test_learner_cannot_read_other_members(hub):
@@ -106,10 +122,13 @@ def test_learner_cannot_read_other_members(hub):
 
 
 def test_import_while_the_hub_is_down_syncs_when_it_starts(hub, admin_api, tmp_path):
+    (bai,) = import_and_log_in(hub, tmp_path, [["白露", "13533330004", "民协", ""]])
+    assert bai in hub_groups(admin_api)["assoc-folk-arts"]
     hub.stop()
-    path = roster(tmp_path / "r.xlsx", [["白露", "13533330004", "民协", ""]])
-    result = hub.cli("members", "import", str(path), "--passwords-out", str(tmp_path / "p.xlsx"))
+    moved = roster(tmp_path / "moved.xlsx", [["白露", "13533330004", "曲协", ""]])
+    result = hub.cli("members", "import", str(moved))
     assert "尚未同步" in result.stdout
     hub.start()
     # the hub's roster-sync service catches up by itself
-    wait_for(lambda: "bailu0004" in hub_groups(admin_api).get("assoc-folk-arts", set()))
+    wait_for(lambda: bai in hub_groups(admin_api).get("assoc-quyi", set()))
+    assert bai not in hub_groups(admin_api)["assoc-folk-arts"]

@@ -1,13 +1,16 @@
 """Roster import into the platform database, on SQLite and PostgreSQL."""
 
+from datetime import datetime
+
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from yiyuan.associations import ensure_standard_associations
 from yiyuan.members import importer
-from yiyuan.members.importer import apply_rows, associations_matcher, check_rows
+from yiyuan.members.importer import apply_rows
 from yiyuan.members.roster import read_roster
+from yiyuan.members.rows import associations_matcher, check_rows
 from yiyuan.members.spreadsheets import error_report_path, write_error_report
 from yiyuan.members.usernames import derive_username, username_base
 from yiyuan.models import Account, HubSync, Member, Membership, Standing
@@ -100,7 +103,7 @@ def test_good_rows_land_and_every_bad_row_is_reported(federation, tmp_path):
         }
     assert {p.username for p in result.passwords} == {"wangfang5678", "liuyang2345", "chenmo1111"}
 
-    report = write_error_report(roster, result.errors, error_report_path(path))
+    report = write_error_report(roster, result.errors, error_report_path(path, datetime.now()))
     sheet = load_workbook(report).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "原行号" and rows[0][-1] == "错误原因"
@@ -181,21 +184,49 @@ def test_a_crash_mid_import_leaves_whole_members_only(federation, tmp_path, monk
     rows = [[f"会员{chr(0x4E00 + i)}", f"1360000{i:04d}", "书协", "", "", "", ""] for i in range(7)]
     monkeypatch.setattr(importer, "BATCH_SIZE", 3)
     calls = {"n": 0}
-    real_new_member = importer._new_member
+    real = importer.request_hub_sync
 
-    def failing_new_member(*args):
+    def crash_in_second_batch(session):
+        # runs after the batch's inserts, inside its transaction
         calls["n"] += 1
-        if calls["n"] == 5:
+        if calls["n"] == 2:
             raise RuntimeError("disk full")
-        return real_new_member(*args)
+        real(session)
 
-    monkeypatch.setattr(importer, "_new_member", failing_new_member)
+    monkeypatch.setattr(importer, "request_hub_sync", crash_in_second_batch)
+    result = importer.ImportResult()
+    roster = read_roster(write_roster(tmp_path / "r.xlsx", rows))
+    with federation.session() as session:
+        valid, _ = check_rows(roster, associations_matcher(session, "深圳市"))
     with pytest.raises(RuntimeError):
-        run_import(federation, write_roster(tmp_path / "r.xlsx", rows))
+        apply_rows(federation, valid, result=result)
     # the first batch of three landed whole; nothing of the second batch did
     assert count(federation, Member) == 3
     assert count(federation, Account) == 3
     assert count(federation, Membership) == 3
+    # and the passwords kept are exactly those of the accounts that exist
+    with federation.session() as session:
+        assert {p.username for p in result.passwords} == set(
+            session.scalars(select(Account.username))
+        )
+
+
+def test_a_roster_without_optional_columns_keeps_stored_values(federation, tmp_path):
+    run_import(federation, write_roster(tmp_path / "full.xlsx", GOOD))
+    workbook = Workbook()
+    workbook.active.append(["姓名", "手机号", "所属协会"])
+    workbook.active.append(["王芳", "13812345678", "书协、美协（理事）"])
+    workbook.save(tmp_path / "short.xlsx")
+    _, result = run_import(federation, tmp_path / "short.xlsx")
+    with federation.session() as session:
+        wang = session.scalar(select(Member).where(Member.mobile == "13812345678"))
+        assert (wang.email, wang.gender, wang.work_unit) == ("wf@example.com", "F", "深圳画院")
+        # the standing column is absent too: stored standings stay
+        assert {(m.association.short_name, m.standing) for m in wang.memberships} == {
+            ("书协", Standing.council),
+            ("美协", Standing.council),
+        }
+    assert (result.updated, result.unchanged) == (0, 1)
 
 
 def test_usernames_are_stable_and_collision_safe():

@@ -45,8 +45,15 @@ def is_managed(group: str) -> bool:
 
 
 def desired_groups(session: Session, account_id: int | None = None) -> dict[str, set[str]]:
-    """group → user names, for every account or for one; three queries whatever the size."""
+    """group → user names, for every account or for one; a few queries whatever the size.
+
+    For every account, each active association has its group even while it has no members,
+    so that roles can be granted to it before anyone logs in.
+    """
     groups: dict[str, set[str]] = defaultdict(set)
+    if account_id is None:
+        for code in session.scalars(select(Association.code).where(Association.active)):
+            groups[association_group(code)] = set()
     roles = (
         select(AccountRole.role, Account.username)
         .join(Account, AccountRole.account_id == Account.id)

@@ -47,7 +47,7 @@ ZH_CN: dict[str, str] = {
     "nav_dark_mode": "切换深色模式",
     # login page
     "login_welcome": "欢迎登录{site_name}",
-    "login_username": "用户名",
+    "login_username": "用户名或手机号",
     "login_password": "密码",
     "login_button": "登录",
     "login_show_password": "显示密码",
@@ -67,6 +67,7 @@ ZH_CN: dict[str, str] = {
         "密码连续输错 {attempts} 次，账号已锁定 {minutes} 分钟。如需立即解锁，请联系管理员。"
     ),
     "account_inactive": "该账号已停用。如有疑问，请联系所在协会或服务中心。",
+    "account_system_name": "该用户名与服务器的系统账号相同，不能登录。请联系管理员更换用户名。",
     "password_changed": "密码已修改，请牢记新密码。",
     "password_mismatch": "两次输入的新密码不一致，请重新输入。",
     "password_wrong_current": "当前密码不正确。",
@@ -259,7 +260,7 @@ EN: dict[str, str] = {
     "nav_toggle": "Toggle navigation",
     "nav_dark_mode": "Toggle dark mode",
     "login_welcome": "Welcome to {site_name}",
-    "login_username": "Username",
+    "login_username": "Username or mobile number",
     "login_password": "Password",
     "login_button": "Sign in",
     "login_show_password": "Show password",
@@ -287,6 +288,10 @@ EN: dict[str, str] = {
     ),
     "account_inactive": (
         "This account has been deactivated. Please contact your association or service centre."
+    ),
+    "account_system_name": (
+        "This user name is also a system account of the server and cannot log in."
+        " Please ask an administrator to change it."
     ),
     "password_changed": "Your password has been changed.",
     "password_mismatch": "The two new passwords do not match. Please enter them again.",

@@ -206,10 +206,15 @@ def set_password(
 
 
 def set_active(session: Session, username: str, active: bool) -> Account:
-    """(De)activate an account; the hub sync then adds or removes its groups."""
+    """(De)activate an account and its member record alike; the hub sync then adds or
+    removes its groups."""
     account = get_account(session, username)
-    if account.active != active:
+    member = session.scalar(select(Member).where(Member.account_id == account.id))
+    if account.active != active or (member is not None and member.active != active):
         account.active = active
+        if member is not None:
+            member.active = active
+            member.deactivated_at = None if active else utcnow()
         request_hub_sync(session)
     return account
 

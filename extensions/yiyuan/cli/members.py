@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -16,16 +17,17 @@ from sqlalchemy.orm import selectinload
 from ..db.migrate import check_schema
 from ..errors import YiyuanError
 from ..members import hubsync
-from ..members.importer import apply_rows, associations_matcher, check_rows
+from ..members.importer import ImportResult, apply_rows
 from ..members.normalise import STANDING_LABELS, mask_mobile, normalise_mobile
 from ..members.roster import read_roster
+from ..members.rows import associations_matcher, check_rows
 from ..members.spreadsheets import (
     error_report_path,
     write_error_report,
     write_passwords,
     write_table,
 )
-from ..models import Account, Association, Member, Membership
+from ..models import Account, Member, Membership
 from ..secrets import service_token
 from . import Context, pass_context
 
@@ -58,29 +60,38 @@ def hub_api(ctx: Context) -> hubsync.HubAPI:
 @pass_context
 def import_(ctx: Context, file, dry_run, deactivate_missing, passwords_out, no_sync) -> None:
     check_schema(ctx.database)
-    if passwords_out and passwords_out.suffix.lower() != ".xlsx":
-        raise YiyuanError(f"--passwords-out 应为 .xlsx 文件，而不是 {passwords_out.name}。")
-    if passwords_out and passwords_out.exists():
-        raise YiyuanError(f"{passwords_out} 已存在：为免覆盖已分发的密码，请换一个文件名。")
-    roster = read_roster(file)
-    with ctx.database.session() as session:
-        matcher = associations_matcher(session, ctx.settings.city)
-    rows, errors = check_rows(roster, matcher)
-    mentioned, unreadable = _mobiles(roster)
-    click.echo(f"读取 {file.name}：{len(roster.rows)} 行，其中 {len(rows)} 行有效。")
-    if roster.ignored_headers:
-        click.echo("未识别的列（已忽略）：" + "、".join(roster.ignored_headers))
-    with _progress(len(rows)) as advance:
-        result = apply_rows(
-            ctx.database,
-            rows,
-            dry_run=dry_run,
-            deactivate_missing=deactivate_missing,
-            roster_mobiles=mentioned,
-            invalid_mobiles=unreadable,
-            progress=advance,
-        )
-    result.errors = errors
+    keep_passwords = passwords_out is not None and not dry_run
+    if keep_passwords:
+        _claim(passwords_out)
+    result = ImportResult()
+    try:
+        roster = read_roster(file)
+        with ctx.database.session() as session:
+            matcher = associations_matcher(session, ctx.settings.city)
+        rows, result.errors = check_rows(roster, matcher)
+        mentioned, unreadable = _mobiles(roster)
+        click.echo(f"读取 {file.name}：{len(roster.rows)} 行，其中 {len(rows)} 行有效。")
+        if roster.ignored_headers:
+            click.echo("未识别的列（已忽略）：" + "、".join(roster.ignored_headers))
+        with _progress(len(rows)) as advance:
+            apply_rows(
+                ctx.database,
+                rows,
+                result=result,
+                dry_run=dry_run,
+                deactivate_missing=deactivate_missing,
+                roster_mobiles=mentioned,
+                invalid_mobiles=unreadable,
+                progress=advance,
+            )
+    finally:
+        # first of all, even if something failed: the passwords of accounts that now exist
+        if keep_passwords:
+            if result.passwords:
+                write_passwords(passwords_out, result.passwords)
+            else:
+                passwords_out.unlink(missing_ok=True)
+    errors = result.errors
     prefix = "【试运行，未写入】" if dry_run else ""
     click.echo(
         f"{prefix}新增 {result.created} 人，更新 {result.updated} 人，未变 {result.unchanged} 人，"
@@ -94,11 +105,10 @@ def import_(ctx: Context, file, dry_run, deactivate_missing, passwords_out, no_s
             click.echo(f"  {error}")
         if len(errors) > 20:
             click.echo(f"  ……共 {len(errors)} 处问题")
-        report = write_error_report(roster, errors, error_report_path(file))
+        report = write_error_report(roster, errors, error_report_path(file, datetime.now()))
         click.echo(f"错误报告：{report}（改正后可直接导入此文件）")
     if result.passwords:
         if passwords_out:
-            write_passwords(passwords_out, result.passwords)
             click.echo(f"{len(result.passwords)} 个新账号的初始密码已写入 {passwords_out}。")
         else:
             click.echo(
@@ -108,6 +118,19 @@ def import_(ctx: Context, file, dry_run, deactivate_missing, passwords_out, no_s
     if dry_run or no_sync or not result.groups_changed:
         return
     _sync_now(ctx)
+
+
+def _claim(path: Path) -> None:
+    """Create the passwords file now (0600, never over an existing one), so that a bad path
+    stops the import before any account is made, not after."""
+    if path.suffix.lower() != ".xlsx":
+        raise YiyuanError(f"--passwords-out 应为 .xlsx 文件，而不是 {path.name}。")
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise YiyuanError(f"{path} 已存在：为免覆盖已分发的密码，请换一个文件名。") from None
+    except OSError as error:
+        raise YiyuanError(f"无法创建 {path}（{error.strerror}）：请换一个可写的位置。") from None
 
 
 def _sync_now(ctx: Context) -> None:
@@ -169,7 +192,8 @@ def sync(ctx: Context, watch: bool, interval: float) -> None:
     click.echo(f"已同步到 JupyterHub：{report.summary()}。")
 
 
-def _member_query(association: str | None, include_inactive: bool):
+def _records(ctx: Context, association: str | None, include_inactive: bool, show_mobile: bool):
+    """Members as plain records, optionally of one association named as people write it."""
     query = (
         select(Member)
         .options(selectinload(Member.memberships).joinedload(Membership.association))
@@ -177,18 +201,16 @@ def _member_query(association: str | None, include_inactive: bool):
     )
     if not include_inactive:
         query = query.where(Member.active)
-    if association:
-        query = query.where(
-            Member.memberships.any(
-                Membership.active
-                & Membership.association.has(
-                    (Association.short_name == association)
-                    | (Association.full_name == association)
-                    | (Association.code == association)
-                )
+    with ctx.database.session() as session:
+        if association:
+            matcher = associations_matcher(session, ctx.settings.city)
+            found = matcher.match(association)
+            if found is None:
+                raise YiyuanError(matcher.describe_unknown(association))
+            query = query.where(
+                Member.memberships.any(Membership.active & (Membership.association_id == found.id))
             )
-        )
-    return query
+        return [_record(member, show_mobile) for member in session.scalars(query)]
 
 
 def _record(member: Member, show_mobile: bool) -> dict:
@@ -229,13 +251,7 @@ def _associations_text(record: dict) -> str:
 @pass_context
 def list_(ctx: Context, association, include_inactive, fmt, show_mobile) -> None:
     check_schema(ctx.database)
-    with ctx.database.session() as session:
-        if association and not _association_exists(session, association):
-            raise YiyuanError(f"没有名为 {association!r} 的协会。")
-        records = [
-            _record(member, show_mobile)
-            for member in session.scalars(_member_query(association, include_inactive))
-        ]
+    records = _records(ctx, association, include_inactive, show_mobile)
     if fmt == "json":
         click.echo(json.dumps(records, ensure_ascii=False, indent=1))
     elif fmt == "csv":
@@ -296,11 +312,7 @@ def export(ctx: Context, file: Path, association, include_inactive, show_mobile)
     check_schema(ctx.database)
     if file.suffix.lower() != ".xlsx":
         raise YiyuanError(f"导出文件应以 .xlsx 结尾，而不是 {file.name}。")
-    with ctx.database.session() as session:
-        records = [
-            _record(member, show_mobile)
-            for member in session.scalars(_member_query(association, include_inactive))
-        ]
+    records = _records(ctx, association, include_inactive, show_mobile)
     write_table(
         file,
         "会员",
@@ -320,19 +332,6 @@ def export(ctx: Context, file: Path, association, include_inactive, show_mobile)
         ],
     )
     click.echo(f"已导出 {len(records)} 人到 {file}。")
-
-
-def _association_exists(session, name: str) -> bool:
-    return (
-        session.scalar(
-            select(Association.id).where(
-                (Association.short_name == name)
-                | (Association.full_name == name)
-                | (Association.code == name)
-            )
-        )
-        is not None
-    )
 
 
 def _csv_safe(value: str) -> str:

@@ -22,7 +22,7 @@ ROLE_LABELS = {
 }
 
 
-@click.group("users", help="账号：创建、设置密码、解锁、列表。")
+@click.group("users", help="账号：创建、设置密码、解锁、停用与恢复、列表。")
 def group() -> None:
     pass
 

@@ -153,6 +153,6 @@ class YiyuanLocalAuthenticator(LocalAuthenticator, YiyuanAuthenticator):
         if uid < self.min_uid:
             self.log.error("Refused login of %r: a system account (uid %s)", model["name"], uid)
             error = web.HTTPError(403)
-            error.jupyterhub_message = self.catalogue["account_inactive"]
+            error.jupyterhub_message = self.catalogue["account_system_name"]
             raise error
         return model

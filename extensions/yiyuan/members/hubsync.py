@@ -1,10 +1,16 @@
-"""Bring JupyterHub's users and groups in line with the platform database, over its REST API.
+"""Bring JupyterHub's groups in line with the platform database, over its REST API.
 
 The roster is the truth: for the groups the platform owns (``yiyuan.hubgroups.is_managed``)
-the sync creates missing users and groups, adds missing members and removes those who left.
-It runs after every import, from ``yiyuan members sync``, and in the hub's ``roster-sync``
-service, which syncs at hub start and whenever an import bumped ``hub_sync.wanted_version``
-while the hub was down.
+the sync creates missing groups, adds missing members and removes those who left. It runs
+after every import, from ``yiyuan members sync``, and in the hub's ``roster-sync`` service,
+which syncs at hub start and whenever an import bumped ``hub_sync.wanted_version`` while the
+hub was down.
+
+Hub *users* are not created here: as everywhere in JupyterHub, a user appears in the hub at
+first login, and the authenticator hands over the same groups then (``manage_groups``). The
+sync therefore only touches users the hub already has, which keeps it fast at any roster
+size (creating 20,000 hub users over the REST API takes the hub minutes, measured in
+bench/RESULTS.md, and would stall logins meanwhile).
 """
 
 from __future__ import annotations
@@ -20,12 +26,12 @@ from sqlalchemy import select
 from ..db import Database
 from ..errors import YiyuanError
 from ..hubgroups import desired_groups, is_managed
-from ..models import HubSync, utcnow
+from ..models import Account, HubSync, utcnow
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = "roster-sync"
-#: the narrowest scopes that let the sync create users and groups and set membership
-SERVICE_SCOPES = ["admin:users", "admin:groups"]
+#: the narrowest scopes that let the sync create groups, set membership and look up a user
+SERVICE_SCOPES = ["admin:groups", "read:users:name"]
 CHUNK = 1000
 
 
@@ -35,7 +41,6 @@ class HubUnreachable(YiyuanError):
 
 @dataclass
 class SyncReport:
-    users_created: int = 0
     groups_created: int = 0
     added: int = 0
     removed: int = 0
@@ -44,7 +49,7 @@ class SyncReport:
 
     def summary(self) -> str:
         return (
-            f"新建用户 {self.users_created} 个、群组 {self.groups_created} 个，"
+            f"新建群组 {self.groups_created} 个，"
             f"加入群组 {self.added} 人次，移出 {self.removed} 人次"
         )
 
@@ -67,6 +72,11 @@ class HubAPI:
             raise HubUnreachable(
                 f"无法连接 JupyterHub（{self.api_url}）：数据已保存，平台启动后会自动同步，"
                 "也可稍后运行 `yiyuan members sync`。"
+            ) from None
+        except requests.Timeout:
+            raise HubUnreachable(
+                f"JupyterHub 在 {self.timeout:.0f} 秒内没有响应：数据已保存，"
+                "平台会在空闲时自动同步，也可稍后运行 `yiyuan members sync`。"
             ) from None
         if response.status_code == 403:
             raise YiyuanError(
@@ -91,15 +101,12 @@ class HubAPI:
                 return
             offset = following["offset"]
 
-    def user_names(self) -> set[str]:
-        return {user["name"] for user in self._pages("/users?include_stopped_servers")}
+    def user_exists(self, name: str) -> bool:
+        response = self.http.get(f"{self.api_url}/users/{quote(name)}", timeout=self.timeout)
+        return response.status_code == 200
 
     def groups(self) -> dict[str, set[str]]:
         return {group["name"]: set(group["users"]) for group in self._pages("/groups")}
-
-    def create_users(self, names: list[str]) -> None:
-        for start in range(0, len(names), CHUNK):
-            self._call("POST", "/users", json={"usernames": names[start : start + CHUNK]})
 
     def create_groups(self, names: list[str]) -> None:
         self._call("POST", "/groups", json={"groups": names})
@@ -121,8 +128,11 @@ def sync(database: Database, api: HubAPI) -> SyncReport:
         state = session.get(HubSync, 1)
         version = state.wanted_version if state else 0
         desired = desired_groups(session)
+        logged_in = set(
+            session.scalars(select(Account.username).where(Account.last_login_at.is_not(None)))
+        )
     try:
-        report = _push(api, desired)
+        report = _push(api, desired, logged_in)
     except YiyuanError as error:
         _record(database, error=str(error))
         raise
@@ -131,14 +141,15 @@ def sync(database: Database, api: HubAPI) -> SyncReport:
     return report
 
 
-def _push(api: HubAPI, desired: dict[str, set[str]]) -> SyncReport:
+def _push(api: HubAPI, desired: dict[str, set[str]], logged_in: set[str]) -> SyncReport:
+    """``logged_in``: accounts that have logged in, so the hub should know them."""
     report = SyncReport()
-    wanted_users = set().union(*desired.values()) if desired else set()
-    missing_users = sorted(wanted_users - api.user_names())
-    if missing_users:
-        api.create_users(missing_users)
-        report.users_created = len(missing_users)
     actual = api.groups()
+    in_hub = set().union(*(users for group, users in actual.items() if is_managed(group)))
+    wanted = set().union(*desired.values()) if desired else set()
+    # someone who logged in but belongs to no platform group yet (rare): ask the hub
+    in_hub |= {name for name in sorted((wanted & logged_in) - in_hub) if api.user_exists(name)}
+    desired = {group: users & in_hub for group, users in desired.items()}
     missing_groups = sorted(set(desired) - set(actual))
     if missing_groups:
         api.create_groups(missing_groups)
@@ -174,15 +185,20 @@ def pending(database: Database) -> bool:
         return bool(state and state.wanted_version != state.synced_version)
 
 
-def watch(database: Database, api: HubAPI, interval: float, stop=lambda: False) -> None:
-    """Sync once, then again whenever an import leaves work; never exits on a failed sync."""
-    first = True
+def watch(
+    database: Database, api: HubAPI, interval: float, full_every: float = 300, stop=lambda: False
+) -> None:
+    """Sync at start, whenever an import leaves work, and every ``full_every`` seconds anyway
+    (to repair changes made to groups by hand); never exits on a failed sync."""
+    last_full = None
     while not stop():
         try:
-            if first or pending(database):
+            due = last_full is None or time.monotonic() - last_full >= full_every
+            if due or pending(database):
                 report = sync(database, api)
-                log.info("roster sync done: %s", report.summary())
-                first = False
+                last_full = time.monotonic()
+                if report.added or report.removed or report.groups_created:
+                    log.info("roster sync done: %s", report.summary())
         except Exception:  # keep the service alive: the next round retries
             log.exception("roster sync failed; retrying in %s s", interval)
         time.sleep(interval)

@@ -1,63 +1,32 @@
-"""Roster → members, memberships and accounts.
+"""Valid roster rows → members, memberships and accounts.
 
-Two steps: :func:`check_rows` turns a read :class:`~.roster.Roster` into valid rows and row
-errors without touching the database; :func:`apply_rows` writes valid rows in batches, one
-transaction per batch, so a crash leaves whole members or none. Applying the same roster twice
-changes nothing the second time.
+The second of the import's two steps (the first is :mod:`.rows`). Rows are written in
+batches, one transaction per batch, so a crash leaves whole members or none. For each batch
+the stored state is read in three plain queries, compared with the rows, and only the
+difference is written: new members with bulk inserts, changed ones with targeted updates.
+Applying the same roster twice therefore writes nothing the second time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ..accounts.passwords import generate_initial_password, hash_initial_password
 from ..db import Database
 from ..hubgroups import request_hub_sync
-from ..models import Account, AccountRole, Association, Member, Membership, Role, Standing, utcnow
-from . import normalise
-from .matching import AssociationMatcher
-from .roster import Roster, RosterRow
+from ..models import Account, AccountRole, Member, Membership, Role, Standing, utcnow
+from .rows import MemberRow, RowError
 from .usernames import derive_username
 
 BATCH_SIZE = 500
-FIELD_LABELS = {
-    "name": "姓名",
-    "mobile": "手机号",
-    "associations": "所属协会",
-    "standing": "会员身份",
-    "gender": "性别",
-    "work_unit": "工作单位",
-    "email": "邮箱",
-}
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    value: str
-    reason: str
-
-    def __str__(self) -> str:
-        shown = f"“{self.value}”" if self.value else "（空）"
-        return f"第 {self.row} 行「{self.column}」{shown}：{self.reason}"
-
-
-@dataclass(frozen=True)
-class MemberRow:
-    row: int
-    name: str
-    mobile: str
-    email: str
-    gender: str
-    work_unit: str
-    #: association id → standing
-    memberships: dict[int, Standing]
+#: member columns a roster may carry; absent columns leave stored values alone
+OPTIONAL_FIELDS = ("email", "gender", "work_unit")
 
 
 @dataclass(frozen=True)
@@ -77,6 +46,7 @@ class ImportResult:
     reactivated: int = 0
     deactivated: int = 0
     errors: list[RowError] = field(default_factory=list)
+    #: initial passwords of new accounts, added only once their batch is committed
     passwords: list[InitialPassword] = field(default_factory=list)
     #: why --deactivate-missing did nothing, if it did nothing
     deactivation_skipped: str = ""
@@ -88,92 +58,28 @@ class ImportResult:
         return len({error.row for error in self.errors})
 
 
-def check_rows(
-    roster: Roster, matcher: AssociationMatcher
-) -> tuple[list[MemberRow], list[RowError]]:
-    """Valid rows and every problem of the others, without touching the database."""
-    valid: list[MemberRow] = []
-    errors: list[RowError] = []
-    first_row_of: dict[str, int] = {}
-    for row in roster.rows:
-        checker = _RowChecker(roster, row)
-        member = checker.member_row(matcher)
-        if member and member.mobile in first_row_of:
-            checker.fail("mobile", f"与第 {first_row_of[member.mobile]} 行的手机号重复。")
-        if checker.errors:
-            errors.extend(checker.errors)
-            continue
-        first_row_of[member.mobile] = row.number
-        valid.append(member)
-    return valid, errors
+@dataclass
+class _Stored:
+    """One member as the database has it, read with plain queries (no ORM objects)."""
 
-
-class _RowChecker:
-    """Every problem of one roster row, each naming the column as the file names it."""
-
-    def __init__(self, roster: Roster, row: RosterRow) -> None:
-        self.roster = roster
-        self.row = row
-        self.errors: list[RowError] = []
-
-    def fail(self, field_name: str, reason: str, shown: object = None) -> None:
-        columns = self.roster.columns
-        column = self.roster.headers[columns[field_name]] if field_name in columns else ""
-        raw = self.row.values.get(field_name) if shown is None else shown
-        self.errors.append(
-            RowError(
-                self.row.number,
-                column or FIELD_LABELS[field_name],
-                normalise.normalise_text(raw),
-                reason,
-            )
-        )
-
-    def checked(self, field_name: str, function: Callable[[object], str]) -> str:
-        try:
-            return function(self.row.values.get(field_name))
-        except ValueError as error:
-            self.fail(field_name, str(error))
-            return ""
-
-    def member_row(self, matcher: AssociationMatcher) -> MemberRow | None:
-        name = self.checked("name", normalise.normalise_name)
-        mobile = self.checked("mobile", normalise.normalise_mobile)
-        email = self.checked("email", normalise.normalise_email)
-        gender = self.checked("gender", normalise.normalise_gender)
-        work_unit = normalise.normalise_text(self.row.values.get("work_unit"))[:200]
-        memberships = self.memberships(matcher)
-        if self.errors:
-            return None
-        return MemberRow(self.row.number, name, mobile, email, gender, work_unit, memberships)
-
-    def memberships(self, matcher: AssociationMatcher) -> dict[int, Standing]:
-        default_standing = self.checked("standing", normalise.parse_standing) or "member"
-        items = normalise.split_associations(self.row.values.get("associations"))
-        if not items:
-            self.fail("associations", "至少填写一个协会。")
-        memberships: dict[int, Standing] = {}
-        for item in items:
-            try:
-                association_name, standing_text = normalise.parse_association_item(item)
-                standing = (
-                    normalise.parse_standing(standing_text) if standing_text else default_standing
-                )
-            except ValueError as error:
-                self.fail("associations", str(error), item)
-                continue
-            association = matcher.match(association_name)
-            if association is None:
-                self.fail("associations", matcher.describe_unknown(association_name), item)
-                continue
-            memberships[association.id] = Standing(standing)
-        return memberships
+    member_id: int
+    account_id: int
+    name: str
+    email: str
+    gender: str
+    work_unit: str
+    active: bool
+    display_name: str
+    is_learner: bool = False
+    #: association id → (standing, active)
+    memberships: dict[int, tuple[Standing, bool]] = field(default_factory=dict)
 
 
 def apply_rows(
     database: Database,
     rows: list[MemberRow],
     *,
+    result: ImportResult | None = None,
     dry_run: bool = False,
     deactivate_missing: bool = False,
     roster_mobiles: set[str] | None = None,
@@ -182,22 +88,28 @@ def apply_rows(
 ) -> ImportResult:
     """Write ``rows``; with ``dry_run`` do the same work and roll it all back.
 
+    Pass your own ``result`` to keep what was committed if a later batch fails: its
+    ``passwords`` then hold exactly the accounts that exist.
+
     ``roster_mobiles`` are all mobile numbers the roster mentions (valid rows or not): with
     ``deactivate_missing``, active members outside it become inactive — unless some row's
     mobile number could not be read, since that person might then be deactivated by mistake.
     """
-    result = ImportResult(rows=len(rows))
+    result = result if result is not None else ImportResult()
+    result.rows = len(rows)
     now = utcnow()
     session = database.new_session()
     try:
         taken = set(session.scalars(select(Account.username)))
-        for start in range(0, len(rows), BATCH_SIZE):
-            batch = rows[start : start + BATCH_SIZE]
-            _apply_batch(session, batch, taken, result, now, dry_run)
-            if not dry_run:
-                session.commit()
-            if progress:
-                progress(len(batch))
+        with ThreadPoolExecutor(max_workers=2) as hashers:
+            for start in range(0, len(rows), BATCH_SIZE):
+                batch = rows[start : start + BATCH_SIZE]
+                passwords = _apply_batch(session, batch, taken, result, now, dry_run, hashers)
+                if not dry_run:
+                    session.commit()
+                    result.passwords.extend(passwords)
+                if progress:
+                    progress(len(batch))
         if deactivate_missing:
             if invalid_mobiles:
                 result.deactivation_skipped = (
@@ -224,126 +136,228 @@ def _apply_batch(
     result: ImportResult,
     now: datetime,
     dry_run: bool,
-) -> None:
-    existing = {
-        member.mobile: member
-        for member in session.scalars(
-            select(Member).where(Member.mobile.in_([row.mobile for row in batch]))
-        )
-    }
-    groups_changed = False
+    hashers: ThreadPoolExecutor,
+) -> list[InitialPassword]:
+    stored = _load(session, [row.mobile for row in batch])
+    new_rows, groups_changed = [], False
     for row in batch:
-        member = existing.get(row.mobile)
+        member = stored.get(row.mobile)
         if member is None:
-            session.add(_new_member(row, taken, result, now, dry_run))
-            result.created += 1
-            groups_changed = True
+            new_rows.append(row)
             continue
-        changed, member_groups_changed = _update_member(member, row, now)
-        if member_groups_changed:
-            groups_changed = True
-        if not member.active:
-            member.active = True
-            member.deactivated_at = None
-            member.account.active = True
+        changed, member_groups_changed, reactivated = _update(session, member, row, now)
+        groups_changed |= member_groups_changed
+        if reactivated:
             result.reactivated += 1
-            changed = groups_changed = True
-        if changed:
-            member.updated_at = now
+        elif changed:
             result.updated += 1
         else:
             result.unchanged += 1
-    if groups_changed:
+    passwords = _insert_new(session, new_rows, taken, now, dry_run, hashers)
+    result.created += len(new_rows)
+    if new_rows or groups_changed:
         result.groups_changed = True
         request_hub_sync(session)
-    session.flush()
+    return passwords
 
 
-def _new_member(
-    row: MemberRow, taken: set[str], result: ImportResult, now: datetime, dry_run: bool
-) -> Member:
-    username = derive_username(row.name, row.mobile, taken)
-    taken.add(username)
-    # a dry run needs no real password; hashing would only slow the preview
-    password = "" if dry_run else generate_initial_password()
-    account = Account(
-        username=username,
-        display_name=row.name,
-        password_hash=hash_initial_password(password) if password else "",
-        must_change_password=True,
-        created_at=now,
-        roles=[AccountRole(role=Role.learner)],
+def _load(session: Session, mobiles: list[str]) -> dict[str, _Stored]:
+    """The stored state of these members: three queries, whatever the batch holds."""
+    stored: dict[str, _Stored] = {}
+    by_id: dict[int, _Stored] = {}
+    by_account: dict[int, _Stored] = {}
+    query = (
+        select(
+            Member.mobile,
+            Member.id,
+            Member.account_id,
+            Member.name,
+            Member.email,
+            Member.gender,
+            Member.work_unit,
+            Member.active,
+            Account.display_name,
+        )
+        .join(Account, Member.account_id == Account.id)
+        .where(Member.mobile.in_(mobiles))
     )
-    if password:
-        result.passwords.append(InitialPassword(username, row.name, row.mobile, password))
-    return Member(
-        name=row.name,
-        mobile=row.mobile,
-        email=row.email,
-        gender=row.gender,
-        work_unit=row.work_unit,
-        account=account,
-        created_at=now,
-        updated_at=now,
-        memberships=[
-            Membership(association_id=association_id, standing=standing, joined_at=now)
-            for association_id, standing in row.memberships.items()
-        ],
-    )
+    for mobile, *values in session.execute(query):
+        member = stored[mobile] = _Stored(*values)
+        by_id[member.member_id] = member
+        by_account[member.account_id] = member
+    if not stored:
+        return stored
+    for (account_id,) in session.execute(
+        select(AccountRole.account_id).where(
+            AccountRole.role == Role.learner, AccountRole.account_id.in_(list(by_account))
+        )
+    ):
+        by_account[account_id].is_learner = True
+    for member_id, association_id, standing, active in session.execute(
+        select(
+            Membership.member_id, Membership.association_id, Membership.standing, Membership.active
+        ).where(Membership.member_id.in_(list(by_id)))
+    ):
+        by_id[member_id].memberships[association_id] = (standing, active)
+    return stored
 
 
-def _update_member(member: Member, row: MemberRow, now: datetime) -> tuple[bool, bool]:
-    """Bring ``member`` in line with ``row``; returns (anything changed, hub groups changed)."""
-    changed = groups_changed = False
-    for attribute in ("name", "email", "gender", "work_unit"):
-        if getattr(member, attribute) != getattr(row, attribute):
-            setattr(member, attribute, getattr(row, attribute))
-            changed = True
-    if member.account.display_name != row.name:
-        member.account.display_name = row.name
-    if not member.account.has_role(Role.learner):
-        member.account.roles.append(AccountRole(role=Role.learner))
-        changed = groups_changed = True
-    current = {membership.association_id: membership for membership in member.memberships}
-    for association_id, standing in row.memberships.items():
-        membership = current.get(association_id)
-        if membership is None:
-            member.memberships.append(
-                Membership(association_id=association_id, standing=standing, joined_at=now)
+def _update(session: Session, member: _Stored, row: MemberRow, now: datetime):
+    """Write what differs; returns (anything changed, hub groups changed, reactivated)."""
+    changes = {}
+    if member.name != row.name:
+        changes["name"] = row.name
+    for name in OPTIONAL_FIELDS:
+        value = getattr(row, name)
+        if value is not None and getattr(member, name) != value:
+            changes[name] = value
+    groups_changed = reactivated = False
+    if not member.active:
+        changes.update(active=True, deactivated_at=None)
+        session.execute(update(Account).where(Account.id == member.account_id).values(active=True))
+        reactivated = groups_changed = True
+    if member.display_name != row.name:
+        session.execute(
+            update(Account).where(Account.id == member.account_id).values(display_name=row.name)
+        )
+    if not member.is_learner:
+        session.execute(insert(AccountRole).values(account_id=member.account_id, role=Role.learner))
+        groups_changed = True
+    for association_id, stated in row.memberships.items():
+        current = member.memberships.get(association_id)
+        # no standing in the roster: keep the stored one
+        standing = stated or (current[0] if current else Standing.member)
+        if current is None:
+            session.execute(
+                insert(Membership).values(
+                    member_id=member.member_id,
+                    association_id=association_id,
+                    standing=standing,
+                    joined_at=now,
+                )
             )
-        elif not membership.active or membership.standing != standing:
-            membership.active = True
-            membership.left_at = None
-            membership.standing = standing
+        elif current != (standing, True):
+            session.execute(
+                update(Membership)
+                .where(
+                    Membership.member_id == member.member_id,
+                    Membership.association_id == association_id,
+                )
+                .values(standing=standing, active=True, left_at=None)
+            )
         else:
             continue
-        changed = groups_changed = True
-    for association_id, membership in current.items():
-        if association_id not in row.memberships and membership.active:
-            membership.active = False
-            membership.left_at = now
-            changed = groups_changed = True
-    return changed, groups_changed
+        groups_changed = True
+    left = [
+        association_id
+        for association_id, (_, active) in member.memberships.items()
+        if active and association_id not in row.memberships
+    ]
+    if left:
+        session.execute(
+            update(Membership)
+            .where(Membership.member_id == member.member_id, Membership.association_id.in_(left))
+            .values(active=False, left_at=now)
+        )
+        groups_changed = True
+    if changes or groups_changed:
+        changes["updated_at"] = now
+        session.execute(update(Member).where(Member.id == member.member_id).values(**changes))
+    return bool(changes) or groups_changed, groups_changed, reactivated
+
+
+def _insert_new(
+    session: Session,
+    rows: list[MemberRow],
+    taken: set[str],
+    now: datetime,
+    dry_run: bool,
+    hashers: ThreadPoolExecutor,
+) -> list[InitialPassword]:
+    """New members, their accounts, roles and memberships: four bulk inserts."""
+    if not rows:
+        return []
+    usernames = []
+    for row in rows:
+        usernames.append(derive_username(row.name, row.mobile, taken))
+        taken.add(usernames[-1])
+    # a dry run needs no real password; hashing would only slow the preview
+    passwords = ["" if dry_run else generate_initial_password() for _ in rows]
+    # argon2 releases the GIL: hash on both cores
+    hashes = list(hashers.map(lambda p: hash_initial_password(p) if p else "", passwords))
+    account_ids = session.scalars(
+        insert(Account).returning(Account.id, sort_by_parameter_order=True),
+        [
+            {
+                "username": username,
+                "display_name": row.name,
+                "password_hash": password_hash,
+                "must_change_password": True,
+                "failed_logins": 0,
+                "active": True,
+                "created_at": now,
+            }
+            for row, username, password_hash in zip(rows, usernames, hashes, strict=True)
+        ],
+    ).all()
+    session.execute(
+        insert(AccountRole), [{"account_id": i, "role": Role.learner} for i in account_ids]
+    )
+    member_ids = session.scalars(
+        insert(Member).returning(Member.id, sort_by_parameter_order=True),
+        [
+            {
+                "name": row.name,
+                "mobile": row.mobile,
+                "email": row.email or "",
+                "gender": row.gender or "",
+                "work_unit": row.work_unit or "",
+                "active": True,
+                "account_id": account_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for row, account_id in zip(rows, account_ids, strict=True)
+        ],
+    ).all()
+    memberships = [
+        {
+            "member_id": member_id,
+            "association_id": association_id,
+            "standing": standing or Standing.member,
+            "active": True,
+            "joined_at": now,
+        }
+        for row, member_id in zip(rows, member_ids, strict=True)
+        for association_id, standing in row.memberships.items()
+    ]
+    if memberships:
+        session.execute(insert(Membership), memberships)
+    return [
+        InitialPassword(username, row.name, row.mobile, password)
+        for row, username, password in zip(rows, usernames, passwords, strict=True)
+        if password
+    ]
 
 
 def _deactivate_missing(
     session: Session, roster_mobiles: set[str], result: ImportResult, now: datetime
 ) -> None:
-    missing = [
-        member
-        for member in session.scalars(select(Member).where(Member.active))
-        if member.mobile not in roster_mobiles
-    ]
-    for member in missing:
-        member.active = False
-        member.deactivated_at = now
-        member.account.active = False
+    active = session.execute(
+        select(Member.id, Member.account_id, Member.mobile).where(Member.active)
+    )
+    missing = [(m_id, a_id) for m_id, a_id, mobile in active if mobile not in roster_mobiles]
+    for start in range(0, len(missing), BATCH_SIZE):
+        chunk = missing[start : start + BATCH_SIZE]
+        session.execute(
+            update(Member)
+            .where(Member.id.in_([m for m, _ in chunk]))
+            .values(active=False, deactivated_at=now)
+        )
+        session.execute(
+            update(Account).where(Account.id.in_([a for _, a in chunk])).values(active=False)
+        )
     result.deactivated = len(missing)
     if missing:
         result.groups_changed = True
         request_hub_sync(session)
-    session.flush()
-
-
-def associations_matcher(session: Session, city: str) -> AssociationMatcher:
-    return AssociationMatcher(list(session.scalars(select(Association))), city)

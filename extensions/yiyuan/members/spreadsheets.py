@@ -1,20 +1,23 @@
 """Spreadsheets the member tools write: error reports, initial passwords, member exports.
 
 Every cell is written as text, so a value such as ``=HYPERLINK(…)`` from a roster can never
-become a formula in the administrator's Excel (spreadsheet formula injection).
+become a formula in the administrator's Excel (spreadsheet formula injection). Files are
+created readable by their owner only (0600): they hold mobile numbers or passwords.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .importer import InitialPassword, RowError
+from .importer import InitialPassword
 from .roster import Roster
+from .rows import RowError
 
 
 def write_table(path: Path, title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> Path:
@@ -32,13 +35,17 @@ def write_table(path: Path, title: str, headers: Sequence[str], rows: Iterable[S
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".part")
-    workbook.save(temporary)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
+        workbook.save(file)
     os.replace(temporary, path)  # a reader never sees half a file
     return path
 
 
-def error_report_path(roster_path: Path) -> Path:
-    return roster_path.with_name(f"{roster_path.stem}.错误报告.xlsx")
+def error_report_path(roster_path: Path, when: datetime) -> Path:
+    """Next to the roster, stamped with the time: an earlier report being fixed is never
+    overwritten by a later run."""
+    return roster_path.with_name(f"{roster_path.stem}.错误报告-{when:%Y%m%d-%H%M%S}.xlsx")
 
 
 def write_error_report(roster: Roster, errors: list[RowError], path: Path) -> Path:
@@ -54,7 +61,7 @@ def write_error_report(roster: Roster, errors: list[RowError], path: Path) -> Pa
 
 
 def write_passwords(path: Path, passwords: list[InitialPassword]) -> Path:
-    write_table(
+    return write_table(
         path,
         "初始密码",
         ["姓名", "手机号", "用户名", "初始密码", "说明"],
@@ -63,8 +70,6 @@ def write_passwords(path: Path, passwords: list[InitialPassword]) -> Path:
             for p in passwords
         ],
     )
-    os.chmod(path, 0o600)  # initial passwords: readable by the administrator only
-    return path
 
 
 def _append_as_text(sheet, values: Sequence) -> None:
