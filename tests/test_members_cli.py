@@ -5,9 +5,10 @@ import os
 import stat
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from hubtest import yiyuan
+from rosters import write_roster
 
 HEADER = ["姓名", "手机号", "所属协会", "职务", "性别", "工作单位", "邮箱"]
 ROWS = [
@@ -33,12 +34,7 @@ def run(env, *args, check=True):
 
 
 def write_xlsx(path, rows=ROWS):
-    workbook = Workbook()
-    workbook.active.append(HEADER)
-    for row in rows:
-        workbook.active.append(row)
-    workbook.save(path)
-    return path
+    return write_roster(path, HEADER, rows)
 
 
 def test_db_upgrade_seeds_the_eleven_associations(env):

@@ -5,20 +5,16 @@ import time
 
 import pytest
 import requests
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
+from rosters import write_roster
 from yiyuan.demo import DEMO_PASSWORD
 
 HEADER = ["姓名", "手机号", "所属协会", "会员身份"]
 
 
 def roster(path, rows):
-    workbook = Workbook()
-    workbook.active.append(HEADER)
-    for row in rows:
-        workbook.active.append(row)
-    workbook.save(path)
-    return path
+    return write_roster(path, HEADER, rows)
 
 
 def import_and_log_in(hub, tmp_path, rows):

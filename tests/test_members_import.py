@@ -6,6 +6,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+import rosters
 from yiyuan.associations import ensure_standard_associations
 from yiyuan.members import importer
 from yiyuan.members.importer import apply_rows
@@ -34,18 +35,8 @@ BAD = [
 ]
 
 
-def write_roster(path, rows, title="2026年会员名册"):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append([title])
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text that looks like a formula, as exported rosters have
-    workbook.save(path)
-    return path
+def write_roster(path, rows):
+    return rosters.write_roster(path, HEADER, rows, title="2026年会员名册")
 
 
 @pytest.fixture
