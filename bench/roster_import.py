@@ -1,5 +1,5 @@
 """Benchmark: importing a 20,000-row roster, first into an empty database and again as a no-op,
-on SQLite and PostgreSQL, then syncing users and groups into a real running JupyterHub.
+on SQLite and PostgreSQL, then syncing groups into a real running JupyterHub.
 
 Baseline in the same run, on the same people: nbgrader's own roster importer,
 ``nbgrader db student import`` (CSV → gradebook), first import and re-import.

@@ -63,7 +63,7 @@ def configure_roles(c: Config, settings: Settings) -> None:
         },
         {
             "name": "roster-sync",
-            "description": "按会员名册同步用户与群组",
+            "description": "按会员名册同步群组成员",
             "scopes": ROSTER_SYNC_SCOPES,
             "services": ["roster-sync"],
         },

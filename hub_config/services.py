@@ -12,7 +12,7 @@ from .hub import HostFacts
 def configure_services(c: Config, settings: Settings, facts: HostFacts) -> None:
     services = [
         {
-            # keeps hub users and groups in line with the roster (yiyuan.members.hubsync)
+            # keeps hub groups in line with the roster (yiyuan.members.hubsync)
             "name": "roster-sync",
             "api_token": facts.roster_sync_token,
             "command": [str(facts.bin_dir / "yiyuan"), "members", "sync", "--watch"],

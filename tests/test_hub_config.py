@@ -191,3 +191,36 @@ def test_preflight_makes_the_production_data_dir_private(tmp_path):
     data.mkdir(mode=0o755)
     check_data_dir(data, private=True)
     assert data.stat().st_mode & 0o777 == 0o700
+
+
+def test_sso_hook_admits_platform_accounts_only_and_hands_over_their_groups(tmp_path):
+    import logging
+    from types import SimpleNamespace
+
+    from tornado import web
+
+    from yiyuan.accounts import service
+    from yiyuan.db import Database, migrate
+    from yiyuan.hub.sso import platform_accounts_hook
+    from yiyuan.models import Role
+
+    s = settings(tmp_path)
+    database = Database(s.platform_db_url)
+    migrate.upgrade(database)
+    with database.session() as session:
+        service.create_account(session, "lihua", "李华", [Role.trainer], password="Qiuyue-77")
+    hook = platform_accounts_hook(s.platform_db_url)
+    authenticator = SimpleNamespace(log=logging.getLogger("test"))
+
+    model = hook(authenticator, None, {"name": "lihua", "groups": ["from-provider"]})
+    assert model["groups"] == ["trainers"] and model["admin"] is False
+    with database.session() as session:
+        assert service.get_account(session, "lihua").last_login_at is not None
+
+    with pytest.raises(web.HTTPError) as refused:
+        hook(authenticator, None, {"name": "stranger", "groups": []})
+    assert "名册" in refused.value.jupyterhub_message
+    with database.session() as session:
+        service.set_active(session, "lihua", False)
+    with pytest.raises(web.HTTPError):
+        hook(authenticator, None, {"name": "lihua", "groups": []})

@@ -67,7 +67,10 @@ ZH_CN: dict[str, str] = {
         "密码连续输错 {attempts} 次，账号已锁定 {minutes} 分钟。如需立即解锁，请联系管理员。"
     ),
     "account_inactive": "该账号已停用。如有疑问，请联系所在协会或服务中心。",
-    "account_system_name": "该用户名与服务器的系统账号相同，不能登录。请联系管理员更换用户名。",
+    "account_system_name": "该用户名与服务器的系统账号相同，不能登录。请联系管理员。",
+    "sso_no_account": (
+        "您已通过统一身份认证，但平台名册中没有您的有效账号。请联系所在协会或服务中心。"
+    ),
     "password_changed": "密码已修改，请牢记新密码。",
     "password_mismatch": "两次输入的新密码不一致，请重新输入。",
     "password_wrong_current": "当前密码不正确。",
@@ -291,7 +294,11 @@ EN: dict[str, str] = {
     ),
     "account_system_name": (
         "This user name is also a system account of the server and cannot log in."
-        " Please ask an administrator to change it."
+        " Please contact an administrator."
+    ),
+    "sso_no_account": (
+        "You signed in with single sign-on, but the platform has no active account for you."
+        " Please contact your association or service centre."
     ),
     "password_changed": "Your password has been changed.",
     "password_mismatch": "The two new passwords do not match. Please enter them again.",

@@ -173,7 +173,11 @@ class _progress:
 
 
 @group.command(help="把会员、协会群组同步到 JupyterHub（平台运行时）。")
-@click.option("--watch", is_flag=True, help="持续运行：启动时同步一次，之后每当名册变化时同步")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="持续运行：启动时同步，名册变化后数秒内同步，并每 5 分钟全面核对一次",
+)
 @click.option("--interval", default=5.0, show_default=True, help="--watch 检查间隔（秒）")
 @pass_context
 def sync(ctx: Context, watch: bool, interval: float) -> None:

@@ -3,8 +3,9 @@
 The roster is the truth: for the groups the platform owns (``yiyuan.hubgroups.is_managed``)
 the sync creates missing groups, adds missing members and removes those who left. It runs
 after every import, from ``yiyuan members sync``, and in the hub's ``roster-sync`` service,
-which syncs at hub start and whenever an import bumped ``hub_sync.wanted_version`` while the
-hub was down.
+which syncs at hub start, within seconds whenever an import or a (de)activation bumped
+``hub_sync.wanted_version``, and every five minutes anyway (which also repairs hand edits of
+platform groups in the hub's admin page).
 
 Hub *users* are not created here: as everywhere in JupyterHub, a user appears in the hub at
 first login, and the authenticator hands over the same groups then (``manage_groups``). The
@@ -102,8 +103,13 @@ class HubAPI:
             offset = following["offset"]
 
     def user_exists(self, name: str) -> bool:
-        response = self.http.get(f"{self.api_url}/users/{quote(name)}", timeout=self.timeout)
-        return response.status_code == 200
+        try:
+            self._call("GET", f"/users/{quote(name)}")
+        except requests.HTTPError as error:
+            if error.response is not None and error.response.status_code == 404:
+                return False
+            raise
+        return True
 
     def groups(self) -> dict[str, set[str]]:
         return {group["name"]: set(group["users"]) for group in self._pages("/groups")}

@@ -35,7 +35,8 @@ def write_table(path: Path, title: str, headers: Sequence[str], rows: Iterable[S
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".part")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    temporary.unlink(missing_ok=True)  # a leftover would keep its old permissions
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         workbook.save(file)
     os.replace(temporary, path)  # a reader never sees half a file
