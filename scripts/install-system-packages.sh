@@ -3,12 +3,13 @@
 # are present. Usage: install-system-packages.sh runtime|test
 set -euo pipefail
 
-runtime=()
+# CJK fonts: lessons draw Chinese (Noto Sans/Serif CJK = 黑体/宋体, AR PL UKai = 楷体).
+runtime=(fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming)
 # Node.js may come from elsewhere than Debian (e.g. NodeSource): a working npm is enough.
 command -v npm >/dev/null 2>&1 || runtime+=(nodejs npm)
 # Debian's python3.11 makes venvs only with python3.11-venv (it brings ensurepip).
 python3.11 -c "import ensurepip" >/dev/null 2>&1 || runtime+=(python3.11-venv)
-test_only=(postgresql chromium chromium-driver fonts-noto-cjk)
+test_only=(postgresql chromium chromium-driver)
 
 case "${1:-runtime}" in
   runtime) wanted=("${runtime[@]+"${runtime[@]}"}") ;;

@@ -88,6 +88,8 @@ class Settings:
     data_dir: Path = Path("data")
     #: the platform database; empty means ``sqlite:///{data_dir}/yiyuan.sqlite``
     db_url: str = ""
+    #: course manifests (``<id>.yml``) and their lesson notebooks (``notebooks/<id>/<module>/``)
+    courses_dir: Path = Path("courses")
     #: language of the hub's pages and messages: ``zh_CN`` (default) or ``en``
     language: Literal["zh_CN", "en"] = "zh_CN"
     site_name: str = "艺苑"
@@ -133,7 +135,11 @@ def load_settings(environ: Mapping[str, str], cwd: Path | None = None) -> Settin
     if db_url:
         raw["db_url"] = db_url
     settings = _build(Settings, raw, prefix="")
-    return dataclasses.replace(settings, data_dir=(base / settings.data_dir).resolve())
+    return dataclasses.replace(
+        settings,
+        data_dir=(base / settings.data_dir).resolve(),
+        courses_dir=(base / settings.courses_dir).resolve(),
+    )
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

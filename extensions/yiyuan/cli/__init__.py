@@ -56,9 +56,9 @@ def cli() -> None:
 
 
 def main(register_only: bool = False) -> None:
-    from . import associations, db, demo, members, users
+    from . import associations, courses, db, demo, members, users
 
-    for module in (associations, db, demo, members, users):
+    for module in (associations, courses, db, demo, members, users):
         cli.add_command(module.group)
     if not register_only:
         cli(prog_name="yiyuan")

@@ -1,0 +1,1 @@
+"""Courses: manifests (courses/<id>.yml), their lesson notebooks, and the checker."""

@@ -1,0 +1,117 @@
+"""``yiyuan courses check``: every problem of a course, each with file and field or cell.
+
+Nothing is published from a course with problems (the publishing step calls
+:func:`check_course` first).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..members.matching import AssociationMatcher
+from .manifest import Course, Problem, read_manifest, schema_problems, to_course
+from .notebooks import LessonFacts, quiz_problems, read_lesson
+
+ALL_ASSOCIATIONS = "全部"
+
+
+@dataclass
+class CheckedCourse:
+    path: Path
+    course: Course | None
+    problems: list[Problem]
+
+
+def manifest_paths(courses_dir: Path) -> list[Path]:
+    return sorted(p for p in courses_dir.glob("*.yml") if p.is_file())
+
+
+def check_course(path: Path, matcher: AssociationMatcher) -> CheckedCourse:
+    """Check one manifest and the lesson notebooks it names."""
+    name = path.name
+    data, problems = read_manifest(path)
+    if data is None:
+        return CheckedCourse(path, None, problems)
+    problems = schema_problems(name, data)
+    if problems:
+        return CheckedCourse(path, None, problems)
+    course = to_course(data)
+    if course.id != path.stem:
+        problems.append(
+            Problem(name, "“课程代码”", f"课程代码 {course.id} 应与文件名 {path.stem} 相同。")
+        )
+    for association in course.associations:
+        if association != ALL_ASSOCIATIONS and matcher.match(association) is None:
+            problems.append(
+                Problem(name, "“面向对象”“协会”", matcher.describe_unknown(association))
+            )
+    if course.opens and course.due and course.opens > course.due:
+        problems.append(Problem(name, "“截止日期”", "截止日期早于开放日期。"))
+    for module_id, count in Counter(m.id for m in course.modules).items():
+        if count > 1:
+            problems.append(Problem(name, "“单元”", f"单元代码 {module_id} 重复了 {count} 次。"))
+    notebooks = path.parent / "notebooks" / course.id
+    for module in course.modules:
+        if module.kind == "online":
+            problems += _check_online_module(notebooks / module.id, module, name)
+        elif module.pass_rule.get("quiz") is not None or module.pass_rule.get("reflection"):
+            problems.append(
+                Problem(
+                    name, f"单元 {module.id}", "现场教学单元的通过规则只能是签到（attendance）。"
+                )
+            )
+    return CheckedCourse(path, course if not problems else None, problems)
+
+
+def check_courses(courses_dir: Path, matcher: AssociationMatcher, ids: Iterable[str] = ()):
+    """Check the named courses, or every manifest in ``courses_dir``."""
+    wanted = list(ids)
+    paths = [courses_dir / f"{i}.yml" for i in wanted] if wanted else manifest_paths(courses_dir)
+    results = []
+    for path in paths:
+        if not path.is_file():
+            missing = Problem(path.name, "", f"找不到课程 {path.stem}（{path}）。")
+            results.append(CheckedCourse(path, None, [missing]))
+        else:
+            results.append(check_course(path, matcher))
+    return results
+
+
+def _check_online_module(folder: Path, module, manifest_name: str) -> list[Problem]:
+    problems: list[Problem] = []
+    merged = LessonFacts()
+    for lesson in module.lessons:
+        path = folder / lesson
+        label = f"notebooks/{folder.parent.name}/{folder.name}/{lesson}"
+        if not path.is_file():
+            problems.append(Problem(manifest_name, f"单元 {module.id}", f"找不到课件 {label}。"))
+            continue
+        facts, found = read_lesson(path, label)
+        problems += found
+        if facts is None:
+            continue
+        problems += quiz_problems(facts, label)
+        # the lessons of a module are one nbgrader assignment: ids must be unique across them
+        for grade_id in set(facts.grade_ids) & set(merged.grade_ids):
+            problems.append(Problem(label, "", f"grade_id “{grade_id}” 与本单元其他课件重复。"))
+        merged.grade_ids += facts.grade_ids
+        merged.reflections += facts.reflections
+        merged.questions.update(facts.questions)
+        merged.autograded_points += facts.autograded_points
+    if problems:
+        return problems
+    rule = module.pass_rule
+    if rule.get("quiz") is not None and not merged.questions:
+        problems.append(
+            Problem(manifest_name, f"单元 {module.id}", "通过规则要求测验，但课件中没有测验题。")
+        )
+    if rule.get("reflection") and not merged.reflections:
+        problems.append(
+            Problem(
+                manifest_name, f"单元 {module.id}", "通过规则要求学习心得，但课件中没有学习心得。"
+            )
+        )
+    return problems

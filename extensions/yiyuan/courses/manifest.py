@@ -1,0 +1,230 @@
+"""Course manifests (courses/<id>.yml): reading, schema validation in Chinese, typed result.
+
+The JSON Schema (manifest.schema.json beside this file) is the one definition of the format;
+this module turns its errors into sentences a trainer can act on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+FIELD_NAMES = {
+    "id": "课程代码",
+    "title": "标题",
+    "summary": "简介",
+    "category": "类别",
+    "trainers": "教师",
+    "audience": "面向对象",
+    "associations": "协会",
+    "standings": "会员身份",
+    "cohorts": "期次",
+    "enrolment": "报名方式",
+    "opens": "开放日期",
+    "due": "截止日期",
+    "modules": "单元",
+    "kind": "类型",
+    "hours": "学时",
+    "required": "是否必修",
+    "pass": "通过规则",
+    "quiz": "测验得分率",
+    "reflection": "学习心得",
+    "attendance": "签到",
+    "lessons": "课件",
+    "session": "现场教学安排",
+    "place": "地点",
+    "starts": "开始时间",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a course: where (file and field or cell) and what, in Chinese."""
+
+    file: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}" + (f"（{self.where}）" if self.where else "") + f"：{self.message}"
+
+
+@dataclass(frozen=True)
+class Module:
+    id: str
+    title: str
+    kind: str
+    hours: float
+    required: bool
+    pass_rule: dict
+    lessons: tuple[str, ...] = ()
+    session: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Course:
+    id: str
+    title: str
+    summary: str
+    category: str
+    trainers: tuple[str, ...]
+    associations: tuple[str, ...]
+    standings: tuple[str, ...]
+    cohorts: tuple[str, ...]
+    enrolment: str
+    opens: date | None
+    due: date | None
+    modules: tuple[Module, ...]
+
+    @property
+    def hours(self) -> float:
+        return sum(module.hours for module in self.modules)
+
+
+@cache
+def schema() -> dict:
+    return json.loads(files(__package__).joinpath("manifest.schema.json").read_text("utf-8"))
+
+
+def read_manifest(path: Path) -> tuple[dict | None, list[Problem]]:
+    """The manifest as data, or the problems that stop it being read at all."""
+    name = path.name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        return None, [Problem(name, "", "文件不是 UTF-8 编码：请另存为 UTF-8。")]
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行" if mark else ""
+        return None, [Problem(name, where, f"不是有效的 YAML：{getattr(error, 'problem', error)}")]
+    if not isinstance(data, dict):
+        return None, [Problem(name, "", "清单的顶层应为“名称: 值”的映射。")]
+    # YAML reads 2026-12-01 as a date; the schema (like JSON) expects text
+    for key in ("opens", "due"):
+        if isinstance(data.get(key), date):
+            data[key] = data[key].isoformat()
+    return data, []
+
+
+def schema_problems(name: str, data: dict) -> list[Problem]:
+    validator = Draft202012Validator(schema(), format_checker=FormatChecker())
+    problems = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        problems.extend(_explain(name, data, error))
+    return problems
+
+
+def to_course(data: dict) -> Course:
+    """A schema-valid manifest as a typed :class:`Course`."""
+    audience = data["audience"]
+    return Course(
+        id=data["id"],
+        title=data["title"],
+        summary=data["summary"],
+        category=data["category"],
+        trainers=tuple(data["trainers"]),
+        associations=tuple(audience["associations"]),
+        standings=tuple(audience.get("standings", ())),
+        cohorts=tuple(audience.get("cohorts", ())),
+        enrolment=data["enrolment"],
+        opens=date.fromisoformat(data["opens"]) if data.get("opens") else None,
+        due=date.fromisoformat(data["due"]) if data.get("due") else None,
+        modules=tuple(
+            Module(
+                id=m["id"],
+                title=m["title"],
+                kind=m["kind"],
+                hours=float(m["hours"]),
+                required=m["required"],
+                pass_rule=dict(m["pass"]),
+                lessons=tuple(m.get("lessons", ())),
+                session=dict(m.get("session", {})),
+            )
+            for m in data["modules"]
+        ),
+    )
+
+
+def _where(data: dict, path) -> str:
+    """``modules[1].hours`` as a person reads it: 第 2 个单元（m2 …）的“学时”."""
+    parts, node = [], data
+    for step in path:
+        if isinstance(step, int):
+            label = ""
+            if isinstance(node, list) and step < len(node) and isinstance(node[step], dict):
+                label = node[step].get("id", "")
+            parts.append(f"第 {step + 1} 项" + (f"（{label}）" if label else ""))
+        else:
+            parts.append(f"“{FIELD_NAMES.get(step, step)}”")
+        node = node[step] if isinstance(node, dict | list) else None
+    return "".join(parts) if parts else "清单"
+
+
+def _explain(name: str, data: dict, error: ValidationError) -> list[Problem]:
+    where = _where(data, error.absolute_path)
+    kind, value = error.validator, error.validator_value
+    if kind in ("allOf", "anyOf", "oneOf") and error.context:
+        return [p for sub in error.context for p in _explain(name, data, sub)]
+    if kind == "if":  # reported by its then-branch
+        return []
+    messages = {
+        "required": lambda: f"缺少必填项“{FIELD_NAMES.get(_missing(error), _missing(error))}”。",
+        "additionalProperties": lambda: f"有未知的字段：{_extra(error)}。",
+        "enum": lambda: f"值 {error.instance!r} 无效，可选：" + "、".join(map(str, value)) + "。",
+        "type": lambda: f"应为{_type_name(value)}，而不是 {error.instance!r}。",
+        "pattern": lambda: (
+            f"{error.instance!r} 格式不对：代码只能用小写字母开头，由字母、数字和连字符组成。"
+        ),
+        "minItems": lambda: f"至少需要 {value} 项。",
+        "uniqueItems": lambda: "有重复的项。",
+        "minLength": lambda: f"太短：至少 {value} 个字。",
+        "maxLength": lambda: f"太长：最多 {value} 个字。",
+        "minimum": lambda: f"不能小于 {value}。",
+        "maximum": lambda: f"不能大于 {value}。",
+        "multipleOf": lambda: f"应为 {value} 的整数倍（学时以半小时计）。",
+        "format": lambda: (
+            f"{error.instance!r} 不是有效的"
+            + (
+                "日期（如 2026-12-01）"
+                if value == "date"
+                else "时间（如 2027-01-15T14:00:00+08:00）"
+            )
+            + "。"
+        ),
+        "not": lambda: "现场教学单元不应列出课件（lessons）。",
+    }
+    explain = messages.get(kind)
+    message = explain() if explain else error.message
+    return [Problem(name, where, message)]
+
+
+def _missing(error: ValidationError) -> str:
+    for field_name in error.validator_value:
+        if isinstance(error.instance, dict) and field_name not in error.instance:
+            return field_name
+    return ""
+
+
+def _extra(error: ValidationError) -> str:
+    allowed = set(error.schema.get("properties", {}))
+    return "、".join(sorted(k for k in error.instance if k not in allowed))
+
+
+def _type_name(value) -> str:
+    names = {
+        "string": "文本",
+        "number": "数字",
+        "integer": "整数",
+        "boolean": "true 或 false",
+        "array": "列表",
+        "object": "映射",
+    }
+    return names.get(value, str(value))
