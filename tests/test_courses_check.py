@@ -239,3 +239,16 @@ def test_cli_exit_codes(tmp_path):
     write_course(tmp_path / "c", notebook=lesson(key='expect("q1", "丁")'))
     bad = yiyuan("courses", "check", "shiyan-kecheng", env=env, check=False)
     assert bad.returncode == 1 and "不在选项中" in bad.stdout and bad.stderr.startswith("错误：")
+
+
+def test_question_ids_are_unique_across_a_module(tmp_path):
+    data = manifest()
+    data["modules"][0]["lessons"] = ["m1.ipynb", "m1b.ipynb"]
+    path = write_course(tmp_path, data)
+    second = lesson()
+    for made in second.cells:  # same questions, other grade ids
+        if "nbgrader" in made.metadata:
+            made.metadata["nbgrader"]["grade_id"] += "-b"
+    nbformat.write(second, tmp_path / "notebooks" / "shiyan-kecheng" / "m1" / "m1b.ipynb")
+    problems = messages(path)
+    assert any("题号 q1 与本单元其他课件重复" in p for p in problems), problems

@@ -97,6 +97,11 @@ def _check_online_module(folder: Path, module, manifest_name: str) -> list[Probl
         # the lessons of a module are one nbgrader assignment: ids must be unique across them
         for grade_id in set(facts.grade_ids) & set(merged.grade_ids):
             problems.append(Problem(label, "", f"grade_id “{grade_id}” 与本单元其他课件重复。"))
+        # ... and so must question ids: the lessons of a module share one answers.json
+        for question in (set(facts.questions) | set(facts.reflections)) & (
+            set(merged.questions) | set(merged.reflections)
+        ):
+            problems.append(Problem(label, "", f"题号 {question} 与本单元其他课件重复。"))
         merged.grade_ids += facts.grade_ids
         merged.reflections += facts.reflections
         merged.questions.update(facts.questions)
