@@ -1,24 +1,16 @@
 """The course checker on a good course and on every kind of broken one."""
 
 import os
-from types import SimpleNamespace
 
 import nbformat
 import pytest
 import yaml
 
 from hubtest import yiyuan
-from yiyuan.associations import STANDARD_ASSOCIATIONS
 from yiyuan.courses.check import check_course, check_courses
-from yiyuan.members.matching import AssociationMatcher
+from yiyuan.members.matching import standard_matcher
 
-MATCHER = AssociationMatcher(
-    [
-        SimpleNamespace(id=i, code=code, short_name=short, full_name="深圳市" + full)
-        for i, (code, short, full) in enumerate(STANDARD_ASSOCIATIONS)
-    ],
-    "深圳市",
-)
+MATCHER = standard_matcher("深圳市")
 
 
 def manifest(**changes):

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import click
 
-from ..associations import STANDARD_ASSOCIATIONS
 from ..courses.check import check_courses
 from ..db.migrate import check_schema
 from ..errors import DatabaseError, YiyuanError
-from ..members.matching import AssociationMatcher
+from ..members.matching import AssociationMatcher, standard_matcher
 from ..members.rows import associations_matcher
 from . import Context, pass_context
 
@@ -25,11 +22,7 @@ def _matcher(ctx: Context) -> AssociationMatcher:
     try:
         check_schema(ctx.database)
     except DatabaseError:
-        standard = [
-            SimpleNamespace(id=i, code=code, short_name=short, full_name=ctx.settings.city + full)
-            for i, (code, short, full) in enumerate(STANDARD_ASSOCIATIONS)
-        ]
-        return AssociationMatcher(standard, ctx.settings.city)
+        return standard_matcher(ctx.settings.city)
     with ctx.database.session() as session:
         return associations_matcher(session, ctx.settings.city)
 

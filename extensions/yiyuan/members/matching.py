@@ -10,8 +10,10 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Protocol
 
+from ..associations import STANDARD_ASSOCIATIONS
 from .normalise import normalise_text
 
 
@@ -129,3 +131,14 @@ def _add(names: dict[str, AssociationLike | None], key: str, association: Associ
         names[key] = None
     elif key:
         names[key] = association
+
+
+def standard_matcher(city: str = "") -> AssociationMatcher:
+    """A matcher over the eleven usual associations, for when there is no database to ask."""
+    return AssociationMatcher(
+        [
+            SimpleNamespace(id=i, code=code, short_name=short, full_name=city + full)
+            for i, (code, short, full) in enumerate(STANDARD_ASSOCIATIONS)
+        ],
+        city,
+    )
