@@ -78,6 +78,34 @@ class CullerSettings:
 
 
 @dataclass(frozen=True)
+class ServiceSettings:
+    """The yiyuan hub service: REST API, exchange, portal (``/services/yiyuan/``)."""
+
+    #: loopback port the service listens on, behind the hub's proxy
+    port: int = 8090
+    #: largest submission accepted, in MB (the packed module: notebooks and answers)
+    max_submission_mb: int = 20
+    #: largest module release a trainer may publish, in MB (lessons with images, audio…)
+    max_release_mb: int = 200
+
+
+@dataclass(frozen=True)
+class GradingSettings:
+    """The autograding worker pool (nbgrader in long-lived worker processes)."""
+
+    #: worker processes; 0 means one per CPU core
+    workers: int = 0
+    #: seconds one notebook may run while graded; a cell still running then fails the notebook
+    timeout: int = 120
+    #: memory limit of a worker and of each kernel it starts, in MB
+    memory_mb: int = 2048
+    #: tries for a job whose grading broke for a reason outside the notebook (kernel start…)
+    retries: int = 3
+    #: seconds without a heartbeat after which a running job is taken to be orphaned
+    stale_after: int = 60
+
+
+@dataclass(frozen=True)
 class Settings:
     """All platform settings. Construct with :func:`load_settings`."""
 
@@ -99,6 +127,8 @@ class Settings:
     hub: HubSettings = field(default_factory=HubSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     culler: CullerSettings = field(default_factory=CullerSettings)
+    service: ServiceSettings = field(default_factory=ServiceSettings)
+    grading: GradingSettings = field(default_factory=GradingSettings)
 
     @property
     def platform_db_url(self) -> str:
@@ -107,6 +137,16 @@ class Settings:
     @property
     def hub_db_url(self) -> str:
         return self.hub.db_url or f"sqlite:///{self.data_dir / 'jupyterhub.sqlite'}"
+
+    @property
+    def exchange_dir(self) -> Path:
+        """Releases, submissions and feedback as the service stores them."""
+        return self.data_dir / "exchange"
+
+    @property
+    def coursedirs_dir(self) -> Path:
+        """nbgrader course directories (one per course: source, release, gradebook…)."""
+        return self.data_dir / "coursedirs"
 
     @property
     def homes_dir(self) -> Path:

@@ -3,18 +3,50 @@
 from .accounts import Account, AccountRole, Role
 from .associations import Association
 from .base import Base, UTCDateTime, utcnow
+from .learning import (
+    Attendance,
+    CompletionEvent,
+    Course,
+    CourseCompletion,
+    CourseTrainer,
+    Enrolment,
+    Grade,
+    GradingJob,
+    JobState,
+    Module,
+    ModuleKind,
+    ModuleResult,
+    ResultStatus,
+    StudyHours,
+    Submission,
+)
 from .members import HubSync, Member, Membership, Standing
 
 __all__ = [
     "Account",
     "AccountRole",
     "Association",
+    "Attendance",
     "Base",
+    "CompletionEvent",
+    "Course",
+    "CourseCompletion",
+    "CourseTrainer",
+    "Enrolment",
+    "Grade",
+    "GradingJob",
     "HubSync",
+    "JobState",
     "Member",
     "Membership",
+    "Module",
+    "ModuleKind",
+    "ModuleResult",
+    "ResultStatus",
     "Role",
     "Standing",
+    "StudyHours",
+    "Submission",
     "UTCDateTime",
     "utcnow",
 ]
