@@ -8,6 +8,7 @@ links, devices), and archives larger than a limit once unpacked.
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
 import shutil
@@ -30,21 +31,26 @@ def pack(
     folder: Path,
     exclude: Callable[[PurePosixPath], bool] | None = None,
 ) -> bytes:
-    """The folder's files as tar.gz bytes, paths relative to the folder, links left out."""
+    """The folder's files as tar.gz bytes, paths relative to the folder, links left out.
+
+    The bytes depend only on the files' names and contents (no times, owners or modes), so
+    packing unchanged files twice gives the same checksum: a publish that changes nothing
+    makes no new release.
+    """
     folder = Path(folder)
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for path in sorted(_walk(folder)):
             relative = PurePosixPath(path.relative_to(folder).as_posix())
             if exclude is not None and exclude(relative):
                 continue
             info = tarfile.TarInfo(str(relative))
             info.size = path.stat().st_size
-            info.mtime = int(path.stat().st_mtime)
+            info.mtime = 0
             info.mode = 0o644
             with path.open("rb") as stream:
                 archive.addfile(info, stream)
-    return buffer.getvalue()
+    return gzip.compress(buffer.getvalue(), mtime=0)
 
 
 def _walk(folder: Path) -> Iterable[Path]:
