@@ -23,6 +23,9 @@ facts = hub_config.HostFacts(
     project_root=ROOT,
     bin_dir=Path(sys.executable).parent,
     as_root=os.geteuid() == 0,
+    config_file=os.path.abspath(os.environ["YIYUAN_CONFIG"])
+    if os.environ.get("YIYUAN_CONFIG")
+    else "",
 )
 try:
     settings = load_settings(os.environ)

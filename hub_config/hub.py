@@ -25,6 +25,8 @@ class HostFacts:
     as_root: bool
     #: API token of the roster-sync service (kept in the data directory, see yiyuan.secrets)
     roster_sync_token: str = ""
+    #: the settings file (``YIYUAN_CONFIG``), handed on to the platform's services
+    config_file: str = ""
 
     @property
     def proxy_command(self) -> Path:

@@ -41,8 +41,17 @@ IDLE_CULLER_SCOPES = [
 ]
 
 
+#: JupyterHub's default role of every user, plus the platform service (portal, exchange)
+USER_SCOPES = ["self", "access:services!service=yiyuan"]
+
+
 def configure_roles(c: Config, settings: Settings) -> None:
     roles = [
+        {
+            "name": "user",
+            "description": "每个用户：自己的学习环境和平台服务",
+            "scopes": USER_SCOPES,
+        },
         {
             "name": "yiyuan-administrator",
             "description": "管理员：服务中心工作人员",

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
+
 from traitlets.config import Config
 
 from yiyuan.settings import Settings
 
 from .hub import HostFacts
+from .services import YIYUAN_SERVICE, service_url
+
+#: nbgrader_config selecting the platform's exchange (yiyuan.exchange), for every server
+EXCHANGE_CONFIG_DIR = files("yiyuan.exchange").joinpath("jupyter_config")
 
 SPAWNERS = {
     # DEMO ONLY: every user's server runs as the hub's own system user, with no isolation.
@@ -24,6 +30,18 @@ def configure_spawner(c: Config, settings: Settings, facts: HostFacts) -> None:
     c.Spawner.http_timeout = settings.hub.start_timeout
     # jupyter-server refuses to run as root unless told; only the demo and tests run as root.
     c.Spawner.args = ["--allow-root"] if facts.as_root and settings.mode == "demo" else []
-    c.Spawner.environment = {"LANGUAGE": settings.language, "LC_ALL": "C.UTF-8"}
+    c.Spawner.environment = {
+        "LANGUAGE": settings.language,
+        "LC_ALL": "C.UTF-8",
+        # the exchange client and the lesson's submit button talk to the yiyuan service
+        "YIYUAN_SERVICE_URL": f"{service_url(settings)}/services/{YIYUAN_SERVICE}",
+        "JUPYTER_CONFIG_PATH": str(EXCHANGE_CONFIG_DIR),
+    }
+    # the server's own API token may call the yiyuan service as its user (and nothing more)
+    c.Spawner.server_token_scopes = [
+        "users:activity!user",
+        "access:servers!server",
+        f"access:services!service={YIYUAN_SERVICE}",
+    ]
     if settings.mode == "demo":
         c.SimpleLocalProcessSpawner.home_dir_template = str(settings.homes_dir / "{username}")

@@ -58,6 +58,10 @@ class Hub:
             "data_dir": str(self.data_dir),
             "hub": {"port": self.port, "proxy_api_port": free_port(), "hub_port": self.hub_port},
             "culler": {"idle_timeout": 600, "every": 60},
+            # the yiyuan service: its own free port, so that hubs never share one
+            "service": {"port": free_port()},
+            # one grading worker: the test machine has two cores and runs a hub besides
+            "grading": {"workers": 1},
         }
         _merge(base, self.settings)
         self.config_file = self.workdir / "yiyuan.yml"

@@ -104,7 +104,7 @@ def test_culler_can_be_switched_off(tmp_path):
     s = settings(tmp_path, "culler:\n  enabled: false\n")
     hub_config.configure_services(c, s, FACTS)
     hub_config.configure_roles(c, s)
-    assert [s["name"] for s in c.JupyterHub.services] == ["roster-sync"]
+    assert [s["name"] for s in c.JupyterHub.services] == ["yiyuan", "grader", "roster-sync"]
     assert all(r["name"] != "idle-culler" for r in c.JupyterHub.load_roles)
 
 
@@ -224,3 +224,41 @@ def test_sso_hook_admits_platform_accounts_only_and_hands_over_their_groups(tmp_
         service.set_active(session, "lihua", False)
     with pytest.raises(web.HTTPError):
         hook(authenticator, None, {"name": "lihua", "groups": []})
+
+
+def test_yiyuan_service_and_grader_get_the_settings_file_and_database(tmp_path):
+    c = Config()
+    s = settings(tmp_path, "service:\n  port: 9123\n")
+    facts = hub_config.HostFacts(
+        FACTS.project_root, FACTS.bin_dir, True, config_file=str(tmp_path / "yiyuan.yml")
+    )
+    hub_config.configure_services(c, s, facts)
+    by_name = {service["name"]: service for service in c.JupyterHub.services}
+    service = by_name["yiyuan"]
+    assert service["url"] == "http://127.0.0.1:9123"
+    assert service["command"] == ["/venv/bin/yiyuan", "service", "run"]
+    assert service["oauth_no_confirm"] is True
+    assert by_name["grader"]["command"] == ["/venv/bin/yiyuan", "grading", "run"]
+    for name in ("yiyuan", "grader", "roster-sync"):
+        environment = by_name[name]["environment"]
+        assert environment["YIYUAN_CONFIG"] == str(tmp_path / "yiyuan.yml")
+        assert environment["YIYUAN_DB_URL"] == s.platform_db_url
+        # nbgrader runs `alembic` from PATH
+        assert environment["PATH"].startswith("/venv/bin:")
+
+
+def test_every_user_reaches_the_yiyuan_service_and_so_does_their_servers_token(tmp_path):
+    c = Config()
+    s = settings(tmp_path, "service:\n  port: 9123\n")
+    hub_config.configure_roles(c, s)
+    hub_config.configure_spawner(c, s, FACTS)
+    user = next(r for r in c.JupyterHub.load_roles if r["name"] == "user")
+    assert set(user["scopes"]) == {"self", "access:services!service=yiyuan"}
+    assert "access:services!service=yiyuan" in c.Spawner.server_token_scopes
+    # nothing broader than the user's own server and activity
+    assert not any(
+        scope.startswith(("admin", "read:users", "list")) for scope in c.Spawner.server_token_scopes
+    )
+    environment = c.Spawner.environment
+    assert environment["YIYUAN_SERVICE_URL"] == "http://127.0.0.1:9123/services/yiyuan"
+    assert environment["JUPYTER_CONFIG_PATH"].endswith("jupyter_config")

@@ -1,4 +1,5 @@
-"""Demo data for ``make run``: the standard associations and one account of each role.
+"""Demo data for ``make run``: the standard associations, one account of each role, and
+memberships for the demo learners (so that courses aimed at an association reach them).
 
 Seeding is idempotent: existing accounts are left as they are (a changed password stays
 changed), so running ``make run`` twice duplicates nothing.
@@ -8,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .accounts import service
 from .associations import ensure_standard_associations, find_association
-from .models import Role
+from .hubgroups import request_hub_sync
+from .models import Account, Member, Membership, Role, Standing
 
 #: Shared by every demo account and printed by ``make run``. Demo only.
 DEMO_PASSWORD = "yiyuan2026"
@@ -38,6 +41,14 @@ DEMO_ACCOUNTS = [
     DemoAccount("sunli", "孙丽", Role.learner),
 ]
 
+#: username → (mobile, [(association short name, standing)]); the numbers are made up
+DEMO_MEMBERS: dict[str, tuple[str, list[tuple[str, Standing]]]] = {
+    "wangfang": ("19900000001", [("书协", Standing.member), ("美协", Standing.council)]),
+    "liuyang": ("19900000002", [("音协", Standing.member)]),
+    "zhaolei": ("19900000003", [("作协", Standing.presidium)]),
+    "sunli": ("19900000004", [("舞协", Standing.member)]),
+}
+
 
 def seed_demo(session: Session, city: str) -> list[tuple[DemoAccount, bool]]:
     """Create what is missing; returns each demo account and whether it was created now."""
@@ -58,4 +69,32 @@ def seed_demo(session: Session, city: str) -> list[tuple[DemoAccount, bool]]:
                 manages=manages,
             )
         result.append((demo, created))
+    if _seed_members(session):
+        request_hub_sync(session)
     return result
+
+
+def _seed_members(session: Session) -> bool:
+    """Add the demo learners' member records and memberships that are missing."""
+    changed = False
+    for username, (mobile, memberships) in DEMO_MEMBERS.items():
+        account = session.scalar(select(Account).where(Account.username == username))
+        if account is None:
+            continue
+        member = session.scalar(select(Member).where(Member.account_id == account.id))
+        if member is None:
+            if session.scalar(select(Member.id).where(Member.mobile == mobile)) is not None:
+                continue  # the number belongs to someone imported from a real roster
+            member = Member(name=account.display_name, mobile=mobile, account_id=account.id)
+            session.add(member)
+            changed = True
+        have = {m.association_id for m in member.memberships}
+        for short, standing in memberships:
+            association = find_association(session, short)
+            if association.id not in have:
+                member.memberships.append(
+                    Membership(association_id=association.id, standing=standing)
+                )
+                changed = True
+    session.flush()
+    return changed

@@ -56,9 +56,9 @@ def cli() -> None:
 
 
 def main(register_only: bool = False) -> None:
-    from . import associations, courses, db, demo, members, users
+    from . import associations, completion, courses, db, demo, grading, members, service, users
 
-    for module in (associations, courses, db, demo, members, users):
+    for module in (associations, completion, courses, db, demo, grading, members, service, users):
         cli.add_command(module.group)
     if not register_only:
         cli(prog_name="yiyuan")

@@ -1,8 +1,11 @@
-"""``yiyuan courses``: the course catalogue and its checker."""
+"""``yiyuan courses``: the course catalogue, its checker, publishing and hand enrolment."""
 
 from __future__ import annotations
 
+import getpass
+
 import click
+from sqlalchemy import select
 
 from ..courses.check import check_courses
 from ..db.migrate import check_schema
@@ -12,7 +15,7 @@ from ..members.rows import associations_matcher
 from . import Context, pass_context
 
 
-@click.group("courses", help="课程：检查课程清单与课件。")
+@click.group("courses", help="课程：检查、发布课程，为学员报名。")
 def group() -> None:
     pass
 
@@ -69,3 +72,81 @@ def list_(ctx: Context) -> None:
             click.echo(
                 f"{result.path.stem:<22} （清单有问题：yiyuan courses check {result.path.stem}）"
             )
+
+
+@group.command(
+    help="发布课程：检查课程，生成并发布各线上单元，为必修课的目标学员报名。"
+    "再次发布只更新有变化的单元，不会丢失学员的提交。"
+)
+@click.argument("ids", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="发布课程目录中的全部课程")
+@click.option("--actor", default="", help="发布人的用户名（记录在课程上），默认为当前系统用户")
+@pass_context
+def publish(ctx: Context, ids: tuple[str, ...], all_: bool, actor: str) -> None:
+    from ..catalog.publish import PublishError
+    from ..catalog.publish import publish as publish_course
+    from ..courses.check import manifest_paths
+    from ..service.storage import Storage
+
+    if bool(ids) == all_:
+        raise YiyuanError("请给出要发布的课程代码，或用 --all 发布全部课程（二者选一）。")
+    check_schema(ctx.database)
+    settings = ctx.settings
+    codes = list(ids) or [path.stem for path in manifest_paths(settings.courses_dir)]
+    if not codes:
+        raise YiyuanError(f"{settings.courses_dir} 中没有课程清单（*.yml）。")
+    storage = Storage(settings.exchange_dir)
+    actor = actor or getpass.getuser()
+    failed = 0
+    for code in codes:
+        # one transaction per course: a broken course leaves the others published
+        try:
+            with ctx.database.session() as session:
+                report = publish_course(settings, session, storage, code, actor)
+        except PublishError as error:
+            failed += 1
+            if error.problems:
+                click.echo(f"✗ {code}：{len(error.problems)} 个问题，没有发布")
+                for problem in error.problems:
+                    click.echo(f"  {problem}")
+            else:
+                click.echo(f"✗ {code}：{error}")
+            continue
+        except YiyuanError as error:
+            failed += 1
+            click.echo(f"✗ {code}：{error}")
+            continue
+        for line in report.lines():
+            click.echo(line)
+    if failed:
+        raise YiyuanError(f"{failed} 门课程没有发布，请按上面的提示修改后重试。")
+    click.echo(f"{len(codes)} 门课程已发布。")
+
+
+@group.command(help="为学员报名一门已发布的课程（管理员手工报名）。")
+@click.argument("course_id")
+@click.argument("username")
+@pass_context
+def enrol(ctx: Context, course_id: str, username: str) -> None:
+    from ..accounts.service import get_account
+    from ..catalog.enrolment import enrol as enrol_account
+    from ..catalog.enrolment import is_enrolled
+    from ..models import Course
+
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        course = session.scalar(select(Course).where(Course.code == course_id))
+        if course is None or not course.active:
+            raise YiyuanError(
+                f"课程 {course_id} 尚未发布：请先运行 yiyuan courses publish {course_id}。"
+            )
+        account = get_account(session, username)
+        if not account.active:
+            raise YiyuanError(f"账号 {account.username} 已停用，不能报名。")
+        if is_enrolled(session, course.id, account.id):
+            click.echo(f"{account.username}（{account.display_name}）已报名课程 {course.code}。")
+            return
+        enrol_account(session, course, account, "admin")
+    click.echo(
+        f"已为 {account.username}（{account.display_name}）报名课程 {course.code} {course.title}。"
+    )

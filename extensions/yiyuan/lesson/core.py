@@ -22,6 +22,7 @@ from .submit import (
     SubmitPanel,
     find_handler,
     log_exception,
+    platform_handler,
     run_handler,
 )
 from .text import escape, markdown_escape
@@ -180,7 +181,7 @@ class Lesson:
         except Exception:
             log_exception()
             return Outcome(False, NOT_SAVED)
-        handler = find_handler(self)
+        handler = find_handler(self) or platform_handler(self.folder)
         if handler is None:
             return Outcome(True, NOT_OPEN)
         return run_handler(handler, self.answers)

@@ -58,6 +58,16 @@ def find_handler(lesson: Any) -> Callable[[dict], Any] | None:
     return handler if callable(handler) else None
 
 
+def platform_handler(folder: Any) -> Callable[[dict], Any] | None:
+    """The platform's submit (through the yiyuan service) when this kernel runs in a hub
+    server that has one (``YIYUAN_SERVICE_URL``); None otherwise."""
+    from ..exchange import lesson_submit  # no HTTP client is loaded for plain notebooks
+
+    if not lesson_submit.platform_enabled():
+        return None
+    return lesson_submit.submit_handler(folder)
+
+
 def run_handler(handler: Callable[[dict], Any], answers: dict) -> Outcome:
     try:
         result = handler(answers)

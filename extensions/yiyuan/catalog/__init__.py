@@ -1,0 +1,1 @@
+"""The catalogue: publishing courses from their sources, releases of modules, enrolment."""

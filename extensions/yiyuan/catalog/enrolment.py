@@ -1,0 +1,160 @@
+"""Who a course is for, who is enrolled, and who teaches it.
+
+A course's audience is read from the manifest as published (``course.manifest``): the
+associations (``全部`` for all), optionally the standings (会员, 理事 …) within them. Its target
+learners are active accounts with the learner role whose member record has an active
+membership that matches. Cohorts (第N期培训班) are a later issue and are ignored for now.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from ..associations import find_association
+from ..courses.check import ALL_ASSOCIATIONS
+from ..members.matching import AssociationMatcher
+from ..members.normalise import STANDING_LABELS
+from ..models import (
+    Account,
+    AccountRole,
+    Association,
+    Course,
+    CourseTrainer,
+    Enrolment,
+    Member,
+    Membership,
+    Role,
+    Standing,
+    utcnow,
+)
+
+#: the manifest's standing labels (会员 …) → Standing
+STANDINGS_BY_LABEL = {label: Standing(code) for code, label in STANDING_LABELS.items()}
+
+
+def target_account_ids(session: Session, course: Course) -> Select:
+    """A query of the ids of the accounts the course's audience names."""
+    audience = (course.manifest or {}).get("audience", {})
+    names = list(audience.get("associations", ()))
+    standings = [
+        STANDINGS_BY_LABEL[s] for s in audience.get("standings", ()) if s in STANDINGS_BY_LABEL
+    ]
+    query = select(Account.id).where(
+        Account.active.is_(True),
+        Account.id.in_(select(AccountRole.account_id).where(AccountRole.role == Role.learner)),
+    )
+    if ALL_ASSOCIATIONS in names and not standings:
+        return query
+    members = (
+        select(Member.account_id)
+        .join(Membership, Membership.member_id == Member.id)
+        .where(Member.active.is_(True), Membership.active.is_(True))
+    )
+    if ALL_ASSOCIATIONS not in names:
+        members = members.where(Membership.association_id.in_(_association_ids(session, names)))
+    if standings:
+        members = members.where(Membership.standing.in_(standings))
+    return query.where(Account.id.in_(members))
+
+
+def _association_ids(session: Session, names: list[str]) -> list[int]:
+    ids = []
+    everything = None
+    for name in names:
+        association = find_association(session, name)
+        if association is None:
+            # the checker also accepts a full name without the city (美术家协会 for
+            # 深圳市美术家协会) and the importer's spellings: match the same way here
+            everything = everything or list(session.scalars(select(Association)))
+            association = AssociationMatcher(everything).match(name)
+            if association is None:
+                ends = [a for a in everything if a.full_name.endswith(name)]
+                association = ends[0] if len(ends) == 1 else None
+        if association is not None:
+            ids.append(association.id)
+    return ids
+
+
+def enrol_targets(session: Session, course: Course) -> int:
+    """Enrol every target learner not yet enrolled; returns how many were enrolled now.
+
+    An enrolment an administrator deactivated is left as it is: a publish does not undo it.
+    """
+    known = select(Enrolment.account_id).where(Enrolment.course_id == course.id)
+    new = list(
+        session.scalars(
+            target_account_ids(session, course).where(Account.id.not_in(known)).order_by(Account.id)
+        )
+    )
+    now = utcnow()
+    session.add_all(
+        Enrolment(course_id=course.id, account_id=account_id, source="rule", enrolled_at=now)
+        for account_id in new
+    )
+    session.flush()
+    return len(new)
+
+
+def enrol(session: Session, course: Course, account: Account, source: str) -> Enrolment:
+    """Enrol one learner (idempotent); re-activates a deactivated enrolment."""
+    enrolment = session.scalar(
+        select(Enrolment).where(
+            Enrolment.course_id == course.id, Enrolment.account_id == account.id
+        )
+    )
+    if enrolment is None:
+        enrolment = Enrolment(
+            course_id=course.id, account_id=account.id, source=source, enrolled_at=utcnow()
+        )
+        session.add(enrolment)
+    elif not enrolment.active:
+        enrolment.active = True
+        enrolment.source = source
+        enrolment.enrolled_at = utcnow()
+    session.flush()
+    return enrolment
+
+
+def is_enrolled(session: Session, course_id: int, account_id: int) -> bool:
+    return (
+        session.scalar(
+            select(Enrolment.id).where(
+                Enrolment.course_id == course_id,
+                Enrolment.account_id == account_id,
+                Enrolment.active.is_(True),
+            )
+        )
+        is not None
+    )
+
+
+def may_enrol(session: Session, course: Course, account: Account) -> bool:
+    """Whether a learner may enrol themselves: an active elective course that targets them."""
+    if not (course.active and course.enrolment == "elective" and account.active):
+        return False
+    targets = target_account_ids(session, course).where(Account.id == account.id)
+    return session.scalar(targets) is not None
+
+
+def is_trainer(session: Session, course_id: int, account_id: int) -> bool:
+    return (
+        session.scalar(
+            select(CourseTrainer.id).where(
+                CourseTrainer.course_id == course_id, CourseTrainer.account_id == account_id
+            )
+        )
+        is not None
+    )
+
+
+def courses_of_trainer(session: Session, account_id: int) -> list[Course]:
+    """The active courses this account teaches, by code."""
+    return list(
+        session.scalars(
+            select(Course)
+            .join(CourseTrainer, CourseTrainer.course_id == Course.id)
+            .where(CourseTrainer.account_id == account_id, Course.active.is_(True))
+            .order_by(Course.code)
+        )
+    )

@@ -1,0 +1,230 @@
+"""``yiyuan courses publish``: from a course's sources to what learners see.
+
+Check the course (nothing is published from a course with problems), record it and its modules
+in the database, generate each online module's student version with nbgrader and store it as a
+release when it changed, enrol the targeted learners of a required course, and recompute results
+(a republish may change pass rules or hours). Publishing again with unchanged sources changes
+nothing but the course's version; nothing learners did is ever deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..accounts.service import find_account
+from ..completion import engine
+from ..courses import manifest as manifests
+from ..courses.check import check_courses, manifest_paths
+from ..courses.manifest import Problem
+from ..courses.notebooks import read_lesson
+from ..errors import YiyuanError
+from ..exchange import archives
+from ..exchange.names import ID_PATTERN
+from ..members.rows import associations_matcher
+from ..models import Course, CourseTrainer, Module, ModuleKind, Role, utcnow
+from ..service.storage import Storage
+from ..settings import Settings
+from . import enrolment, releases
+
+#: manifest dates are the city's calendar days
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+MB = 1024 * 1024
+
+
+class PublishError(YiyuanError):
+    """A course that cannot be published; ``problems`` lists every reason."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass
+class PublishReport:
+    course: str
+    title: str
+    version: int
+    #: ``required`` or ``elective``
+    enrolment: str = "elective"
+    #: (module code, release number) of modules with a new release
+    released: list[tuple[str, int]] = field(default_factory=list)
+    #: online modules whose release did not change
+    unchanged: list[str] = field(default_factory=list)
+    #: on-site modules (nothing to release)
+    onsite: list[str] = field(default_factory=list)
+    #: modules no longer in the manifest (kept with their history, no longer offered)
+    withdrawn: list[str] = field(default_factory=list)
+    #: learners enrolled by this publish (required courses)
+    enrolled: int = 0
+    recomputed: dict = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """What the command prints, in Chinese."""
+        out = [f"✓ {self.course} {self.title}（第 {self.version} 次发布）"]
+        if self.released:
+            out.append(
+                "  新发布："
+                + "、".join(f"{code}（第 {number} 版）" for code, number in self.released)
+            )
+        if self.unchanged:
+            out.append("  未变化：" + "、".join(self.unchanged))
+        if self.onsite:
+            out.append("  现场教学：" + "、".join(self.onsite))
+        if self.withdrawn:
+            out.append("  已撤下：" + "、".join(self.withdrawn))
+        if self.enrolment == "required":
+            out.append(f"  必修课，新报名学员：{self.enrolled} 人")
+        else:
+            out.append("  选修课：面向的学员可自行报名")
+        return out
+
+
+def publish(
+    settings: Settings, session: Session, storage: Storage, course_code: str, actor: str
+) -> PublishReport:
+    """Publish one course from ``settings.courses_dir``; PublishError when it cannot be."""
+    # imported here: nbgrader is heavy and only publishing needs it
+    from ..grading.coursedir import prepare_module
+
+    if not ID_PATTERN.match(course_code):
+        raise PublishError(f"课程代码“{course_code}”无效：请用 yiyuan courses list 查看课程代码。")
+    matcher = associations_matcher(session, settings.city)
+    (checked,) = check_courses(settings.courses_dir, matcher, [course_code])
+    if checked.problems:
+        raise PublishError(
+            f"课程 {course_code} 有 {len(checked.problems)} 个问题，没有发布："
+            + "；".join(str(p) for p in checked.problems),
+            checked.problems,
+        )
+    source = checked.course
+    data, _ = manifests.read_manifest(checked.path)
+    trainers = _trainers(session, source)
+    now = utcnow()
+
+    course = session.scalar(select(Course).where(Course.code == source.id))
+    if course is None:
+        course = Course(code=source.id, version=0)
+        session.add(course)
+    course.title = source.title
+    course.summary = source.summary
+    course.category = source.category
+    course.enrolment = source.enrolment
+    course.opens = _local(source.opens, time.min)
+    course.due = _local(source.due, time(23, 59, 59))
+    course.manifest = data
+    course.version = (course.version or 0) + 1
+    course.published_at = now
+    course.published_by = actor
+    course.active = True
+    session.flush()
+    _set_trainers(session, course, trainers)
+
+    report = PublishReport(course.code, course.title, course.version, course.enrolment)
+    existing = {
+        m.code: m for m in session.scalars(select(Module).where(Module.course_id == course.id))
+    }
+    folder = checked.path.parent / "notebooks" / source.id
+    modules = []
+    for position, item in enumerate(source.modules):
+        module = existing.pop(item.id, None)
+        if module is None:
+            module = Module(course_id=course.id, code=item.id)
+            session.add(module)
+        module.title = item.title
+        module.kind = ModuleKind(item.kind)
+        module.position = position
+        module.hours = item.hours
+        module.required = item.required
+        module.pass_rule = dict(item.pass_rule)
+        module.lessons = list(item.lessons)
+        module.session = dict(item.session)
+        module.reflections = _reflections(folder / item.id, item.lessons)
+        module.active = True
+        modules.append(module)
+    for module in existing.values():
+        if module.active:
+            report.withdrawn.append(module.code)
+        module.active = False
+        releases.withdraw_release(session, module)
+    session.flush()
+
+    for module in modules:
+        if module.kind != ModuleKind.online:
+            report.onsite.append(module.code)
+            continue
+        release_folder = prepare_module(settings, source, module.code)
+        packed = archives.pack(release_folder)
+        if releases.store_release(
+            session, storage, module, packed, settings.service.max_release_mb * MB
+        ):
+            report.released.append((module.code, module.release))
+        else:
+            report.unchanged.append(module.code)
+
+    session.refresh(course)
+    if course.enrolment == "required":
+        report.enrolled = enrolment.enrol_targets(session, course)
+    report.recomputed = engine.recompute(session, course.code)
+    return report
+
+
+def publish_all(
+    settings: Settings, session: Session, storage: Storage, actor: str
+) -> list[tuple[str, PublishReport | YiyuanError]]:
+    """Publish every course in ``settings.courses_dir``; one broken course stops no other."""
+    outcomes: list[tuple[str, PublishReport | YiyuanError]] = []
+    for path in manifest_paths(settings.courses_dir):
+        try:
+            with session.begin_nested():
+                outcomes.append((path.stem, publish(settings, session, storage, path.stem, actor)))
+        except YiyuanError as error:
+            outcomes.append((path.stem, error))
+    return outcomes
+
+
+def _trainers(session: Session, source: manifests.Course) -> list:
+    accounts, wrong = [], []
+    for username in source.trainers:
+        account = find_account(session, username)
+        if account is None or not account.active or not account.has_role(Role.trainer):
+            wrong.append(username)
+        else:
+            accounts.append(account)
+    if wrong:
+        names = "、".join(wrong)
+        raise PublishError(
+            f"课程 {source.id} 的教师 {names} 不是平台上在用的教师账号，没有发布："
+            f"请先创建（yiyuan users create 用户名 --name 姓名 --role trainer）或修改课程清单的“教师”。"
+        )
+    return accounts
+
+
+def _set_trainers(session: Session, course: Course, accounts: list) -> None:
+    wanted = {account.id for account in accounts}
+    for trainer in list(course.trainers):
+        if trainer.account_id not in wanted:
+            course.trainers.remove(trainer)
+    have = {trainer.account_id for trainer in course.trainers}
+    for account_id in sorted(wanted - have):
+        course.trainers.append(CourseTrainer(account_id=account_id))
+    session.flush()
+
+
+def _reflections(folder: Path, lessons) -> list[str]:
+    """Question ids of the module's ``lesson.reflection(...)`` calls, in lesson order."""
+    found: list[str] = []
+    for lesson in lessons:
+        facts, _ = read_lesson(folder / lesson, lesson)
+        if facts is not None:
+            found += [r for r in facts.reflections if r not in found]
+    return found
+
+
+def _local(day: date | None, at: time) -> datetime | None:
+    return datetime.combine(day, at, tzinfo=LOCAL_ZONE) if day else None

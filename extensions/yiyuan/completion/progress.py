@@ -1,0 +1,191 @@
+"""A learner's progress as plain data: courses, modules with status, score and feedback,
+study hours this year. Read-only; shared by the service's API and pages.
+
+A handful of queries per learner, whatever the number of modules: results, latest submissions
+and grades are fetched for all the learner's modules at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Course,
+    CourseCompletion,
+    Enrolment,
+    Grade,
+    GradingJob,
+    Module,
+    ModuleResult,
+    ResultStatus,
+    StudyHours,
+    Submission,
+)
+
+#: dates a learner sees (due dates, "this year") are China time
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+
+STATUS_LABELS = {
+    ResultStatus.not_started: "未开始",
+    ResultStatus.submitted: "已提交",
+    ResultStatus.passed: "已通过",
+    ResultStatus.failed: "未通过",
+}
+
+
+@dataclass
+class ModuleProgress:
+    code: str
+    title: str
+    kind: str
+    hours: float
+    required: bool
+    status: str
+    status_label: str
+    score: float | None = None
+    released: bool = False
+    submission_id: int | None = None
+    submitted_at: datetime | None = None
+    #: queued / running / done / failed (the latest submission's grading)
+    grading: str = ""
+    grading_error: str = ""
+    #: reflections waiting for the trainer
+    awaiting_trainer: bool = False
+    feedback: bool = False
+    #: feedback pages, one per lesson (``<lesson>.html``), once there is feedback
+    feedback_files: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CourseProgress:
+    code: str
+    title: str
+    enrolment: str
+    due: datetime | None
+    hours: float
+    completed_at: datetime | None
+    modules: list[ModuleProgress] = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        return sum(m.status == ResultStatus.passed for m in self.modules)
+
+
+def hours_this_year(session: Session, account_id: int, now: datetime | None = None) -> float:
+    now = (now or datetime.now(UTC)).astimezone(LOCAL_ZONE)
+    start = datetime(now.year, 1, 1, tzinfo=LOCAL_ZONE)
+    total = session.scalar(
+        select(func.coalesce(func.sum(StudyHours.hours), 0.0)).where(
+            StudyHours.account_id == account_id, StudyHours.credited_at >= start
+        )
+    )
+    return round(float(total or 0.0), 2)
+
+
+def courses_of(session: Session, account_id: int) -> list[CourseProgress]:
+    """Courses the learner is actively enrolled in, each with its active modules."""
+    courses = session.scalars(
+        select(Course)
+        .join(Enrolment, Enrolment.course_id == Course.id)
+        .where(Enrolment.account_id == account_id, Enrolment.active, Course.active)
+        .order_by(Course.code)
+    ).all()
+    if not courses:
+        return []
+    course_ids = [course.id for course in courses]
+    results = {
+        r.module_id: r
+        for r in session.scalars(
+            select(ModuleResult)
+            .join(Module, Module.id == ModuleResult.module_id)
+            .where(ModuleResult.account_id == account_id, Module.course_id.in_(course_ids))
+        )
+    }
+    latest_ids = (
+        select(func.max(Submission.id))
+        .join(Module, Module.id == Submission.module_id)
+        .where(Submission.account_id == account_id, Module.course_id.in_(course_ids))
+        .group_by(Submission.module_id)
+    )
+    latest = {
+        s.module_id: s
+        for s in session.scalars(select(Submission).where(Submission.id.in_(latest_ids)))
+    }
+    submission_ids = [s.id for s in latest.values()]
+    grades = {
+        g.submission_id: g
+        for g in session.scalars(select(Grade).where(Grade.submission_id.in_(submission_ids)))
+    }
+    jobs = {
+        j.submission_id: j
+        for j in session.scalars(
+            select(GradingJob).where(GradingJob.submission_id.in_(submission_ids))
+        )
+    }
+    completions = dict(
+        session.execute(
+            select(CourseCompletion.course_id, CourseCompletion.completed_at).where(
+                CourseCompletion.account_id == account_id,
+                CourseCompletion.course_id.in_(course_ids),
+            )
+        ).all()
+    )
+    progress = []
+    for course in courses:
+        item = CourseProgress(
+            code=course.code,
+            title=course.title,
+            enrolment=course.enrolment,
+            due=course.due,
+            hours=sum(m.hours for m in course.modules if m.active),
+            completed_at=completions.get(course.id),
+        )
+        for module in course.modules:
+            if not module.active:
+                continue
+            result = results.get(module.id)
+            status = result.status if result else ResultStatus.not_started
+            submission = latest.get(module.id)
+            grade = grades.get(submission.id) if submission else None
+            job = jobs.get(submission.id) if submission else None
+            item.modules.append(
+                ModuleProgress(
+                    code=module.code,
+                    title=module.title,
+                    kind=module.kind.value,
+                    hours=module.hours,
+                    required=module.required,
+                    status=status.value,
+                    status_label=STATUS_LABELS[status],
+                    score=result.score if result else None,
+                    released=module.release > 0 and module.released_at is not None,
+                    submission_id=submission.id if submission else None,
+                    submitted_at=submission.submitted_at if submission else None,
+                    grading=job.state.value if job else "",
+                    grading_error=job.error if job else "",
+                    awaiting_trainer=bool(grade and grade.needs_manual),
+                    feedback=bool(grade and grade.feedback_path),
+                    feedback_files=[
+                        lesson.removesuffix(".ipynb") + ".html" for lesson in module.lessons
+                    ]
+                    if grade and grade.feedback_path
+                    else [],
+                )
+            )
+        progress.append(item)
+    return progress
+
+
+def as_json(progress: list[CourseProgress]) -> list[dict]:
+    def course_dict(course: CourseProgress) -> dict:
+        data = asdict(course)
+        data["passed"] = course.passed
+        data["total"] = len(course.modules)
+        return data
+
+    return [course_dict(course) for course in progress]

@@ -1,0 +1,437 @@
+"""Autograding one submission with nbgrader, in-process, inside a grading worker.
+
+Three steps, so that no database transaction stays open while learners' notebooks run:
+
+1. read what grading needs (one short transaction);
+2. files and nbgrader: unpack the stored archive into the course directory, stamp it with the
+   service's time, autograde (kernels limited in time; the worker's memory limit is inherited),
+   read the scores from the gradebook, make the feedback pages;
+3. write the ``Grade`` (one row per submission: grading again gives the same row), the event
+   and the learner's module result (completion engine) in one transaction.
+
+A notebook that fails (an error, a loop stopped by the timeout) is a graded result: what did
+not run scores 0. Failures of the machinery (archive missing, kernel not starting) raise
+:class:`GradingError`; the worker retries them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..db import Database
+from ..exchange import archives
+from ..exchange.names import nbgrader_timestamp
+from ..lesson.sidecar import FILENAME as ANSWERS
+from ..lesson.sidecar import read_answers
+from ..models import CompletionEvent, Grade, Submission
+from ..models.base import utcnow
+from ..service.storage import Storage
+from ..settings import Settings
+from .coursedir import (
+    GradingError,
+    capture_nbgrader_log,
+    course_lock,
+    course_root,
+    ensure_path_for_nbgrader,
+    learner_lock,
+    nbgrader_config,
+)
+from .execute import NOT_RUN
+from .feedback import TEMPLATES, SanitizeFeedback
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Work:
+    """What grading one submission needs, read before any notebook runs."""
+
+    submission_id: int
+    account_id: int
+    username: str
+    display_name: str
+    module_id: int
+    module_code: str
+    course_id: int
+    course_code: str
+    lessons: tuple[str, ...]
+    reflections: tuple[str, ...]
+    archive: str
+    submitted_at: datetime
+
+
+@dataclass
+class Scores:
+    auto_score: float = 0.0
+    auto_max: float = 0.0
+    manual_score: float | None = None
+    manual_max: float = 0.0
+    needs_manual: bool = False
+    items: dict[str, dict] = field(default_factory=dict)
+    reflections_written: list[str] = field(default_factory=list)
+    #: lessons that did not run to the end: {notebook: "timeout" | "dead" | "error"}
+    failed_lessons: dict[str, str] = field(default_factory=dict)
+    feedback_path: str = ""
+
+
+def grade_submission(settings: Settings, database: Database, submission_id: int) -> None:
+    """Autograde one stored submission and record its Grade. Call it in a grading worker
+    (the learner's code runs in kernels started from this process), never in the service."""
+    with database.session() as session:
+        work = load_work(session, submission_id)
+    with course_lock(settings, work.course_code, exclusive=False):
+        with learner_lock(settings, work.course_code, work.username, work.module_code):
+            scores = autograde(settings, work)
+    with database.session() as session:
+        record(session, work, scores, kind="graded")
+
+
+def load_work(session: Session, submission_id: int) -> Work:
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise GradingError(f"找不到编号为 {submission_id} 的提交。")
+    module, account = submission.module, submission.account
+    return Work(
+        submission_id=submission.id,
+        account_id=account.id,
+        username=account.username,
+        display_name=account.display_name,
+        module_id=module.id,
+        module_code=module.code,
+        course_id=module.course.id,
+        course_code=module.course.code,
+        lessons=tuple(module.lessons or ()),
+        reflections=tuple(module.reflections or ()),
+        archive=submission.path,
+        submitted_at=submission.submitted_at,
+    )
+
+
+# -- files and nbgrader ----------------------------------------------------------------------
+
+
+def autograde(settings: Settings, work: Work) -> Scores:
+    root = course_root(settings, work.course_code)
+    if not (root / "release" / work.module_code).is_dir():
+        raise GradingError(f"单元 {work.module_code} 尚未发布（课程目录中没有它）：请先发布课程。")
+    submitted = unpack_submission(settings, work)
+    ensure_path_for_nbgrader()
+    _ensure_student(settings, work)
+    _run_autograde(settings, work)
+    scores = read_scores(settings, work.course_code, work.module_code, work.username)
+    scores.failed_lessons = _failed_lessons(root / "autograded" / work.username / work.module_code)
+    scores.reflections_written = _reflections_written(submitted, work.reflections)
+    scores.feedback_path = publish_feedback(settings, work)
+    return scores
+
+
+def unpack_submission(settings: Settings, work: Work) -> Path:
+    """The stored archive into ``submitted/<user>/<module>/`` (replacing what was there), only
+    the lessons and the answers file kept, ``timestamp.txt`` from the service's clock."""
+    storage = Storage(settings.exchange_dir)
+    try:
+        data = storage.resolve(work.archive).read_bytes() if work.archive else None
+    except (OSError, ValueError):
+        data = None
+    if data is None:
+        raise GradingError(f"提交 {work.submission_id} 的文件找不到了：请联系服务中心。")
+    folder = course_root(settings, work.course_code) / "submitted" / work.username
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{work.module_code}.", dir=folder))
+    try:
+        unpacked = staging / "archive"
+        limit = max(1, settings.service.max_submission_mb) * 1024 * 1024 * 10
+        try:
+            archives.unpack(data, unpacked, limit)
+        except archives.ArchiveError as error:
+            raise GradingError(f"提交 {work.submission_id} 的压缩包无法解开：{error}") from None
+        top = _module_folder(unpacked, work.module_code)
+        kept = staging / "kept"
+        kept.mkdir()
+        wanted = set(work.lessons) or {p.name for p in top.glob("*.ipynb")}
+        # anything else a learner sends (a module named like ours, a fake timestamp) is
+        # dropped: the kernel runs in this folder and would import it
+        for name in sorted(wanted | {ANSWERS}):
+            if (top / name).is_file():
+                shutil.copyfile(top / name, kept / name)
+        (kept / "timestamp.txt").write_text(nbgrader_timestamp(work.submitted_at) + "\n")
+        target = folder / work.module_code
+        if target.exists():
+            shutil.rmtree(target)
+        os.rename(kept, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _module_folder(unpacked: Path, module_code: str) -> Path:
+    """Archives hold the module folder's files; accept one wrapped in a folder of its name."""
+    inner = unpacked / module_code
+    if not any(unpacked.glob("*.ipynb")) and inner.is_dir():
+        return inner
+    return unpacked
+
+
+def _gradebook(settings: Settings, course_code: str):
+    from nbgrader.api import Gradebook
+
+    config = nbgrader_config(settings, course_code)
+    return Gradebook(config.CourseDirectory.db_url, course_code)
+
+
+def _ensure_student(settings: Settings, work: Work) -> None:
+    # formgrader shows names: keep the learner's display name in the gradebook
+    with _gradebook(settings, work.course_code) as gradebook:
+        gradebook.update_or_create_student(work.username, last_name=work.display_name or None)
+
+
+def _run_autograde(settings: Settings, work: Work) -> None:
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
+
+    from .execute import TimedExecute
+
+    config = nbgrader_config(settings, work.course_code)
+    config.Autograde.autograde_preprocessors = [
+        TimedExecute,
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]
+    timeout = settings.grading.timeout
+    config.TimedExecute.timeout = timeout
+    config.TimedExecute.notebook_timeout = timeout
+    config.TimedExecute.execute_retries = 2
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = work.module_code
+    coursedir.student_id = work.username
+    converter = Autograde(coursedir=coursedir, config=config)
+    converter.force = True
+    converter.create_student = True
+    with capture_nbgrader_log() as lines:
+        try:
+            converter.start()
+        except Exception as error:
+            log.error(
+                "autograde of submission %s failed: %s\n%s",
+                work.submission_id,
+                error,
+                "\n".join(lines),
+            )
+            raise GradingError(
+                f"提交 {work.submission_id} 暂时无法自动评分（评分程序出错，不是学员的问题）："
+                "系统会自动重试。"
+            ) from None
+
+
+def read_scores(settings: Settings, course_code: str, module_code: str, username: str) -> Scores:
+    """The gradebook's scores of the learner's (latest graded) submission of the module."""
+    scores = Scores()
+    with _gradebook(settings, course_code) as gradebook:
+        submission = gradebook.find_submission(module_code, username)
+        for notebook in submission.notebooks:
+            comments = {c.name: c.comment or "" for c in notebook.comments}
+            for grade in notebook.grades:
+                auto = grade.auto_score is not None
+                score = grade.score if (auto or grade.manual_score is not None) else None
+                maximum = float(grade.max_score or 0)
+                scores.items[grade.name] = {
+                    "score": None if score is None else float(score),
+                    "max": maximum,
+                    "auto": auto,
+                    "comment": comments.get(grade.name, ""),
+                    "lesson": notebook.name,
+                }
+    auto_items = [i for i in scores.items.values() if i["auto"]]
+    manual_items = [i for i in scores.items.values() if not i["auto"]]
+    scores.auto_score = sum(i["score"] or 0.0 for i in auto_items)
+    scores.auto_max = sum(i["max"] for i in auto_items)
+    scores.manual_max = sum(i["max"] for i in manual_items)
+    graded = [i["score"] for i in manual_items if i["score"] is not None]
+    scores.manual_score = sum(graded) if graded else None
+    scores.needs_manual = any(i["score"] is None for i in manual_items)
+    return scores
+
+
+def _failed_lessons(folder: Path) -> dict[str, str]:
+    import nbformat
+
+    failed = {}
+    for path in sorted(folder.glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        names = {
+            output.get("ename")
+            for cell in notebook.cells
+            for output in cell.get("outputs", [])
+            if output.get("output_type") == "error"
+        }
+        if NOT_RUN in names or "CellTimeoutError" in names:
+            failed[path.stem] = "timeout"
+        elif names - {"AssertionError"}:
+            failed[path.stem] = "error"
+    return failed
+
+
+def _reflections_written(folder: Path, reflections: tuple[str, ...]) -> list[str]:
+    try:
+        answers = read_answers(folder / ANSWERS)
+    except (FileNotFoundError, ValueError, OSError):
+        return []
+    return [
+        question
+        for question in reflections
+        if isinstance(answers.get(question), str) and answers[question].strip()
+    ]
+
+
+def render_feedback(settings: Settings, course_code: str, module_code: str, username: str):
+    """nbgrader's feedback (GetGrades and its feedback template) for each autograded lesson,
+    cleaned by :class:`SanitizeFeedback`: ``{lesson: html}``. Made without nbgrader's
+    converter, which changes the process's working directory (the service calls this too)."""
+    import nbgrader
+    from nbconvert.exporters import HTMLExporter
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import GetGrades
+    from traitlets.config import Config
+
+    root = course_root(settings, course_code)
+    folder = root / "autograded" / username / module_code
+    nbgrader_templates = Path(nbgrader.__file__).parent / "server_extensions/formgrader/templates"
+    bootstrap = nbgrader_templates.parent / "static/node_modules/bootstrap/dist/css"
+    config = Config()
+    config.HTMLExporter.template_name = "yiyuan_feedback"
+    config.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(nbgrader_templates)]
+    config.HTMLExporter.extra_template_paths = [str(bootstrap), str(nbgrader_templates)]
+    config.HTMLExporter.exclude_input_prompt = True
+    config.HTMLExporter.exclude_output_prompt = True
+    db_url = nbgrader_config(settings, course_code).CourseDirectory.db_url
+    pages = {}
+    for path in sorted(folder.glob("*.ipynb")):
+        exporter = HTMLExporter(config=config)
+        for preprocessor in (GetGrades, SanitizeFeedback, CSSHTMLHeaderPreprocessor):
+            exporter.register_preprocessor(preprocessor, enabled=True)
+        resources = {
+            "unique_key": path.stem,
+            "output_files_dir": f"{path.stem}_files",
+            "nbgrader": {
+                "student": username,
+                "assignment": module_code,
+                "notebook": path.stem,
+                "db_url": db_url,
+            },
+        }
+        html, _ = exporter.from_filename(str(path), resources=resources)
+        pages[path.stem] = html
+    return pages
+
+
+def publish_feedback(settings: Settings, work: Work) -> str:
+    """Write the feedback pages where the service serves them; returns the folder relative
+    to the exchange root. The folder is replaced whole (temporary folder, then rename)."""
+    pages = render_feedback(settings, work.course_code, work.module_code, work.username)
+    storage = Storage(settings.exchange_dir)
+    target = storage.feedback(work.course_code, work.module_code, work.username, work.submission_id)
+    write_folder(target, {f"{name}.html": html.encode("utf-8") for name, html in pages.items()})
+    return storage.relative(target)
+
+
+def write_folder(target: Path, files: dict[str, bytes]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        for name, data in files.items():
+            (staging / name).write_bytes(data)
+        os.chmod(staging, 0o755)
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old-{os.getpid()}")
+            os.rename(target, old)
+        os.rename(staging, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+# -- the database ----------------------------------------------------------------------------
+
+
+def record(session: Session, work: Work, scores: Scores, kind: str) -> Grade:
+    """Upsert the submission's Grade, add the event, update the learner's module result."""
+    grade = _upsert_grade(session, work.submission_id, scores)
+    session.add(
+        CompletionEvent(
+            account_id=work.account_id,
+            kind=kind,
+            course_id=work.course_id,
+            module_id=work.module_id,
+            submission_id=work.submission_id,
+            detail={
+                "auto_score": scores.auto_score,
+                "auto_max": scores.auto_max,
+                "needs_manual": scores.needs_manual,
+                "failed_lessons": scores.failed_lessons,
+            },
+        )
+    )
+    session.flush()
+    update_completion(session, work.account_id, work.module_id)
+    return grade
+
+
+def _upsert_grade(session: Session, submission_id: int, scores: Scores) -> Grade:
+    values = {
+        "auto_score": scores.auto_score,
+        "auto_max": scores.auto_max,
+        "manual_score": scores.manual_score,
+        "manual_max": scores.manual_max,
+        "needs_manual": scores.needs_manual,
+        "items": scores.items,
+        "reflections_written": scores.reflections_written,
+        "feedback_path": scores.feedback_path,
+        "graded_at": utcnow(),
+    }
+    for _ in range(2):
+        grade = session.scalar(select(Grade).where(Grade.submission_id == submission_id))
+        if grade is not None:
+            for name, value in values.items():
+                setattr(grade, name, value)
+            session.flush()
+            return grade
+        try:
+            with session.begin_nested():
+                grade = Grade(submission_id=submission_id, **values)
+                session.add(grade)
+            return grade
+        except IntegrityError:
+            continue  # another worker wrote it first (a job taken over): update that row
+    raise GradingError(f"提交 {submission_id} 的成绩无法保存，请稍后重试。")
+
+
+def update_completion(session: Session, account_id: int, module_id: int) -> None:
+    # imported here: the completion engine imports the models, grading need not at import
+    from ..completion.engine import update
+
+    update(session, account_id, module_id)

@@ -1,0 +1,186 @@
+"""The grading worker pool: a supervisor and N long-lived worker processes.
+
+Each worker imports nbgrader once, then loops: take back stale jobs, claim the oldest queued
+job, grade it (kernels start from the worker, so the learner's code never runs in the
+service), mark it done. Idle workers poll the database every 0.3 s, so a submission starts
+grading well within a second. While grading, a thread refreshes the job's heartbeat; a worker
+that dies stops heartbeating and its job is queued again after ``grading.stale_after`` seconds
+(grading is idempotent: the same submission gives the same Grade row). The supervisor restarts
+workers that die and stops them on SIGTERM (each finishes the job it holds first).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import resource
+import signal
+import socket
+import threading
+import time
+
+from ..db import Database
+from ..settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: seconds between polls of an idle worker
+POLL = 0.3
+
+
+def pool_size(settings: Settings, workers: int | None = None) -> int:
+    count = settings.grading.workers if workers is None else workers
+    return count if count > 0 else (os.cpu_count() or 1)
+
+
+def run_pool(settings: Settings, workers: int | None = None, once: bool = False) -> None:
+    """Run the pool until SIGTERM/SIGINT, or with ``once=True`` until the queue is drained."""
+    size = pool_size(settings, workers)
+    # a few malloc arenas keep a worker's address space (its memory limit) predictable
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    context = multiprocessing.get_context("spawn")
+    stopping = threading.Event()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, lambda *_: stopping.set())
+
+    def start(index: int):
+        process = context.Process(
+            target=worker_main, args=(settings, once), name=f"yiyuan-grading-{index}", daemon=False
+        )
+        process.start()
+        return process
+
+    processes = {index: start(index) for index in range(size)}
+    done: set[int] = set()
+    try:
+        while len(done) < size and not stopping.is_set():
+            for index, process in processes.items():
+                if index in done or process.is_alive():
+                    continue
+                if once and process.exitcode == 0:
+                    done.add(index)
+                    continue
+                log.warning("grading worker %s ended (%s): restarting", index, process.exitcode)
+                time.sleep(0.5)
+                processes[index] = start(index)
+            stopping.wait(0.2)
+    finally:
+        _stop(processes.values(), grace=settings.grading.timeout + 30)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _stop(processes, grace: float) -> None:
+    alive = [p for p in processes if p.is_alive()]
+    for process in alive:
+        process.terminate()  # SIGTERM: the worker finishes its job, then exits
+    deadline = time.monotonic() + grace
+    for process in alive:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def limit_memory(megabytes: int) -> None:
+    """Address-space limit for this worker and every kernel it starts (they inherit it)."""
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def worker_main(settings: Settings, once: bool = False) -> None:
+    """One worker process: loop over the queue until told to stop (or drained, with once)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # nbgrader logs every copied file (and a checksum warning per hidden test): errors only
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides (Ctrl-C reaches all)
+    limit_memory(settings.grading.memory_mb)
+    # imported once per worker: this is the start-up a per-submission CLI pays every time
+    import nbgrader.converters  # noqa: F401
+
+    from . import autograde  # noqa: F401
+    from .coursedir import ensure_path_for_nbgrader
+
+    ensure_path_for_nbgrader()
+    database = Database(settings.platform_db_url)
+    name = worker_name()
+    try:
+        work_loop(settings, database, name, once, stopping)
+    finally:
+        database.dispose()
+
+
+def work_loop(
+    settings: Settings, database: Database, name: str, once: bool, stopping: threading.Event
+) -> None:
+    from . import queue
+
+    grading = settings.grading
+    every = max(1.0, min(5.0, grading.stale_after / 3))
+    last_sweep = 0.0
+    while not stopping.is_set():
+        if time.monotonic() - last_sweep >= every:
+            with database.session() as session:
+                if queue.requeue_stale(session, grading.stale_after, grading.retries):
+                    log.warning("took back stale grading jobs")
+            last_sweep = time.monotonic()
+        with database.session() as session:
+            job = queue.claim(session, name) if queue.queued(session) else None
+            claimed = (job.id, job.submission_id) if job is not None else None
+        if claimed is None:
+            if once:
+                with database.session() as session:
+                    if not queue.has_work(session):
+                        return
+            stopping.wait(POLL)
+            continue
+        run_job(settings, database, name, *claimed)
+
+
+def run_job(settings: Settings, database: Database, name: str, job_id: int, submission_id: int):
+    from . import queue
+    from .autograde import grade_submission
+    from .coursedir import GradingError
+
+    beating = threading.Event()
+    interval = max(0.5, min(10.0, settings.grading.stale_after / 4))
+
+    def beat() -> None:
+        while not beating.wait(interval):
+            try:
+                with database.session() as session:
+                    queue.heartbeat(session, job_id, name)
+            except Exception:  # a missed beat is not fatal; the next one may get through
+                log.exception("heartbeat of job %s failed", job_id)
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{job_id}", daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        grade_submission(settings, database, submission_id)
+    except Exception as error:
+        message = str(error) if isinstance(error, GradingError) else "评分程序出错，评分没有完成。"
+        log.exception("grading job %s (submission %s) failed", job_id, submission_id)
+        with database.session() as session:
+            queue.fail(session, job_id, name, message, settings.grading.retries)
+        return
+    finally:
+        beating.set()
+        thread.join()
+    with database.session() as session:
+        if not queue.finish(session, job_id, name):
+            log.warning("job %s was taken over before it finished here", job_id)
+    log.info("graded submission %s in %.1f s", submission_id, time.monotonic() - started)

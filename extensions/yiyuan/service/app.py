@@ -1,0 +1,103 @@
+"""The Tornado application of the yiyuan service and its ``run`` entry point."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from urllib.parse import urlparse
+
+from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
+from jupyterhub.utils import url_path_join
+from tornado import web
+from tornado.httpserver import HTTPServer
+
+from ..db import Database
+from ..db.migrate import check_schema
+from ..settings import Settings
+from . import exchange_handlers, grading_handlers, learner_handlers, openapi
+from .storage import Storage
+
+log = logging.getLogger("yiyuan.service")
+
+#: every handler module contributes ``routes``: (path below the prefix, handler class)
+ROUTE_MODULES = (learner_handlers, exchange_handlers, grading_handlers, openapi)
+
+DEFAULT_PREFIX = "/services/yiyuan/"
+
+
+class OAuthCallbackHandler(HubOAuthCallbackHandler):
+    """The hub's callback handler, on the application's own HubOAuth: the OAuth state (and
+    its PKCE verifier) lives in that object's memory, so login and callback must share it."""
+
+    def initialize(self) -> None:
+        self.hub_auth = self.application.settings["hub_auth"]
+
+
+def make_app(
+    settings: Settings,
+    database: Database,
+    hub_auth: HubOAuth | None = None,
+    prefix: str | None = None,
+) -> web.Application:
+    prefix = prefix or os.environ.get("JUPYTERHUB_SERVICE_PREFIX", DEFAULT_PREFIX)
+    hub_auth = hub_auth or HubOAuth(
+        api_token=os.environ.get("JUPYTERHUB_API_TOKEN", ""), cache_max_age=60
+    )
+    routes = [(url_path_join(prefix, "oauth_callback"), OAuthCallbackHandler)]
+    for module in ROUTE_MODULES:
+        for path, handler in module.routes:
+            routes.append((url_path_join(prefix, path), handler))
+    return web.Application(
+        routes,
+        cookie_secret=os.urandom(32),
+        hub_auth=hub_auth,
+        yiyuan_settings=settings,
+        yiyuan_database=database,
+        yiyuan_storage=Storage(settings.exchange_dir),
+        yiyuan_prefix=prefix,
+        # cookie-authenticated writes are checked by HubOAuth (XSRF token); token-authenticated
+        # API calls (the exchange client) need none
+        xsrf_cookies=False,
+    )
+
+
+def listen_address(settings: Settings) -> tuple[str, int]:
+    """Where the hub expects us (``JUPYTERHUB_SERVICE_URL``), else loopback and the setting."""
+    url = os.environ.get("JUPYTERHUB_SERVICE_URL", "")
+    if url:
+        parsed = urlparse(url)
+        return parsed.hostname or "127.0.0.1", parsed.port or settings.service.port
+    return "127.0.0.1", settings.service.port
+
+
+async def serve(settings: Settings) -> None:
+    database = Database(settings.platform_db_url)
+    check_schema(database)
+    settings.exchange_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    app = make_app(settings, database)
+    # bodies are checked against the per-endpoint limits as they stream in; this is the outer
+    # bound (the largest release plus room for the multipart-free tar.gz overhead)
+    limit = max(settings.service.max_release_mb, settings.service.max_submission_mb) + 1
+    server = HTTPServer(app, max_body_size=limit * 1024 * 1024, xheaders=True)
+    host, port = listen_address(settings)
+    server.listen(port, host)
+    log.info(
+        "yiyuan service listening on http://%s:%s%s", host, port, app.settings["yiyuan_prefix"]
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    server.stop()
+    await server.close_all_connections()
+    database.dispose()
+
+
+def run(settings: Settings) -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s"
+    )
+    asyncio.run(serve(settings))

@@ -1,0 +1,153 @@
+"""One base handler: hub authentication, the caller's platform account, a database session
+per request, and errors as JSON with a Chinese message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from typing import Any
+
+from jupyterhub.services.auth import HubOAuthenticated
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tornado import web
+
+from ..db import Database
+from ..errors import YiyuanError
+from ..models import Account, Role
+from ..settings import Settings
+from .storage import Storage
+
+log = logging.getLogger("yiyuan.service")
+
+MESSAGES = {
+    400: "请求无效。",
+    401: "请先登录。",
+    403: "您没有权限进行此操作。",
+    404: "找不到请求的内容。",
+    405: "不支持此操作。",
+    409: "操作与当前状态冲突，请刷新后重试。",
+    413: "上传的内容太大。",
+    500: "平台出现了意外错误，请稍后再试；如果一直不成功，请联系服务中心。",
+}
+
+
+class ApiError(web.HTTPError):
+    """An error whose Chinese ``message`` is shown to the caller as is."""
+
+    def __init__(self, status: int, message: str, code: str = "") -> None:
+        super().__init__(status, reason=None)
+        self.message = message
+        self.code = code
+
+
+class BaseHandler(HubOAuthenticated, web.RequestHandler):
+    """Every handler of the service. ``self.account`` is the caller's platform account."""
+
+    settings_: Settings
+    database: Database
+    storage: Storage
+
+    def initialize(self) -> None:
+        app = self.application.settings
+        self.settings_ = app["yiyuan_settings"]
+        self.database = app["yiyuan_database"]
+        self.storage = app["yiyuan_storage"]
+        self.hub_auth = app["hub_auth"]
+        self._session: Session | None = None
+        self._account: Account | None = None
+
+    # -- database ------------------------------------------------------------------------
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self.database.new_session()
+        return self._session
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def on_finish(self) -> None:
+        if self._session is not None:
+            self._session.rollback()  # anything not committed explicitly is dropped
+            self._session.close()
+            self._session = None
+
+    # -- who is calling ------------------------------------------------------------------
+    @property
+    def account(self) -> Account:
+        """The caller's active platform account (403 when the hub user has none)."""
+        if self._account is None:
+            user = self.current_user
+            if not user:
+                raise ApiError(401, MESSAGES[401])
+            if user.get("kind", "user") != "user":
+                raise ApiError(403, "平台服务只接受用户的请求。")
+            account = self.session.scalars(
+                select(Account).where(Account.username == user["name"])
+            ).one_or_none()
+            if account is None or not account.active:
+                raise ApiError(403, "您的账号在平台上不存在或已停用，请联系服务中心。")
+            self._account = account
+        return self._account
+
+    def has_role(self, role: Role) -> bool:
+        return any(r.role == role for r in self.account.roles)
+
+    def require_role(self, *roles: Role) -> None:
+        if not any(self.has_role(role) for role in roles):
+            raise ApiError(403, MESSAGES[403])
+
+    # -- JSON in and out -----------------------------------------------------------------
+    def json_body(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "请求内容不是有效的 JSON。") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "请求内容应为一个 JSON 对象。")
+        return data
+
+    def write_json(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(data, ensure_ascii=False, default=str))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if self._session is not None:
+            self._session.rollback()
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        code = ""
+        if isinstance(error, ApiError):
+            message, code = error.message, error.code
+        elif isinstance(error, YiyuanError):
+            status_code, message = 400, str(error)
+            self.set_status(400)
+        else:
+            message = MESSAGES.get(status_code, MESSAGES[500])
+            if status_code >= 500 and error is not None:
+                log.error(
+                    "%s %s failed:\n%s",
+                    self.request.method,
+                    self.request.uri,
+                    "".join(traceback.format_exception(*kwargs["exc_info"])),
+                )
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(
+            json.dumps({"error": message, "code": code, "status": status_code}, ensure_ascii=False)
+        )
+
+    def log_exception(self, typ, value, tb) -> None:
+        if isinstance(value, ApiError | YiyuanError):
+            log.info("%s %s refused: %s", self.request.method, self.request.uri, value)
+            return
+        super().log_exception(typ, value, tb)
+
+
+class ApiHandler(BaseHandler):
+    """REST endpoints: never redirect to the login page, answer 401/403 as JSON instead."""
+
+    def get_login_url(self) -> str:
+        raise ApiError(401, MESSAGES[401])

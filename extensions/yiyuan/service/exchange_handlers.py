@@ -1,0 +1,553 @@
+"""The exchange endpoints (``api/exchange/…``): what nbgrader's exchange does with a shared
+folder, done by the service — it checks enrolment, keeps the clock, limits sizes and stores
+files atomically (see ``yiyuan.exchange.plugin`` for the client side).
+
+Learners see only their own submissions and feedback; a course's trainers see their course's.
+Someone else's submission answers 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import tarfile
+import tempfile
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from tornado import web
+from tornado.iostream import StreamClosedError
+
+from ..catalog import releases
+from ..catalog.enrolment import is_enrolled
+from ..exchange import archives
+from ..exchange.names import nbgrader_timestamp
+from ..grading import queue
+from ..models import (
+    CompletionEvent,
+    Course,
+    CourseTrainer,
+    Enrolment,
+    Grade,
+    Module,
+    ModuleKind,
+    Submission,
+    utcnow,
+)
+from .access import course_by_code, is_trainer, module_by_code, require_trainer, submission_for
+from .base import ApiError, ApiHandler
+from .storage import write_atomic
+
+MB = 1024 * 1024
+#: due dates are days in the federation's city: a module is late after the end of that day
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+#: how long a client-supplied timestamp may be (it is only recorded, never used)
+CLIENT_TIMESTAMP_CHARS = 64
+TAR_GZ = "application/gzip"
+
+
+def deadline(due: datetime | None) -> datetime | None:
+    """The end of the due day, Asia/Shanghai (the first instant that is late)."""
+    if due is None:
+        return None
+    day = due.astimezone(LOCAL_ZONE).date()
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL_ZONE)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _notebooks(module: Module) -> list[str]:
+    return [Path(name).stem for name in module.lessons or []]
+
+
+class UploadHandler(ApiHandler):
+    """Bodies are streamed and refused with 413 as soon as they are known to be too large:
+    from Content-Length before reading any of it, or while a chunked body streams in."""
+
+    def upload_limit(self) -> int:
+        """Largest body accepted, in bytes."""
+        raise NotImplementedError
+
+    def check_upload(self, *args: str) -> None:
+        """Permission checks run before the body is read (override)."""
+
+    def too_large(self) -> ApiError:
+        limit = self.upload_limit() // MB
+        return ApiError(
+            413, f"上传的内容超过 {limit} MB 的上限，已拒收。请删去大文件后重试。", "too-large"
+        )
+
+    async def prepare(self) -> None:
+        self._chunks: list[bytes] = []
+        self._received = 0
+        self._refused = False
+        if self.request.method not in ("PUT", "POST"):
+            return
+        self.check_upload(*self.path_args)
+        length = self.request.headers.get("Content-Length")
+        if length is not None:
+            try:
+                size = int(length)
+            except ValueError:
+                raise ApiError(400, "请求头 Content-Length 无效。") from None
+            if size > self.upload_limit():
+                raise self.too_large()
+        elif "chunked" not in self.request.headers.get("Transfer-Encoding", "").lower():
+            raise ApiError(411, "请求缺少 Content-Length。", "length-required")
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._refused or self._finished:
+            return
+        self._received += len(chunk)
+        if self._received > self.upload_limit():
+            self._refused = True
+            self._chunks.clear()
+            error = self.too_large()
+            self.send_error(413, exc_info=(type(error), error, None))
+            return
+        self._chunks.append(chunk)
+
+    def body(self) -> bytes:
+        return b"".join(self._chunks)
+
+    def log_exception(self, typ, value, tb) -> None:
+        # a refused upload closes the connection under the waiting handler: not an error
+        if self._refused and isinstance(value, StreamClosedError):
+            return
+        super().log_exception(typ, value, tb)
+
+
+# -- listing --------------------------------------------------------------------------------
+
+
+class AssignmentsHandler(ApiHandler):
+    """Modules the caller may fetch (learner) or manages (trainer)."""
+
+    @web.authenticated
+    def get(self) -> None:
+        account = self.account
+        course_code = self.get_query_argument("course_id", "")
+        taught = select(CourseTrainer.course_id).where(CourseTrainer.account_id == account.id)
+        enrolled = select(Enrolment.course_id).where(
+            Enrolment.account_id == account.id, Enrolment.active.is_(True)
+        )
+        query = (
+            select(Module, Course.id.in_(taught).label("teaches"))
+            .join(Course, Module.course_id == Course.id)
+            .where(
+                Course.active.is_(True),
+                Module.active.is_(True),
+                Module.kind == ModuleKind.online,
+                or_(
+                    Course.id.in_(taught),
+                    Course.id.in_(enrolled)
+                    & (Module.release > 0)
+                    & Module.released_at.is_not(None),
+                ),
+            )
+            .order_by(Course.code, Module.position)
+        )
+        if course_code:
+            query = query.where(Course.id == course_by_code(self.session, course_code).id)
+        items = []
+        for module, teaches in self.session.execute(query):
+            course = module.course
+            items.append(
+                {
+                    "course_id": course.code,
+                    "course_title": course.title,
+                    "assignment_id": module.code,
+                    "title": module.title,
+                    "release": module.release,
+                    "released_at": _iso(module.released_at),
+                    "due": _iso(course.due),
+                    "notebooks": _notebooks(module),
+                    "role": "trainer" if teaches else "learner",
+                }
+            )
+        self.write_json({"assignments": items})
+
+
+def _submission_item(submission: Submission, storage_root: Path, feedback: str) -> dict:
+    module = submission.module
+    files: dict[str, str] = {}
+    if feedback:
+        folder = storage_root / feedback
+        if folder.is_dir():
+            for page in sorted(folder.glob("*.html")):
+                files[page.stem] = _sha256(page)
+    return {
+        "id": submission.id,
+        "student": submission.account.username,
+        "course_id": module.course.code,
+        "assignment_id": module.code,
+        "submitted_at": _iso(submission.submitted_at),
+        "timestamp": nbgrader_timestamp(submission.submitted_at),
+        "release": submission.release,
+        "late": submission.late,
+        "notebooks": _notebooks(module),
+        # notebook id → sha256 of its feedback page (what ``nbgrader list`` compares)
+        "feedback": files,
+    }
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class SubmissionListHandler(ApiHandler):
+    """Submissions the caller may see. ``scope``: ``own`` (the caller's), ``course`` (every
+    learner's of ``course_id``; its trainers only), or both when absent."""
+
+    #: a scope the caller cannot choose (feedback: always their own)
+    forced_scope = ""
+    only_with_feedback = False
+
+    @web.authenticated
+    def get(self) -> None:
+        account = self.account
+        scope = self.forced_scope or self.get_query_argument("scope", "")
+        taught = select(CourseTrainer.course_id).where(CourseTrainer.account_id == account.id)
+        query = (
+            select(Submission, Grade.feedback_path)
+            .join(Module, Submission.module_id == Module.id)
+            .join(Course, Module.course_id == Course.id)
+            .outerjoin(Grade, Grade.submission_id == Submission.id)
+            .order_by(Submission.id)
+        )
+        course_code = self.get_query_argument("course_id", "")
+        module_code = self.get_query_argument("assignment_id", "")
+        course = course_by_code(self.session, course_code) if course_code else None
+        if scope == "own":
+            query = query.where(Submission.account_id == account.id)
+        elif scope == "course":
+            if course is None:
+                raise ApiError(400, "查看课程的提交时请给出课程代码（course_id）。")
+            require_trainer(self.session, course, account)
+        elif scope == "":
+            query = query.where(or_(Submission.account_id == account.id, Course.id.in_(taught)))
+        else:
+            raise ApiError(400, f"scope 只能是 own 或 course，而不是“{scope}”。")
+        if course is not None:
+            query = query.where(Course.id == course.id)
+            if module_code:
+                query = query.where(
+                    Module.id == module_by_code(self.session, course, module_code).id
+                )
+        elif module_code:
+            raise ApiError(400, "按单元筛选时请同时给出课程代码（course_id）。")
+        if self.only_with_feedback:
+            query = query.where(Grade.feedback_path != "")
+        root = self.storage.root
+        items = [
+            _submission_item(submission, root, feedback or "")
+            for submission, feedback in self.session.execute(query)
+        ]
+        self.write_json({"submissions": items})
+
+
+class FeedbackListHandler(SubmissionListHandler):
+    """The caller's own submissions that have feedback (what ``fetch_feedback`` fetches)."""
+
+    forced_scope = "own"
+    only_with_feedback = True
+
+
+# -- releases -------------------------------------------------------------------------------
+
+
+@web.stream_request_body
+class ReleaseHandler(UploadHandler):
+    def upload_limit(self) -> int:
+        return self.settings_.service.max_release_mb * MB
+
+    def check_upload(self, course_code: str, module_code: str) -> None:
+        course = course_by_code(self.session, course_code)
+        require_trainer(self.session, course, self.account)
+
+    @web.authenticated
+    def get(self, course_code: str, module_code: str) -> None:
+        course = course_by_code(self.session, course_code)
+        module = module_by_code(self.session, course, module_code)
+        account = self.account
+        if not is_trainer(self.session, course.id, account):
+            if not is_enrolled(self.session, course.id, account.id):
+                raise ApiError(
+                    403, f"您没有参加课程“{course.title}”，不能获取它的单元。", "not-enrolled"
+                )
+        if module.release <= 0 or module.released_at is None:
+            raise ApiError(404, f"单元“{module.title}”尚未发布。", "not-released")
+        path = self.storage.release(course.code, module.code, module.release)
+        if not path.is_file():
+            raise ApiError(
+                404, f"单元“{module.title}”的发布文件不见了，请联系服务中心。", "release-missing"
+            )
+        self.set_header("Content-Type", TAR_GZ)
+        self.set_header("X-Yiyuan-Release", str(module.release))
+        self.finish(path.read_bytes())
+
+    @web.authenticated
+    def put(self, course_code: str, module_code: str) -> None:
+        course = course_by_code(self.session, course_code)
+        require_trainer(self.session, course, self.account)
+        module = module_by_code(self.session, course, module_code)
+        if module.kind != ModuleKind.online:
+            raise ApiError(400, f"单元“{module.title}”是现场教学，没有课件可发布。", "onsite")
+        data = self.body()
+        limit = self.upload_limit()
+        try:
+            files = archives.check(data, limit)
+        except archives.ArchiveError as error:
+            raise ApiError(400, str(error), "bad-archive") from None
+        if not any(path.suffix == ".ipynb" for path in files):
+            raise ApiError(400, "压缩包中没有课件（.ipynb），已拒收。", "no-notebook")
+        changed = releases.store_release(self.session, self.storage, module, data, limit)
+        self.commit()
+        self.write_json(
+            {
+                "course_id": course.code,
+                "assignment_id": module.code,
+                "release": module.release,
+                "released_at": _iso(module.released_at),
+                "changed": changed,
+            }
+        )
+
+    @web.authenticated
+    def delete(self, course_code: str, module_code: str) -> None:
+        course = course_by_code(self.session, course_code)
+        require_trainer(self.session, course, self.account)
+        module = module_by_code(self.session, course, module_code)
+        releases.withdraw_release(self.session, module)
+        self.commit()
+        self.write_json({"course_id": course.code, "assignment_id": module.code, "release": 0})
+
+
+# -- submissions ----------------------------------------------------------------------------
+
+
+@web.stream_request_body
+class SubmitHandler(UploadHandler):
+    """A learner submits a module: the archive is kept as sent, the service's clock counts."""
+
+    def upload_limit(self) -> int:
+        return self.settings_.service.max_submission_mb * MB
+
+    def check_upload(self, course_code: str, module_code: str) -> None:
+        self._module = self._submittable(course_code, module_code)
+
+    def _submittable(self, course_code: str, module_code: str) -> Module:
+        course = course_by_code(self.session, course_code)
+        module = module_by_code(self.session, course, module_code)
+        account = self.account
+        if not is_enrolled(self.session, course.id, account.id):
+            raise ApiError(
+                403, f"您没有参加课程“{course.title}”，不能提交它的单元。", "not-enrolled"
+            )
+        if module.kind != ModuleKind.online or module.release <= 0 or module.released_at is None:
+            raise ApiError(404, f"单元“{module.title}”尚未发布，不能提交。", "not-released")
+        late_from = deadline(course.due)
+        if late_from is not None and utcnow() >= late_from:
+            due_day = course.due.astimezone(LOCAL_ZONE).date()
+            raise ApiError(
+                403,
+                f"课程“{course.title}”的提交截止日期是 {due_day:%Y年%m月%d日}，已经截止，"
+                "不能再提交。如有特殊情况，请联系任课教师。",
+                "late",
+            )
+        return module
+
+    @web.authenticated
+    def post(self, course_code: str, module_code: str) -> None:
+        module = self._module
+        account = self.account
+        data = self.body()
+        try:
+            files = archives.check(data, self.upload_limit())
+        except archives.ArchiveError as error:
+            raise ApiError(400, str(error), "bad-archive") from None
+        if not any(path.suffix == ".ipynb" for path in files):
+            raise ApiError(400, "提交的内容中没有课件（.ipynb），已拒收。", "no-notebook")
+        claimed = _client_timestamp(data, self.request.headers.get("X-Yiyuan-Client-Timestamp"))
+        try:
+            release = int(self.request.headers.get("X-Yiyuan-Release", ""))
+        except ValueError:
+            release = module.release
+        submission = Submission(
+            module_id=module.id,
+            account_id=account.id,
+            submitted_at=utcnow(),
+            client_timestamp=claimed,
+            release=release if 0 < release <= module.release else module.release,
+            size=len(data),
+            late=False,  # late submissions are refused in prepare()
+        )
+        path: Path | None = None
+        try:
+            self.session.add(submission)
+            self.session.flush()  # the id names the file
+            path = self.storage.submission(
+                module.course.code, module.code, account.username, submission.id
+            )
+            submission.checksum = write_atomic(path, data)
+            submission.path = self.storage.relative(path)
+            queue.enqueue(self.session, submission.id)
+            self.session.add(
+                CompletionEvent(
+                    account_id=account.id,
+                    kind="submitted",
+                    course_id=module.course_id,
+                    module_id=module.id,
+                    submission_id=submission.id,
+                    at=submission.submitted_at,
+                    detail={"release": submission.release, "size": submission.size},
+                )
+            )
+            self.commit()
+        except BaseException:
+            # either the submission is fully there (row, file, job) or nothing is
+            self.session.rollback()
+            if path is not None:
+                path.unlink(missing_ok=True)
+            raise
+        self.write_json(
+            {
+                "id": submission.id,
+                "course_id": module.course.code,
+                "assignment_id": module.code,
+                "submitted_at": _iso(submission.submitted_at),
+                "timestamp": nbgrader_timestamp(submission.submitted_at),
+                "late": submission.late,
+            },
+            status=201,
+        )
+
+
+def _client_timestamp(data: bytes, header: str | None) -> str:
+    """What the learner's machine claims (``timestamp.txt`` or a header): recorded only."""
+    claimed = (header or "").strip()
+    if not claimed:
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+                for member in archive:
+                    if member.isfile() and member.name.lstrip("./") == "timestamp.txt":
+                        stream = archive.extractfile(member)
+                        if stream is not None:
+                            claimed = stream.read(256).decode("utf-8", "replace").strip()
+                        break
+        except (tarfile.TarError, OSError, EOFError):
+            claimed = ""
+    return "".join(ch for ch in claimed if ch.isprintable())[:CLIENT_TIMESTAMP_CHARS]
+
+
+class SubmissionArchiveHandler(ApiHandler):
+    @web.authenticated
+    def get(self, submission_id: str) -> None:
+        submission = submission_for(self.session, int(submission_id), self.account)
+        try:
+            path = self.storage.resolve(submission.path)
+        except ValueError:
+            path = None
+        if not submission.path or path is None or not path.is_file():
+            raise ApiError(404, "这份提交的文件不见了，请联系服务中心。", "file-missing")
+        self.set_header("Content-Type", TAR_GZ)
+        self.set_header("X-Yiyuan-Timestamp", nbgrader_timestamp(submission.submitted_at))
+        self.finish(path.read_bytes())
+
+
+# -- feedback -------------------------------------------------------------------------------
+
+
+@web.stream_request_body
+class FeedbackHandler(UploadHandler):
+    """A trainer releases feedback pages (``nbgrader release_feedback``) for one submission."""
+
+    def upload_limit(self) -> int:
+        return self.settings_.service.max_submission_mb * MB
+
+    def check_upload(self, submission_id: str) -> None:
+        self._submission = self._trainers_submission(int(submission_id))
+
+    def _trainers_submission(self, submission_id: int) -> Submission:
+        submission = submission_for(self.session, submission_id, self.account)
+        require_trainer(self.session, submission.module.course, self.account)
+        return submission
+
+    @web.authenticated
+    def put(self, submission_id: str) -> None:
+        submission = self._submission
+        data = self.body()
+        try:
+            files = archives.check(data, self.upload_limit())
+        except archives.ArchiveError as error:
+            raise ApiError(400, str(error), "bad-archive") from None
+        pages = [path for path in files if path.suffix == ".html" and len(path.parts) == 1]
+        if not pages or len(pages) != len(files):
+            raise ApiError(400, "反馈压缩包中应当只有各篇课件的反馈页（*.html）。", "bad-feedback")
+        module = submission.module
+        folder = self.storage.feedback(
+            module.course.code, module.code, submission.account.username, submission.id
+        )
+        replace_folder(data, folder, self.upload_limit())
+        grade = self.session.scalar(select(Grade).where(Grade.submission_id == submission.id))
+        if grade is None:
+            grade = Grade(submission_id=submission.id)
+            self.session.add(grade)
+        grade.feedback_path = self.storage.relative(folder)
+        self.commit()
+        self.write_json({"id": submission.id, "feedback": sorted(p.stem for p in pages)})
+
+
+def replace_folder(data: bytes, folder: Path, max_bytes: int) -> None:
+    """Unpack ``data`` as ``folder``, replacing what was there in one rename."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new.", dir=folder.parent))
+    new = staging / "content"
+    archives.unpack(data, new, max_bytes)
+    old = None
+    if folder.exists():
+        old = folder.parent / f".{folder.name}.old.{os.getpid()}.{id(data)}"
+        os.rename(folder, old)
+    os.rename(new, folder)
+    shutil.rmtree(staging, ignore_errors=True)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+class FeedbackArchiveHandler(ApiHandler):
+    @web.authenticated
+    def get(self, submission_id: str) -> None:
+        submission = submission_for(self.session, int(submission_id), self.account)
+        grade = self.session.scalar(select(Grade).where(Grade.submission_id == submission.id))
+        folder = None
+        if grade is not None and grade.feedback_path:
+            try:
+                folder = self.storage.resolve(grade.feedback_path)
+            except ValueError:
+                folder = None
+        if folder is None or not folder.is_dir():
+            raise ApiError(404, "这份提交还没有反馈。", "no-feedback")
+        self.set_header("Content-Type", TAR_GZ)
+        self.set_header("X-Yiyuan-Timestamp", nbgrader_timestamp(submission.submitted_at))
+        self.finish(archives.pack(folder, exclude=lambda path: path.suffix != ".html"))
+
+
+NAME = r"([^/]+)"
+
+routes: list[tuple[str, type]] = [
+    ("api/exchange/assignments", AssignmentsHandler),
+    (rf"api/exchange/release/{NAME}/{NAME}", ReleaseHandler),
+    ("api/exchange/submissions", SubmissionListHandler),
+    # before the course/module route, which would also match "<id>/archive"
+    (r"api/exchange/submissions/(\d+)/archive", SubmissionArchiveHandler),
+    (rf"api/exchange/submissions/{NAME}/{NAME}", SubmitHandler),
+    ("api/exchange/feedback", FeedbackListHandler),
+    (r"api/exchange/feedback/(\d+)", FeedbackHandler),
+    (r"api/exchange/feedback/(\d+)/archive", FeedbackArchiveHandler),
+]

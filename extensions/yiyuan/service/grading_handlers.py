@@ -1,0 +1,100 @@
+"""Manual grading by the course's trainers: the queue of reflections and the grading form.
+
+An equivalent of nbgrader's formgrader that lives in the service (JupyterHub ≥ 4.1 blocks the
+formgrader's iframe, and a formgrader per course would be one more server per course that gives
+trainers a shell next to the platform's data). Grades are written into the course's nbgrader
+gradebook as well, so nbgrader stays the record of scores.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from tornado import web
+from tornado.escape import xhtml_escape
+
+from ..grading import manual
+from .access import course_by_code, require_trainer, submission_for
+from .base import ApiError, ApiHandler, BaseHandler
+
+
+def _plain(item: Any) -> Any:
+    return dataclasses.asdict(item) if dataclasses.is_dataclass(item) else item
+
+
+class QueueHandler(ApiHandler):
+    @web.authenticated
+    def get(self, code: str) -> None:
+        course = course_by_code(self.session, code)
+        require_trainer(self.session, course, self.account)
+        items = manual.manual_queue(self.session, course.code, self.settings_)
+        self.write_json({"course": course.code, "items": [_plain(i) for i in items]})
+
+
+class GradeHandler(ApiHandler):
+    """``POST {"scores": {"r1-task": 2}, "comments": {"r1-task": "写得好"}}``"""
+
+    @web.authenticated
+    def post(self, submission_id: str) -> None:
+        submission = submission_for(self.session, int(submission_id), self.account)
+        require_trainer(self.session, submission.module.course, self.account)
+        body = self.json_body()
+        scores, comments = body.get("scores", {}), body.get("comments", {})
+        if not isinstance(scores, dict) or not isinstance(comments, dict) or not scores:
+            raise ApiError(400, "请给出每项的分数（scores）。", "bad-scores")
+        for value in scores.values():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ApiError(400, "分数应为数字。", "bad-scores")
+        grade = manual.grade_manually(
+            self.settings_,
+            self.session,
+            submission.id,
+            {str(k): float(v) for k, v in scores.items()},
+            {str(k): str(v) for k, v in comments.items()},
+            grader=self.account.username,
+        )
+        self.commit()
+        self.write_json(
+            {
+                "submission": submission.id,
+                "manual_score": grade.manual_score,
+                "manual_max": grade.manual_max,
+                "needs_manual": grade.needs_manual,
+            }
+        )
+
+
+class GradingPageHandler(BaseHandler):
+    @web.authenticated
+    def get(self, code: str) -> None:
+        course = course_by_code(self.session, code)
+        require_trainer(self.session, course, self.account)
+        self.xsrf_token  # sets the _xsrf cookie the page's script sends back  # noqa: B018
+        self.render(
+            "grading.html",
+            account=self.account,
+            roles=["教师"],
+            course=course,
+            items=[
+                _plain(i) for i in manual.manual_queue(self.session, course.code, self.settings_)
+            ],
+            prefix=self.application.settings["yiyuan_prefix"],
+        )
+
+    def get_template_path(self) -> str:
+        return str(Path(__file__).parent / "templates")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        message = error.message if isinstance(error, ApiError) else "页面暂时无法打开。"
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(f"<!DOCTYPE html><meta charset='utf-8'><p>{xhtml_escape(message)}</p>")
+
+
+routes = [
+    (r"api/grading/([a-z][a-z0-9-]{1,39})/queue", QueueHandler),
+    (r"api/grading/submissions/(\d+)", GradeHandler),
+    (r"grading/([a-z][a-z0-9-]{1,39})", GradingPageHandler),
+]

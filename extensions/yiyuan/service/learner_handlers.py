@@ -1,0 +1,214 @@
+"""What a learner asks the service: who am I, my courses and progress, enrol in an elective,
+a submission's grading state and its feedback; and the service's home page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from tornado import web
+
+from ..catalog import enrolment
+from ..completion import progress
+from ..models import Course, Grade, GradingJob, ModuleResult, Role
+from .access import course_by_code, submission_for
+from .base import ApiError, ApiHandler, BaseHandler
+
+ROLE_LABELS = {
+    Role.learner: "学员",
+    Role.trainer: "教师",
+    Role.manager: "协会管理员",
+    Role.administrator: "管理员",
+}
+
+
+def open_electives(session, account) -> list[Course]:
+    """Active courses the learner is not in yet but may enrol in."""
+    return [
+        course
+        for course in session.scalars(select(Course).where(Course.active).order_by(Course.code))
+        if not enrolment.is_enrolled(session, course.id, account.id)
+        and enrolment.may_enrol(session, course, account)
+    ]
+
+
+class MeHandler(ApiHandler):
+    @web.authenticated
+    def get(self) -> None:
+        account = self.account
+        self.write_json(
+            {
+                "username": account.username,
+                "display_name": account.display_name,
+                "roles": sorted({r.role.value for r in account.roles}),
+                "hours_this_year": progress.hours_this_year(self.session, account.id),
+            }
+        )
+
+
+class MyCoursesHandler(ApiHandler):
+    @web.authenticated
+    def get(self) -> None:
+        courses = progress.courses_of(self.session, self.account.id)
+        self.write_json({"courses": progress.as_json(courses)})
+
+
+class CatalogHandler(ApiHandler):
+    """Published courses the caller is enrolled in or may enrol in (electives)."""
+
+    @web.authenticated
+    def get(self) -> None:
+        account = self.account
+        items = []
+        for course in self.session.scalars(
+            select(Course).where(Course.active).order_by(Course.code)
+        ):
+            enrolled = enrolment.is_enrolled(self.session, course.id, account.id)
+            may = not enrolled and enrolment.may_enrol(self.session, course, account)
+            if enrolled or may:
+                items.append(
+                    {
+                        "code": course.code,
+                        "title": course.title,
+                        "summary": course.summary,
+                        "category": course.category,
+                        "enrolment": course.enrolment,
+                        "due": course.due,
+                        "hours": sum(m.hours for m in course.modules if m.active),
+                        "enrolled": enrolled,
+                        "may_enrol": may,
+                    }
+                )
+        self.write_json({"courses": items})
+
+
+class EnrolHandler(ApiHandler):
+    @web.authenticated
+    def post(self, code: str) -> None:
+        course = course_by_code(self.session, code)
+        account = self.account
+        if enrolment.is_enrolled(self.session, course.id, account.id):
+            self.write_json({"enrolled": True, "message": f"您已在学习“{course.title}”。"})
+            return
+        if not enrolment.may_enrol(self.session, course, account):
+            raise ApiError(
+                403,
+                f"“{course.title}”不面向您所在的协会，或不是选修课，不能自行报名。",
+                "not-eligible",
+            )
+        enrolment.enrol(self.session, course, account, source="self")
+        self.commit()
+        self.write_json({"enrolled": True, "message": f"已报名“{course.title}”。"}, status=201)
+
+
+class SubmissionHandler(ApiHandler):
+    """The grading state of one submission: for the lesson page to show the result."""
+
+    @web.authenticated
+    def get(self, submission_id: str) -> None:
+        submission = submission_for(self.session, int(submission_id), self.account)
+        job = self.session.scalars(
+            select(GradingJob).where(GradingJob.submission_id == submission.id)
+        ).one_or_none()
+        grade = self.session.scalars(
+            select(Grade).where(Grade.submission_id == submission.id)
+        ).one_or_none()
+        result = self.session.scalars(
+            select(ModuleResult).where(
+                ModuleResult.account_id == submission.account_id,
+                ModuleResult.module_id == submission.module_id,
+            )
+        ).one_or_none()
+        status = result.status if result else None
+        self.write_json(
+            {
+                "id": submission.id,
+                "course": submission.module.course.code,
+                "module": submission.module.code,
+                "submitted_at": submission.submitted_at,
+                "grading": job.state.value if job else "",
+                "grading_error": job.error if job else "",
+                "grade": None
+                if grade is None
+                else {
+                    "auto_score": grade.auto_score,
+                    "auto_max": grade.auto_max,
+                    "manual_score": grade.manual_score,
+                    "manual_max": grade.manual_max,
+                    "needs_manual": grade.needs_manual,
+                    "feedback": self._feedback_files(grade),
+                },
+                "result": None
+                if status is None
+                else {
+                    "status": status.value,
+                    "status_label": progress.STATUS_LABELS[status],
+                    "score": result.score,
+                    "latest": result.submission_id == submission.id,
+                },
+            }
+        )
+
+    def _feedback_files(self, grade: Grade) -> list[str]:
+        if not grade.feedback_path:
+            return []
+        folder = self.storage.resolve(grade.feedback_path)
+        return sorted(p.name for p in folder.glob("*.html")) if folder.is_dir() else []
+
+
+class FeedbackFileHandler(BaseHandler):
+    """One lesson's feedback page. It shows what the learner's notebook produced, so it is
+    served sandboxed: no script of it runs with the viewer's session."""
+
+    @web.authenticated
+    def get(self, submission_id: str, name: str) -> None:
+        submission = submission_for(self.session, int(submission_id), self.account)
+        grade = self.session.scalars(
+            select(Grade).where(Grade.submission_id == submission.id)
+        ).one_or_none()
+        if grade is None or not grade.feedback_path or Path(name).name != name:
+            raise ApiError(404, "这份提交还没有反馈。", "no-feedback")
+        path = self.storage.resolve(grade.feedback_path) / name
+        if not path.is_file():
+            raise ApiError(404, "这份提交还没有反馈。", "no-feedback")
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.set_header(
+            "Content-Security-Policy",
+            "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:",
+        )
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.finish(path.read_bytes())
+
+
+class HomeHandler(BaseHandler):
+    """「我的学习」 in its simplest form: courses, modules and their status."""
+
+    @web.authenticated
+    def get(self) -> None:
+        account = self.account
+        self.xsrf_token  # sets the _xsrf cookie the page's script sends back  # noqa: B018
+        self.render(
+            "home.html",
+            electives=open_electives(self.session, account),
+            account=account,
+            roles=[ROLE_LABELS[r.role] for r in account.roles],
+            courses=progress.courses_of(self.session, account.id),
+            hours=progress.hours_this_year(self.session, account.id),
+            prefix=self.application.settings["yiyuan_prefix"],
+            zone=progress.LOCAL_ZONE,
+            trainer_courses=enrolment.courses_of_trainer(self.session, account.id),
+        )
+
+    def get_template_path(self) -> str:
+        return str(Path(__file__).parent / "templates")
+
+
+routes = [
+    ("", HomeHandler),
+    ("api/me", MeHandler),
+    ("api/me/courses", MyCoursesHandler),
+    ("api/courses", CatalogHandler),
+    (r"api/courses/([a-z][a-z0-9-]{1,39})/enrol", EnrolHandler),
+    (r"api/submissions/(\d+)", SubmissionHandler),
+    (r"api/submissions/(\d+)/feedback/([^/]+\.html)", FeedbackFileHandler),
+]

@@ -1,0 +1,175 @@
+"""The OpenAPI description of the service's REST API (served at ``api/openapi.json``).
+
+Written by hand, checked by a test against the routes: every API route and method of the
+application must be described here, and nothing described may be missing from the routes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tornado import web
+
+from .. import __version__
+
+JSON = "application/json"
+TAR = "application/gzip"
+
+
+def _op(
+    summary: str,
+    *,
+    body: str | None = None,
+    returns: str = JSON,
+    ok: int = 200,
+    errors: tuple[int, ...] = (401, 403, 404),
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "responses": {str(ok): {"description": "成功 / OK", "content": {returns: {}}}},
+    }
+    for status in errors:
+        operation["responses"][str(status)] = {"$ref": f"#/components/responses/E{status}"}
+    if body:
+        operation["requestBody"] = {"required": True, "content": {body: {}}}
+    return operation
+
+
+COURSE = {"name": "course", "in": "path", "required": True, "schema": {"type": "string"}}
+MODULE = {"name": "module", "in": "path", "required": True, "schema": {"type": "string"}}
+SUBMISSION = {
+    "name": "submission_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer"},
+}
+NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+
+#: path → {method: operation}; "parameters" lists the path's parameters
+PATHS: dict[str, dict[str, Any]] = {
+    "/api/me": {"get": _op("当前用户：账号、角色、今年学时 / the caller")},
+    "/api/me/courses": {"get": _op("我的课程与各单元进度 / my courses and progress")},
+    "/api/courses": {"get": _op("我已参加或可报名的课程 / courses I take or may enrol in")},
+    "/api/courses/{course}/enrol": {
+        "parameters": [COURSE],
+        "post": _op("报名选修课 / enrol in an elective", ok=201, errors=(401, 403, 404)),
+    },
+    "/api/submissions/{submission_id}": {
+        "parameters": [SUBMISSION],
+        "get": _op("一次提交的评分状态与结果 / grading state of a submission"),
+    },
+    "/api/submissions/{submission_id}/feedback/{name}": {
+        "parameters": [SUBMISSION, NAME],
+        "get": _op("一篇课件的反馈页 / one lesson's feedback page", returns="text/html"),
+    },
+    "/api/exchange/assignments": {
+        "get": _op("可获取的单元（nbgrader list）/ released modules I may fetch"),
+    },
+    "/api/exchange/release/{course}/{module}": {
+        "parameters": [COURSE, MODULE],
+        "get": _op("下载发布的单元（fetch）/ download a release", returns=TAR),
+        "put": _op(
+            "发布单元（教师）/ release a module (trainer)",
+            body=TAR,
+            errors=(400, 401, 403, 404, 413),
+        ),
+        "delete": _op("撤回发布（教师）/ withdraw a release (trainer)"),
+    },
+    "/api/exchange/submissions": {
+        "get": _op("提交列表：学员看自己的，教师看课程的 / submissions visible to me"),
+    },
+    "/api/exchange/submissions/{course}/{module}": {
+        "parameters": [COURSE, MODULE],
+        "post": _op(
+            "提交单元（学员）；时间以平台为准 / submit (learner; the service keeps the clock)",
+            body=TAR,
+            ok=201,
+            errors=(400, 401, 403, 404, 413),
+        ),
+    },
+    "/api/exchange/submissions/{submission_id}/archive": {
+        "parameters": [SUBMISSION],
+        "get": _op("下载一次提交（本人或任课教师）/ download a submission", returns=TAR),
+    },
+    "/api/exchange/feedback": {
+        "get": _op("有反馈的提交（学员本人）/ my submissions with feedback"),
+    },
+    "/api/exchange/feedback/{submission_id}": {
+        "parameters": [SUBMISSION],
+        "put": _op(
+            "上传反馈（教师）/ release feedback (trainer)",
+            body=TAR,
+            errors=(400, 401, 403, 404, 413),
+        ),
+    },
+    "/api/exchange/feedback/{submission_id}/archive": {
+        "parameters": [SUBMISSION],
+        "get": _op("下载反馈（本人或任课教师）/ download feedback", returns=TAR),
+    },
+    "/api/grading/{course}/queue": {
+        "parameters": [COURSE],
+        "get": _op("待评阅的学习心得（任课教师）/ reflections to grade (trainer)"),
+    },
+    "/api/grading/submissions/{submission_id}": {
+        "parameters": [SUBMISSION],
+        "post": _op(
+            "评阅学习心得：各项分数与评语（任课教师）/ grade manual items (trainer)",
+            body=JSON,
+            errors=(400, 401, 403, 404),
+        ),
+    },
+    "/api/openapi.json": {"get": _op("本描述 / this description", errors=())},
+}
+
+
+def spec(prefix: str = "/services/yiyuan") -> dict[str, Any]:
+    error = {"content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "艺苑平台服务 Yiyuan service API",
+            "version": __version__,
+            "description": "认证：浏览器用 JupyterHub OAuth；程序用 JupyterHub 令牌，"
+            "请求头 `Authorization: token <令牌>`。错误一律为 JSON，`error` 是可直接显示的中文说明。",
+        },
+        "servers": [{"url": prefix}],
+        "paths": PATHS,
+        "components": {
+            "securitySchemes": {
+                "hubToken": {"type": "apiKey", "in": "header", "name": "Authorization"}
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "properties": {
+                        "error": {"type": "string", "description": "中文说明"},
+                        "code": {"type": "string"},
+                        "status": {"type": "integer"},
+                    },
+                }
+            },
+            "responses": {
+                f"E{status}": {"description": text, **error}
+                for status, text in {
+                    400: "请求无效",
+                    401: "未登录",
+                    403: "无权限",
+                    404: "不存在",
+                    413: "内容太大",
+                }.items()
+            },
+        },
+        "security": [{"hubToken": []}],
+    }
+
+
+class OpenApiHandler(web.RequestHandler):
+    """Public: describes the API, reveals no data."""
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        prefix = self.application.settings.get("yiyuan_prefix", "/services/yiyuan/")
+        self.finish(spec(prefix.rstrip("/")))
+
+
+routes = [("api/openapi.json", OpenApiHandler)]

@@ -1,0 +1,355 @@
+"""Flows 2–4 end to end with a real hub: publish → enrol → fetch → submit → autograde →
+completion → feedback → manual grading, through the yiyuan service's HTTP API with each
+person's own hub token (what their single-user server would use).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from test_browser import CHROMIUM_ARGS, PHONE
+
+from hubtest import ROOT, Hub
+from yiyuan.demo import DEMO_PASSWORD
+from yiyuan.exchange import archives
+
+COURSE, MODULE = "shufa-jianshang", "shuti-yanbian"
+RIGHT = {"q1": "小篆", "q2": False, "q3": ["章草", "今草", "狂草"], "q4": "隶变", "q5": "柳公权"}
+WRONG = {"q1": "隶书", "q2": True, "q3": ["魏碑"], "q4": "楷变", "q5": "柳永"}
+REFLECTION = "我最喜欢行书。" * 20
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    hub = Hub(tmp_path_factory.mktemp("platform"), {"courses_dir": str(ROOT / "courses")})
+    hub.cli("db", "upgrade")
+    hub.cli("demo", "seed")
+    hub.cli("courses", "publish", COURSE, "--actor", "admin")
+    hub.start()
+    yield hub
+    hub.stop()
+
+
+class Person:
+    """Someone logged in, calling the service with their own hub API token."""
+
+    def __init__(self, hub: Hub, username: str) -> None:
+        browser = hub.browser()
+        assert browser.login(username, DEMO_PASSWORD).ok
+        self.username = username
+        self.browser = browser
+        self.base = f"{hub.url}/services/yiyuan/"
+        self.headers = {"Authorization": f"token {browser.token()}"}
+
+    def call(self, method: str, path: str, **kwargs) -> requests.Response:
+        return requests.request(
+            method, self.base + path, headers=self.headers, timeout=60, **kwargs
+        )
+
+    def submit(self, tmp_path, answers: dict, reflection: str) -> int:
+        release = self.call("GET", f"api/exchange/release/{COURSE}/{MODULE}")
+        assert release.status_code == 200, release.text
+        folder = tmp_path / self.username / MODULE
+        archives.unpack(release.content, folder, 10**8)
+        data = {"version": 1, "answers": {**answers, "r1": reflection, "s1": 4}}
+        (folder / "answers.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        # a forged clock: the service must ignore it
+        (folder / "timestamp.txt").write_text("2020-01-01 00:00:00.000000 UTC")
+        response = self.call(
+            "POST", f"api/exchange/submissions/{COURSE}/{MODULE}", data=archives.pack(folder)
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    def wait_for_result(self, submission_id: int, timeout: float = 180) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self.call("GET", f"api/submissions/{submission_id}").json()
+            if state["grading"] in ("done", "failed") and state["result"]:
+                if state["result"]["status"] != "submitted" or state["grading"] == "failed":
+                    return state
+            time.sleep(0.5)
+        raise AssertionError(f"submission {submission_id} not graded in {timeout} s: {state}")
+
+    def module(self) -> dict:
+        courses = self.call("GET", "api/me/courses").json()["courses"]
+        course = next(c for c in courses if c["code"] == COURSE)
+        return next(m for m in course["modules"] if m["code"] == MODULE)
+
+
+@pytest.fixture(scope="module")
+def people(platform):
+    return {name: Person(platform, name) for name in ("wangfang", "liuyang", "lihua", "zhouqing")}
+
+
+def test_learner_enrols_in_the_elective(people):
+    wangfang = people["wangfang"]
+    catalog = {c["code"]: c for c in wangfang.call("GET", "api/courses").json()["courses"]}
+    assert catalog[COURSE]["may_enrol"] and not catalog[COURSE]["enrolled"]
+    assert wangfang.call("POST", f"api/courses/{COURSE}/enrol").status_code == 201
+    assert people["liuyang"].call("POST", f"api/courses/{COURSE}/enrol").status_code == 201
+    assert wangfang.module()["status"] == "not-started"
+
+
+def test_right_answers_pass_the_module_and_credit_hours(people, tmp_path):
+    wangfang = people["wangfang"]
+    before = time.time()
+    submission = wangfang.submit(tmp_path, RIGHT, REFLECTION)
+    state = wangfang.wait_for_result(submission)
+    assert state["result"]["status"] == "passed", state
+    assert state["grade"]["auto_score"] == state["grade"]["auto_max"] == 5
+    assert state["grade"]["needs_manual"] is True  # the trainer still reads the reflection
+    # the service's clock, not the forged 2020 timestamp
+    submitted = state["submitted_at"]
+    assert submitted.startswith(time.strftime("%Y-", time.gmtime(before)))
+    module = wangfang.module()
+    assert module["status"] == "passed" and module["score"] == 100
+    me = wangfang.call("GET", "api/me").json()
+    assert me["hours_this_year"] == 1.0
+
+
+def test_wrong_answers_fail_with_readable_feedback(people, tmp_path):
+    liuyang = people["liuyang"]
+    submission = liuyang.submit(tmp_path, WRONG, REFLECTION)
+    state = liuyang.wait_for_result(submission)
+    assert state["result"]["status"] == "failed", state
+    assert state["grade"]["auto_score"] == 0
+    [page] = state["grade"]["feedback"]
+    feedback = liuyang.call("GET", f"api/submissions/{submission}/feedback/{page}")
+    assert feedback.status_code == 200
+    assert "sandbox" in feedback.headers["Content-Security-Policy"]
+    assert "回答不正确" in feedback.text
+    # no answer key, no hidden test source, no traceback
+    assert "expect(" not in feedback.text and "Traceback" not in feedback.text
+    assert "BEGIN HIDDEN TESTS" not in feedback.text
+    # the home page says so in Chinese
+    home = liuyang.call("GET", "")
+    assert home.status_code == 200 and "未通过" in home.text
+
+
+def test_learners_cannot_see_each_others_submissions_or_grade(people, tmp_path):
+    wangfang, liuyang = people["wangfang"], people["liuyang"]
+    mine = wangfang.call("GET", "api/exchange/submissions").json()
+    [theirs] = [s for s in liuyang.call("GET", "api/exchange/submissions").json()["submissions"]][
+        -1:
+    ]
+    assert all(s["student"] == "wangfang" for s in mine["submissions"])
+    assert wangfang.call("GET", f"api/submissions/{theirs['id']}").status_code == 404
+    assert wangfang.call("GET", f"api/exchange/submissions/{theirs['id']}/archive").status_code in (
+        403,
+        404,
+    )
+    refused = wangfang.call("GET", f"api/grading/{COURSE}/queue")
+    assert refused.status_code == 403 and "任课教师" in refused.json()["error"]
+    graded = wangfang.call(
+        "POST", f"api/grading/submissions/{theirs['id']}", json={"scores": {"r1-task": 2}}
+    )
+    assert graded.status_code in (403, 404)
+
+
+def test_trainer_grades_reflections_and_completion_follows(people):
+    lihua, zhouqing, wangfang = people["lihua"], people["zhouqing"], people["wangfang"]
+    assert zhouqing.call("GET", f"api/grading/{COURSE}/queue").status_code == 403
+    queue = lihua.call("GET", f"api/grading/{COURSE}/queue")
+    assert queue.status_code == 200, queue.text
+    items = {item["username"]: item for item in queue.json()["items"]}
+    assert set(items) == {"wangfang", "liuyang"}
+    item = items["wangfang"]
+    assert item["reflections"] == {"r1": REFLECTION}
+    assert item["items"]["r1-task"]["max"] == 2
+    submission = item["submission_id"]
+
+    too_high = lihua.call(
+        "POST", f"api/grading/submissions/{submission}", json={"scores": {"r1-task": 99}}
+    )
+    assert too_high.status_code == 400 and "分" in too_high.json()["error"]
+    # a trainer's 0 rejects the reflection: the module is no longer passed, hours reversed
+    rejected = lihua.call(
+        "POST",
+        f"api/grading/submissions/{submission}",
+        json={"scores": {"r1-task": 0}, "comments": {"r1-task": "请重写"}},
+    )
+    assert rejected.status_code == 200, rejected.text
+    assert wangfang.module()["status"] == "failed"
+    assert wangfang.call("GET", "api/me").json()["hours_this_year"] == 0.0
+    accepted = lihua.call(
+        "POST",
+        f"api/grading/submissions/{submission}",
+        json={"scores": {"r1-task": 2}, "comments": {"r1-task": "写得好"}},
+    )
+    assert accepted.status_code == 200 and accepted.json()["needs_manual"] is False
+    assert wangfang.module()["status"] == "passed"
+    assert wangfang.call("GET", "api/me").json()["hours_this_year"] == 1.0
+    page = lihua.browser.get(f"/services/yiyuan/grading/{COURSE}")
+    assert page.status_code == 200 and "批改学习心得" in page.text
+
+
+def test_cookie_writes_need_the_xsrf_token(people):
+    """A page's script may write with the session cookie only with the XSRF token."""
+    lihua = people["lihua"]
+    lihua.browser.get("/services/yiyuan/")  # OAuth round trip: the service's cookie
+    without = lihua.browser.session.post(
+        lihua.base + "api/courses/shufa-jianshang/enrol",
+        headers={"Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": "same-origin"},
+        timeout=30,
+    )
+    assert without.status_code in (401, 403)
+    page = lihua.browser.get(f"/services/yiyuan/grading/{COURSE}")  # hands out the token
+    token = lihua.browser.session.cookies.get("_xsrf", path="/services/yiyuan/")
+    assert token, (page.status_code, [(c.name, c.path) for c in lihua.browser.session.cookies])
+    with_token = lihua.browser.session.post(
+        lihua.base + "api/courses/shufa-jianshang/enrol",
+        headers={"Sec-Fetch-Mode": "cors", "Sec-Fetch-Site": "same-origin", "X-XSRFToken": token},
+        timeout=30,
+    )
+    # authenticated now: refused for what it asks (a trainer is not a learner), not for who
+    assert with_token.status_code == 403 and with_token.json()["code"] == "not-eligible"
+
+
+def test_unknown_and_bad_names(people):
+    wangfang = people["wangfang"]
+    assert wangfang.call("GET", "api/exchange/release/no-such/m1").status_code == 404
+    bad = wangfang.call("POST", "api/courses/..%2Fetc/enrol")
+    assert bad.status_code in (400, 404)
+
+
+def test_openapi_is_served(platform):
+    spec = requests.get(f"{platform.url}/services/yiyuan/api/openapi.json", timeout=30).json()
+    assert "/api/exchange/submissions/{course}/{module}" in spec["paths"]
+
+
+# -- in a real browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+def _login(chromium, platform, username: str, viewport: dict | None = None):
+    context = chromium.new_context(locale="zh-CN", viewport=viewport or DESKTOP)
+    page = context.new_page()
+    page.goto(f"{platform.url}/hub/login?next=/services/yiyuan/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/services/yiyuan/")
+    return page
+
+
+@pytest.mark.browser
+def test_learner_enrols_on_the_page_and_sees_results(chromium, platform, people, artifacts):
+    from playwright.sync_api import expect
+
+    page = _login(chromium, platform, "zhaolei")
+    elective = page.locator(f'.elective[data-course="{COURSE}"]')
+    expect(elective).to_be_visible()
+    page.screenshot(path=artifacts / "portal-home.png", full_page=True)
+    elective.get_by_role("button", name="报名").click()
+    expect(page.locator(f'section[data-course="{COURSE}"]')).to_be_visible(timeout=15000)
+    expect(page.locator(f'tr[data-module="{MODULE}"]')).to_contain_text("未开始")
+    page.context.close()
+
+    phone = _login(chromium, platform, "wangfang", viewport=PHONE)
+    row = phone.locator(f'section[data-course="{COURSE}"] tr[data-module="{MODULE}"]')
+    expect(row).to_contain_text("已通过")
+    expect(row.get_by_role("link", name="反馈")).to_be_visible()
+    phone.screenshot(path=artifacts / "portal-home-phone.png", full_page=True)
+    phone.context.close()
+
+
+@pytest.mark.browser
+def test_trainer_grades_a_reflection_on_the_page(chromium, platform, people, artifacts):
+    from playwright.sync_api import expect
+
+    page = _login(chromium, platform, "lihua")
+    page.get_by_role("link", name="批改学习心得").first.click()
+    item = page.locator(".grading-item").filter(has_text="刘洋")
+    expect(item).to_contain_text(REFLECTION[:20])
+    page.screenshot(path=artifacts / "grading.png", full_page=True)
+    item.get_by_label("分数").fill("1.5")
+    item.get_by_label("评语").fill("请结合自己的创作再多谈一些。")
+    item.get_by_role("button", name="保存评分").click()
+    expect(item.locator(".message")).to_have_text("已保存。")
+    state = people["liuyang"].module()
+    assert state["status"] == "failed"  # the quiz is still below the bar
+    page.context.close()
+
+
+# -- the service restarted mid-submission ------------------------------------------------------
+
+
+def _service_pid(hub: Hub) -> int:
+    """The pid of this hub's ``yiyuan service run`` (found by its settings file)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if command[-3:-1] == [b"service", b"run"] and (
+            f"YIYUAN_CONFIG={hub.config_file}".encode() in environ
+        ):
+            return int(entry.name)
+    raise AssertionError("the yiyuan service is not running")
+
+
+def test_service_killed_mid_submission_leaves_nothing_half_there(platform, people, tmp_path):
+    wangfang = people["wangfang"]
+    before = wangfang.call("GET", "api/exchange/submissions").json()["submissions"]
+    folder = tmp_path / "module"
+    release = wangfang.call("GET", f"api/exchange/release/{COURSE}/{MODULE}")
+    archives.unpack(release.content, folder, 10**8)
+    (folder / "big.bin").write_bytes(os.urandom(3 * 1024 * 1024))  # sent slowly, below
+    data = archives.pack(folder)
+    pid = _service_pid(platform)
+
+    def slowly():
+        for start in range(0, len(data), 64 * 1024):
+            if start == 5 * 64 * 1024:
+                os.kill(pid, signal.SIGKILL)  # the service dies with the body half received
+            time.sleep(0.01)
+            yield data[start : start + 64 * 1024]
+
+    try:  # through the proxy: a reset, or the proxy's own error page
+        response = requests.post(
+            wangfang.base + f"api/exchange/submissions/{COURSE}/{MODULE}",
+            data=slowly(),  # chunked
+            headers=wangfang.headers,
+            timeout=60,
+        )
+        assert response.status_code >= 500, response.text
+    except requests.ConnectionError:
+        pass
+    # the hub starts its service again; the submission is not there, nor any file of it
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            after = wangfang.call("GET", "api/exchange/submissions")
+            if after.status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    assert after.json()["submissions"] == before
+    stored = platform.data_dir / "exchange" / "submissions" / COURSE / MODULE / "wangfang"
+    files = stored.iterdir() if stored.exists() else []
+    assert sorted(p.name for p in files) == sorted(f"{s['id']}.tar.gz" for s in before)
+    # and the next submission lands whole
+    assert wangfang.submit(tmp_path / "again", RIGHT, REFLECTION) > 0
