@@ -198,6 +198,38 @@ def test_a_missing_archive_is_a_machinery_error(tmp_path):
         grade_submission(settings, database, 999)
 
 
+def test_a_cell_the_learner_added_never_runs(tmp_path):
+    """Answers live in answers.json: a code cell a learner adds in JupyterLab (here one that
+    disarms the hidden checks) is not part of what is graded."""
+    settings = settings_for(tmp_path)
+    database = sqlite_database(settings)
+
+    def add_cheat(folder: Path) -> None:
+        path = folder / f"{DEMO_MODULE}.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        cheat = "import yiyuan.lesson.grading as g\ng.expect = lambda *a, **k: None"
+        notebook.cells.insert(1, nbformat.v4.new_code_cell(cheat))
+        nbformat.write(notebook, path)
+
+    with database.session() as session:
+        module = publish(session, settings, demo_manifest(), DEMO_MODULE, ["r1"])
+        submission = submit(
+            session,
+            settings,
+            module,
+            learner(session, "wangwu"),
+            {"q1": "错"},
+            notebook_edit=add_cheat,
+        )
+        submission_id = submission.id
+    grade_submission(settings, database, submission_id)
+    assert grade_of(database, submission_id).auto_score == 0
+    folder = course_root(settings, DEMO_COURSE) / "submitted" / "wangwu" / DEMO_MODULE
+    graded = nbformat.read(folder / f"{DEMO_MODULE}.ipynb", as_version=4)
+    assert not any("g.expect" in cell.source for cell in graded.cells)
+    database.dispose()
+
+
 # -- a notebook that never ends --------------------------------------------------------------
 
 

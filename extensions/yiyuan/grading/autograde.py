@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import nbformat
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -136,8 +137,9 @@ def autograde(settings: Settings, work: Work) -> Scores:
 
 
 def unpack_submission(settings: Settings, work: Work) -> Path:
-    """The stored archive into ``submitted/<user>/<module>/`` (replacing what was there), only
-    the lessons and the answers file kept, ``timestamp.txt`` from the service's clock."""
+    """The stored submission into ``submitted/<user>/<module>/`` (replacing what was there):
+    the released lessons, the learner's answers file, ``timestamp.txt`` from the service's
+    clock."""
     storage = Storage(settings.exchange_dir)
     try:
         data = storage.resolve(work.archive).read_bytes() if work.archive else None
@@ -158,12 +160,22 @@ def unpack_submission(settings: Settings, work: Work) -> Path:
         top = _module_folder(unpacked, work.module_code)
         kept = staging / "kept"
         kept.mkdir()
-        wanted = set(work.lessons) or {p.name for p in top.glob("*.ipynb")}
-        # anything else a learner sends (a module named like ours, a fake timestamp) is
-        # dropped: the kernel runs in this folder and would import it
-        for name in sorted(wanted | {ANSWERS}):
-            if (top / name).is_file():
-                shutil.copyfile(top / name, kept / name)
+        # The lessons are graded as RELEASED, with the learner's answers.json and the
+        # learner's code only in the lesson's solution cells (classic nbgrader exercises; the
+        # platform's widget lessons have none). A cell a learner added in JupyterLab (say, one
+        # that replaces ``expect``) never runs. Anything else a learner sends (a module named
+        # like ours, a fake timestamp) is dropped too: the kernel runs in this folder.
+        released = course_root(settings, work.course_code) / "release" / work.module_code
+        wanted = set(work.lessons) or {p.name for p in released.glob("*.ipynb")}
+        if not wanted or not all((released / name).is_file() for name in wanted):
+            raise GradingError(
+                f"单元 {work.module_code} 的发布版课件在评分目录中找不到：请重新发布课程。"
+            )
+        for name in sorted(wanted):
+            graded = graded_notebook(released / name, top / name)
+            nbformat.write(graded, kept / name)
+        if (top / ANSWERS).is_file():
+            shutil.copyfile(top / ANSWERS, kept / ANSWERS)
         (kept / "timestamp.txt").write_text(nbgrader_timestamp(work.submitted_at) + "\n")
         target = folder / work.module_code
         if target.exists():
@@ -172,6 +184,25 @@ def unpack_submission(settings: Settings, work: Work) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def graded_notebook(released: Path, submitted: Path) -> nbformat.NotebookNode:
+    """The released lesson with the learner's source in its solution cells (by grade_id)."""
+    notebook = nbformat.read(released, as_version=4)
+    try:
+        learner = nbformat.read(submitted, as_version=4)
+    except Exception:  # absent or unreadable: the answers file alone is graded
+        return notebook
+    answers = {
+        cell.metadata.get("nbgrader", {}).get("grade_id"): cell.source
+        for cell in learner.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and meta.get("grade_id") in answers:
+            cell.source = answers[meta["grade_id"]]
+    return notebook
 
 
 def _module_folder(unpacked: Path, module_code: str) -> Path:

@@ -142,9 +142,7 @@ def _write_gradebook(settings, work, manual: dict, scores: dict, comments: dict)
         gradebook.db.commit()
 
 
-def manual_queue(
-    session: Session, course_code: str, settings: Settings | None = None
-) -> list[ManualItem]:
+def manual_queue(session: Session, course_code: str, settings: Settings) -> list[ManualItem]:
     """The course's submissions still waiting for the trainer: each learner's latest graded
     submission per module, oldest first, with what the learner wrote."""
     latest = (
@@ -189,11 +187,10 @@ def manual_queue(
     return items
 
 
-def _stored_answers(settings: Settings | None, submission: Submission) -> dict:
+def _stored_answers(settings: Settings, submission: Submission) -> dict:
     """The answers file inside the stored archive (never unpacked to disk)."""
-    root = settings.exchange_dir if settings is not None else _exchange_dir(submission)
     try:
-        data = Storage(root).resolve(submission.path).read_bytes()
+        data = Storage(settings.exchange_dir).resolve(submission.path).read_bytes()
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
             for member in archive:
                 if member.isfile() and member.name.rsplit("/", 1)[-1] == ANSWERS:
@@ -203,12 +200,3 @@ def _stored_answers(settings: Settings | None, submission: Submission) -> dict:
     except (OSError, ValueError, tarfile.TarError, UnicodeDecodeError):
         pass
     return {}
-
-
-def _exchange_dir(submission: Submission):
-    # the service calls manual_queue(session, code) without settings: use its settings
-    import os
-
-    from ..settings import load_settings
-
-    return load_settings(os.environ).exchange_dir
