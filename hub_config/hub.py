@@ -9,6 +9,7 @@ from pathlib import Path
 from traitlets.config import Config
 
 from yiyuan.db import normalise_url
+from yiyuan.hub.landing import default_url
 from yiyuan.i18n import get_catalogue
 from yiyuan.settings import Settings
 
@@ -58,3 +59,5 @@ def configure_hub(c: Config, settings: Settings, facts: HostFacts) -> None:
         "language": settings.language,
     }
     c.JupyterHub.shutdown_on_logout = False
+    # learners land on「我的学习」, the others in their own server (yiyuan.hub.landing)
+    c.JupyterHub.default_url = default_url

@@ -76,9 +76,10 @@ def test_wrong_password_message(page, hub, artifacts):
     page.screenshot(path=artifacts / "hub-login-error.png", full_page=True)
 
 
-def test_learner_reaches_jupyterlab_in_chinese(page, hub, artifacts):
-    log_in(page, hub, "zhaolei")
-    page.wait_for_url("**/user/zhaolei/lab**", timeout=90_000)
+def test_trainer_reaches_jupyterlab_in_chinese(page, hub, artifacts):
+    # trainers keep JupyterLab (learners land on「我的学习」: tests/test_platform_flow.py)
+    log_in(page, hub, "zhouqing")
+    page.wait_for_url("**/user/zhouqing/lab**", timeout=90_000)
     # JupyterLab's own menu bar, translated by the zh-CN language pack
     expect(page.get_by_role("menuitem", name="文件")).to_be_visible(timeout=60_000)
     expect(page.get_by_role("menuitem", name="帮助")).to_be_visible()
@@ -89,7 +90,8 @@ def test_home_page(page, hub, artifacts):
     log_in(page, hub, "liuyang")
     page.goto(hub.url + "/hub/home")
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
-    expect(page.get_by_role("button", name="进入学习环境")).to_be_visible()
+    # learners land on「我的学习」without a server: the hub's home offers to start one
+    expect(page.get_by_role("button", name="启动学习环境")).to_be_visible()
     page.screenshot(path=artifacts / "hub-home.png", full_page=True)
 
 
@@ -108,7 +110,7 @@ def test_change_password_page(page, hub, artifacts):
 def test_administrator_page(page, hub, artifacts):
     log_in(page, hub, "admin")
     page.goto(hub.url + "/hub/admin")
-    expect(page.get_by_test_id("user-name-div-zhaolei")).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("user-name-div-admin")).to_be_visible(timeout=30_000)
     page.screenshot(path=artifacts / "hub-admin.png", full_page=True)
 
 

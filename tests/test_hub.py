@@ -32,10 +32,14 @@ def test_unknown_page_is_a_chinese_404(hub):
     assert 'lang="zh-CN"' in response.text
 
 
-def test_learner_logs_in_and_reaches_jupyterlab_in_chinese(hub):
+def test_learner_lands_on_the_portal_and_a_server_is_in_chinese(hub):
     browser = hub.browser()
     response = browser.login("wangfang", DEMO_PASSWORD)
-    # the default after login: spawn the learner's server, wait on a Chinese page, then Lab
+    # learners land on「我的学习」(the yiyuan service, through its hub OAuth), not in JupyterLab
+    assert response.status_code == 200, hub.log()
+    assert response.url == f"{hub.url}/services/yiyuan/" and "我的学习" in response.text
+    # their server still starts on request, behind a Chinese waiting page
+    response = browser.get("/hub/spawn")
     assert response.status_code == 200, hub.log()
     if "/hub/spawn-pending/" in response.url:
         assert "正在为您准备学习环境" in response.text
@@ -104,6 +108,7 @@ def test_idle_culler_stops_idle_servers(tmp_path):
     try:
         browser = hub.browser()
         browser.login("sunli", DEMO_PASSWORD)
+        browser.get("/hub/spawn")  # learners land on the portal: start the server by hand
         browser.wait_for_server("sunli")
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

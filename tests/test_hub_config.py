@@ -262,3 +262,22 @@ def test_every_user_reaches_the_yiyuan_service_and_so_does_their_servers_token(t
     environment = c.Spawner.environment
     assert environment["YIYUAN_SERVICE_URL"] == "http://127.0.0.1:9123/services/yiyuan"
     assert environment["JUPYTER_CONFIG_PATH"].endswith("jupyter_config")
+
+
+def test_learners_land_on_the_portal_and_staff_in_their_server(tmp_path):
+    from types import SimpleNamespace as Obj
+
+    from yiyuan.hub.landing import default_url, is_learner_only, landing_url
+
+    def user(*groups):
+        return Obj(groups=[Obj(name=g) for g in groups])
+
+    assert is_learner_only({"learners", "assoc-music"})
+    assert not is_learner_only({"learners", "trainers"})
+    assert landing_url("/", user("learners", "standing-council")) == "/services/yiyuan/"
+    assert landing_url("/", user("trainers")) == ""
+    assert landing_url("/", user("learners", "administrators")) == ""
+    assert landing_url("/", None) == ""
+    c = Config()
+    hub_config.configure_hub(c, settings(tmp_path), FACTS)
+    assert c.JupyterHub.default_url is default_url

@@ -261,11 +261,11 @@ def test_learner_enrols_on_the_page_and_sees_results(chromium, platform, people,
     page.screenshot(path=artifacts / "portal-home.png", full_page=True)
     elective.get_by_role("button", name="报名").click()
     expect(page.locator(f'section[data-course="{COURSE}"]')).to_be_visible(timeout=15000)
-    expect(page.locator(f'tr[data-module="{MODULE}"]')).to_contain_text("未开始")
+    expect(page.locator(f'li[data-module="{MODULE}"]')).to_contain_text("未开始")
     page.context.close()
 
     phone = _login(chromium, platform, "wangfang", viewport=PHONE)
-    row = phone.locator(f'section[data-course="{COURSE}"] tr[data-module="{MODULE}"]')
+    row = phone.locator(f'section[data-course="{COURSE}"] li[data-module="{MODULE}"]')
     expect(row).to_contain_text("已通过")
     expect(row.get_by_role("link", name="反馈")).to_be_visible()
     phone.screenshot(path=artifacts / "portal-home-phone.png", full_page=True)

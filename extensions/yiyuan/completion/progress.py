@@ -59,6 +59,8 @@ class ModuleProgress:
     feedback: bool = False
     #: feedback pages, one per lesson (``<lesson>.html``), once there is feedback
     feedback_files: list[str] = field(default_factory=list)
+    #: on-site modules: place, starts, hours (as in the manifest)
+    session: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -74,6 +76,27 @@ class CourseProgress:
     @property
     def passed(self) -> int:
         return sum(m.status == ResultStatus.passed for m in self.modules)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.passed / len(self.modules)) if self.modules else 0
+
+    @property
+    def next_module(self) -> ModuleProgress | None:
+        """The learner's next step: the first released online module not passed yet."""
+        for module in self.modules:
+            if module.kind == "online" and module.released and module.status != "passed":
+                return module
+        return None
+
+    def due_state(self, now: datetime | None = None) -> str:
+        """``overdue``, ``soon`` (within 14 days) or "" — nothing once completed."""
+        if self.due is None or self.completed_at is not None:
+            return ""
+        left = self.due - (now or datetime.now(UTC))
+        if left.total_seconds() < 0:
+            return "overdue"
+        return "soon" if left.days < 14 else ""
 
 
 def hours_this_year(session: Session, account_id: int, now: datetime | None = None) -> float:
@@ -175,6 +198,7 @@ def courses_of(session: Session, account_id: int) -> list[CourseProgress]:
                     ]
                     if grade and grade.feedback_path
                     else [],
+                    session=dict(module.session or {}),
                 )
             )
         progress.append(item)

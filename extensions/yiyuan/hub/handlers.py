@@ -11,12 +11,15 @@ from tornado.escape import url_escape
 from tornado.httputil import url_concat
 
 from ..accounts import service
+from .landing import landing_url
 
 
 class YiyuanLoginHandler(LoginHandler):
     """JupyterHub's login page, sending first-time users to set their own password first."""
 
     def get_next_url(self, user=None, default=None):
+        # learners land on「我的学习」unless they were on their way somewhere (?next=)
+        default = default or landing_url(self.base_url, user) or None
         next_url = super().get_next_url(user, default)
         if user is not None and self.authenticator.must_change_password(user.name):
             return url_concat(self.hub.base_url + "change-password", {"next": next_url})

@@ -3,6 +3,7 @@ a submission's grading state and its feedback; and the service's home page."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -196,6 +197,7 @@ class HomeHandler(BaseHandler):
             hours=progress.hours_this_year(self.session, account.id),
             prefix=self.application.settings["yiyuan_prefix"],
             zone=progress.LOCAL_ZONE,
+            now=datetime.now(UTC),
             trainer_courses=enrolment.courses_of_trainer(self.session, account.id),
         )
 
