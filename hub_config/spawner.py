@@ -6,6 +6,7 @@ from importlib.resources import files
 
 from traitlets.config import Config
 
+from yiyuan.hub.landing import learner_server_default
 from yiyuan.settings import Settings
 
 from .hub import HostFacts
@@ -13,6 +14,8 @@ from .services import YIYUAN_SERVICE, service_url
 
 #: nbgrader_config selecting the platform's exchange (yiyuan.exchange), for every server
 EXCHANGE_CONFIG_DIR = files("yiyuan.exchange").joinpath("jupyter_config")
+#: the lesson player's Voila template (Chinese, no public CDN), found on the Jupyter data path
+PLAYER_DATA_DIR = files("yiyuan.exchange").joinpath("jupyter_data")
 
 SPAWNERS = {
     # DEMO ONLY: every user's server runs as the hub's own system user, with no isolation.
@@ -26,6 +29,8 @@ def configure_spawner(c: Config, settings: Settings, facts: HostFacts) -> None:
     c.JupyterHub.spawner_class = SPAWNERS[settings.mode]
     c.Spawner.cmd = [str(facts.bin_dir / "jupyterhub-singleuser")]
     c.Spawner.default_url = "/lab"
+    # ...except learners', which open on「我的学习」(yiyuan.hub.landing)
+    c.Spawner.pre_spawn_hook = learner_server_default
     c.Spawner.start_timeout = settings.hub.start_timeout
     c.Spawner.http_timeout = settings.hub.start_timeout
     # jupyter-server refuses to run as root unless told; only the demo and tests run as root.
@@ -36,6 +41,7 @@ def configure_spawner(c: Config, settings: Settings, facts: HostFacts) -> None:
         # the exchange client and the lesson's submit button talk to the yiyuan service
         "YIYUAN_SERVICE_URL": f"{service_url(settings)}/services/{YIYUAN_SERVICE}",
         "JUPYTER_CONFIG_PATH": str(EXCHANGE_CONFIG_DIR),
+        "JUPYTER_PATH": str(PLAYER_DATA_DIR),
     }
     # the server's own API token may call the yiyuan service as its user (and nothing more)
     c.Spawner.server_token_scopes = [

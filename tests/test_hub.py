@@ -44,6 +44,8 @@ def test_learner_lands_on_the_portal_and_a_server_is_in_chinese(hub):
     if "/hub/spawn-pending/" in response.url:
         assert "正在为您准备学习环境" in response.text
         browser.wait_for_server("wangfang")
+    # a learner's own server opens on the portal too (Spawner.default_url via pre_spawn_hook)
+    assert browser.get("/user/wangfang/").url == f"{hub.url}/services/yiyuan/"
     lab = browser.get("/user/wangfang/lab")
     assert lab.status_code == 200 and lab.url.startswith(f"{hub.url}/user/wangfang/lab")
     settings = browser.server_api(

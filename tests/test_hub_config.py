@@ -281,3 +281,9 @@ def test_learners_land_on_the_portal_and_staff_in_their_server(tmp_path):
     c = Config()
     hub_config.configure_hub(c, settings(tmp_path), FACTS)
     assert c.JupyterHub.default_url is default_url
+    hub_config.configure_spawner(c, settings(tmp_path), FACTS)
+    assert c.Spawner.default_url == "/lab"
+    for groups, expected in ((("learners",), "/yiyuan/portal"), (("trainers",), "/lab")):
+        spawner = Obj(user=user(*groups), default_url="/lab")
+        c.Spawner.pre_spawn_hook(spawner)
+        assert spawner.default_url == expected

@@ -23,6 +23,8 @@ MARKER = ".yiyuan.json"
 DEFAULT_IGNORE = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
 #: nbgrader's CourseDirectory.max_file_size default, in kB
 DEFAULT_MAX_FILE_KB = 100000
+#: a fetched module or a collected submission, unpacked, at most this large
+UNPACK_LIMIT = 2048 * 1024 * 1024
 #: never sent: the marker, and a timestamp the learner's clock wrote (the service keeps time)
 NEVER_SENT = {MARKER, "timestamp.txt"}
 
@@ -40,6 +42,12 @@ class ModuleRef:
 def write_marker(folder: Path, ref: ModuleRef) -> None:
     data = {"course_id": ref.course_id, "assignment_id": ref.assignment_id, "release": ref.release}
     (Path(folder) / MARKER).write_text(json.dumps(data), encoding="utf-8")
+
+
+def unpack_release(data: bytes, folder: Path, ref: ModuleRef, max_bytes: int) -> None:
+    """A fetched release into ``folder`` (which must not exist yet), with its marker."""
+    archives.unpack(data, Path(folder), max_bytes)
+    write_marker(Path(folder), ref)
 
 
 def module_of(folder: Path) -> ModuleRef:
@@ -86,4 +94,12 @@ def pack_module(
     return archives.pack(folder, exclude=exclude)
 
 
-__all__ = ["MARKER", "BadName", "ModuleRef", "module_of", "pack_module", "write_marker"]
+__all__ = [
+    "MARKER",
+    "BadName",
+    "ModuleRef",
+    "module_of",
+    "pack_module",
+    "unpack_release",
+    "write_marker",
+]

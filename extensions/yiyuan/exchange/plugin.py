@@ -33,11 +33,16 @@ from traitlets import Bool
 
 from . import archives
 from .client import ServiceClient, ServiceError
-from .modulefolder import ModuleRef, module_of, pack_module, write_marker
+from .modulefolder import (
+    UNPACK_LIMIT,
+    ModuleRef,
+    module_of,
+    pack_module,
+    unpack_release,
+    write_marker,
+)
 from .names import BadName, check_id
 
-#: a fetched module or a collected submission, unpacked, at most this large
-UNPACK_LIMIT = 2048 * 1024 * 1024
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
 
@@ -284,11 +289,12 @@ class ExchangeFetchAssignment(Exchange, abc.ExchangeFetchAssignment):
     def copy_files(self) -> None:
         self.log.info("Source: %s/%s (release %d)", self.course, self.assignment, self.release)
         self.log.info("Destination: %s", self.dest_path)
+        ref = ModuleRef(self.course, self.assignment, self.release)
         if os.path.isdir(self.dest_path):
             self._replace_missing()
+            write_marker(Path(self.dest_path), ref)
         else:
-            archives.unpack(self.data, Path(self.dest_path), UNPACK_LIMIT)
-        write_marker(Path(self.dest_path), ModuleRef(self.course, self.assignment, self.release))
+            unpack_release(self.data, Path(self.dest_path), ref, UNPACK_LIMIT)
         self.log.info("Fetched as: %s %s", self.course, self.assignment)
 
     def _replace_missing(self) -> None:

@@ -31,3 +31,15 @@ def landing_url(base_url: str, user) -> str:
 def default_url(handler) -> str:
     """``c.JupyterHub.default_url``: called with the request handler."""
     return landing_url(handler.base_url, handler.current_user)
+
+
+#: where a learner's own server starts (a route of yiyuan.exchange.player that redirects to
+#: the portal); the others keep the spawner's default, JupyterLab
+LEARNER_SERVER_URL = "/yiyuan/portal"
+
+
+def learner_server_default(spawner) -> None:
+    """``Spawner.pre_spawn_hook``: learners' servers open on「我的学习」, not JupyterLab."""
+    names = {group.name for group in getattr(spawner.user, "groups", [])}
+    if is_learner_only(names):
+        spawner.default_url = LEARNER_SERVER_URL

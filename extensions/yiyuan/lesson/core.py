@@ -23,6 +23,7 @@ from .submit import (
     find_handler,
     log_exception,
     platform_handler,
+    platform_submits,
     run_handler,
 )
 from .text import escape, markdown_escape
@@ -171,11 +172,18 @@ class Lesson:
         """Write every question's current answer to the answers file."""
         self.sidecar.update({question_id: q.answer() for question_id, q in self._questions.items()})
 
-    def submit(self) -> Outcome:
-        """What the submit button does; returns the outcome shown under it."""
+    def incomplete(self) -> Outcome | None:
+        """What stops a submission (the list of what is missing), or None."""
         missing = self.missing()
         if missing:
             return Outcome(False, f"还有 {len(missing)} 项没有完成，请补充后再提交：", missing)
+        return None
+
+    def submit(self) -> Outcome:
+        """What the submit button does; returns the outcome shown under it."""
+        incomplete = self.incomplete()
+        if incomplete is not None:
+            return incomplete
         try:
             self.save()
         except Exception:
@@ -187,7 +195,9 @@ class Lesson:
         return run_handler(handler, self.answers)
 
     def submit_button(self) -> None:
-        panel = SubmitPanel(self.submit)
+        # on the platform a submission is graded and counted: ask before sending it
+        precheck = self.incomplete if platform_submits() else None
+        panel = SubmitPanel(self.submit, precheck)
         self.submit_panels.append(panel)
         display(panel.box)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ FAILED = (
     "如果一直不成功，请联系服务中心。"
 )
 NOT_SAVED = "答案没有保存成功，所以没有提交。请稍后再试；如果一直不成功，请联系服务中心。"
+CONFIRM = "提交后将由平台评分。确定现在提交本单元吗？"
+CANCELLED = "已取消，本单元尚未提交（您的答案已自动保存）。"
 
 
 class SubmitError(Exception):
@@ -39,6 +42,13 @@ class Outcome:
     ok: bool
     message: str
     missing: list[str] = field(default_factory=list)
+    #: (text, href): a link shown after the message, opened in a new tab (e.g. the feedback)
+    link: tuple[str, str] | None = None
+    #: set by the platform after a submission: called in a background thread with a function
+    #: that shows a newer outcome (the grading result) in place of this one
+    follow: Callable[[Callable[[Outcome], None]], None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
 
 def log_exception() -> None:
@@ -68,6 +78,13 @@ def platform_handler(folder: Any) -> Callable[[dict], Any] | None:
     return lesson_submit.submit_handler(folder)
 
 
+def platform_submits() -> bool:
+    """Whether this kernel submits to the platform (a hub server with ``YIYUAN_SERVICE_URL``)."""
+    from ..exchange import lesson_submit
+
+    return lesson_submit.platform_enabled()
+
+
 def run_handler(handler: Callable[[dict], Any], answers: dict) -> Outcome:
     try:
         result = handler(answers)
@@ -76,6 +93,8 @@ def run_handler(handler: Callable[[dict], Any], answers: dict) -> Outcome:
     except Exception:
         log_exception()
         return Outcome(False, FAILED)
+    if isinstance(result, Outcome):
+        return result
     if isinstance(result, str) and result.strip():
         return Outcome(True, result)
     return Outcome(True, SUBMITTED)
@@ -87,15 +106,30 @@ def outcome_html(outcome: Outcome) -> str:
         body = f"<div>{escape(outcome.message)}</div><ul>{items}</ul>"
     else:
         body = f"<div>{escape(outcome.message)}</div>"
+    if outcome.link:
+        text, href = outcome.link
+        body += (
+            f'<div><a href="{escape(href)}" target="_blank" rel="noopener">{escape(text)}</a></div>'
+        )
     color = "#1b5e20" if outcome.ok else "#b3261e"
     return f'<div class="yiyuan-message" role="status" style="color:{color}">{body}</div>'
 
 
 class SubmitPanel:
-    """The button 「提交本单元」 and the message area below it."""
+    """The button 「提交本单元」 and the message area below it.
 
-    def __init__(self, submit: Callable[[], Outcome]):
+    With ``precheck`` (the platform's submit), a click first checks that everything is
+    answered (``precheck`` returns what is missing, or None), then asks for confirmation with a
+    「确认提交」/「取消」 pair of ordinary buttons (keyboard usable, labelled by their text).
+    """
+
+    def __init__(
+        self,
+        submit: Callable[[], Outcome],
+        precheck: Callable[[], Outcome | None] | None = None,
+    ):
         self._submit = submit
+        self._precheck = precheck
         self.button = w.Button(
             description="提交本单元",
             button_style="primary",
@@ -103,18 +137,80 @@ class SubmitPanel:
             layout=w.Layout(width="auto", margin="1.5em 0 0 0"),
         )
         self.message = w.HTML(value="")
+        self.confirm_button = w.Button(
+            description="确认提交", button_style="danger", tooltip="确认提交本单元"
+        )
+        self.cancel_button = w.Button(description="取消", tooltip="暂不提交")
+        self.confirm_box = w.VBox(
+            [
+                w.HTML(value=f'<div class="yiyuan-confirm" role="alert">{escape(CONFIRM)}</div>'),
+                w.HBox([self.confirm_button, self.cancel_button]),
+            ],
+            layout=w.Layout(display="none", margin="0.5em 0"),
+        )
         self.button.on_click(self._clicked)
-        self.box = w.VBox([self.button, self.message], layout=w.Layout(align_items="flex-start"))
+        self.confirm_button.on_click(self._confirmed)
+        self.cancel_button.on_click(self._cancelled)
+        self.box = w.VBox(
+            [self.button, self.confirm_box, self.message],
+            layout=w.Layout(align_items="flex-start"),
+        )
         self.outcome: Outcome | None = None
+        self._generation = 0  # a newer submission stops an older one's result updates
 
     def _clicked(self, _button: Any = None) -> None:
+        if self._precheck is None:
+            self._run()
+            return
+        try:
+            incomplete = self._precheck()
+        except Exception:
+            log_exception()
+            incomplete = Outcome(False, FAILED)
+        if incomplete is not None:
+            self._show(incomplete)
+            return
+        self.message.value = ""
+        self.confirm_box.layout.display = "flex"
+
+    def _confirmed(self, _button: Any = None) -> None:
+        self.confirm_box.layout.display = "none"
+        self._run()
+
+    def _cancelled(self, _button: Any = None) -> None:
+        self.confirm_box.layout.display = "none"
+        self._show(Outcome(True, CANCELLED))
+
+    def _show(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        self.message.value = outcome_html(outcome)
+
+    def _run(self) -> None:
+        self._generation += 1
         self.button.disabled = True
         self.message.value = outcome_html(Outcome(True, SUBMITTING))
         try:
-            self.outcome = self._submit()
+            outcome = self._submit()
         except Exception:
             log_exception()
-            self.outcome = Outcome(False, FAILED)
+            outcome = Outcome(False, FAILED)
         finally:
             self.button.disabled = False
-        self.message.value = outcome_html(self.outcome)
+        self._show(outcome)
+        if outcome.ok and outcome.follow is not None:
+            self._follow(outcome.follow)
+
+    def _follow(self, follow: Callable[[Callable[[Outcome], None]], None]) -> None:
+        generation = self._generation
+
+        def show(newer: Outcome) -> None:
+            if generation == self._generation:
+                self._show(newer)
+
+        def run() -> None:
+            try:
+                follow(show)
+            except Exception:
+                log_exception()
+
+        threading.Thread(target=run, name="yiyuan-result", daemon=True).start()
