@@ -7,6 +7,7 @@ the grading result; bad links give Chinese pages.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -65,13 +66,13 @@ def chromium():
 class Session:
     """A logged-in Chromium context that records every request leaving 127.0.0.1."""
 
-    def __init__(self, chromium, hub: Hub, viewport: dict) -> None:
+    def __init__(self, chromium, hub: Hub, viewport: dict, user: str = LEARNER) -> None:
         self.context = chromium.new_context(locale="zh-CN", viewport=viewport)
         self.page = self.context.new_page()
         self.external: list[str] = []
         self.page.on("request", self._request)
         self.page.goto(f"{hub.url}/hub/login")
-        self.page.get_by_label("用户名").fill(LEARNER)
+        self.page.get_by_label("用户名").fill(user)
         self.page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
         self.page.get_by_role("button", name="登录").click()
         self.page.wait_for_url("**/services/yiyuan/**")
@@ -92,26 +93,26 @@ def desktop(chromium, platform):
     session.close()
 
 
-def module_folder(hub: Hub) -> Path:
-    return hub.data_dir / "homes" / LEARNER / COURSE / MODULE
+def module_folder(hub: Hub, user: str = LEARNER) -> Path:
+    return hub.data_dir / "homes" / user / COURSE / MODULE
 
 
-def saved_answers(hub: Hub) -> dict:
+def saved_answers(hub: Hub, user: str = LEARNER) -> dict:
     try:
-        data = json.loads((module_folder(hub) / "answers.json").read_text("utf-8"))
+        data = json.loads((module_folder(hub, user) / "answers.json").read_text("utf-8"))
     except (OSError, ValueError):
         return {}
     return data.get("answers", {})
 
 
-def wait_until_saved(hub: Hub, keys: set[str], timeout: float = 60) -> dict:
+def wait_until_saved(hub: Hub, keys: set[str], timeout: float = 60, user: str = LEARNER) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        answers = saved_answers(hub)
+        answers = saved_answers(hub, user)
         if keys <= {k for k, v in answers.items() if v not in (None, "", [])}:
             return answers
         time.sleep(0.3)
-    raise AssertionError(f"answers not saved within {timeout} s: {saved_answers(hub)}")
+    raise AssertionError(f"answers not saved within {timeout} s: {saved_answers(hub, user)}")
 
 
 def wait_for_lesson(page) -> None:
@@ -123,8 +124,13 @@ def test_opening_a_module_fetches_it_and_renders_the_lesson(platform, desktop, a
 
     page = desktop.page
     assert not module_folder(platform).exists()
+    # from「我的学习」(where the login landed), the course's next step
+    course = page.locator(f'section[data-course="{COURSE}"]')
+    expect(course.locator(f'li[data-module="{MODULE}"]')).to_contain_text("未开始")
+    next_step = course.get_by_role("link", name=re.compile("^开始学习"))
+    assert next_step.get_attribute("href") == OPEN
     started = time.monotonic()
-    page.goto(platform.url + OPEN, timeout=180_000)
+    next_step.click()
     wait_for_lesson(page)
     print(f"first open (spawn + fetch + render): {time.monotonic() - started:.1f} s")
     assert f"/user/{LEARNER}/voila/render/{COURSE}/{MODULE}/{MODULE}.ipynb" in page.url
@@ -140,6 +146,10 @@ def test_opening_a_module_fetches_it_and_renders_the_lesson(platform, desktop, a
     assert "Running" not in body
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert desktop.external == [], desktop.external
+    # the player told the service: the portal now shows 学习中
+    courses = page.request.get(platform.url + "/services/yiyuan/api/me/courses").json()
+    [state] = [m for c in courses["courses"] for m in c["modules"] if m["code"] == MODULE]
+    assert state["status_label"] == "学习中"
 
 
 def test_answers_survive_a_reload_and_submitting_shows_the_result(platform, desktop, artifacts):
@@ -186,18 +196,89 @@ def test_answers_survive_a_reload_and_submitting_shows_the_result(platform, desk
     message.scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "lesson-player.png", full_page=True)
     assert desktop.external == [], desktop.external
+    # and「我的学习」says so
+    page.goto(platform.url + "/services/yiyuan/")
+    row = page.locator(f'section[data-course="{COURSE}"] li[data-module="{MODULE}"]')
+    expect(row).to_contain_text("已通过")
+    expect(row).to_contain_text("得分 100%")
 
 
 def test_the_lesson_at_phone_size(chromium, platform, artifacts):
     phone = Session(chromium, platform, PHONE)
     try:
         started = time.monotonic()
-        phone.page.goto(platform.url + OPEN, timeout=180_000)
+        # on a phone too, from「我的学习」: the passed module offers 复习 (review)
+        row = phone.page.locator(f'section[data-course="{COURSE}"] li[data-module="{MODULE}"]')
+        row.get_by_role("link", name="复习").click()
         wait_for_lesson(phone.page)
         print(f"open again (server running, fetched): {time.monotonic() - started:.1f} s")
         width = phone.page.evaluate("document.documentElement.scrollWidth")
         phone.page.screenshot(path=artifacts / "lesson-player-phone.png", full_page=True)
         assert width <= PHONE["width"] + 1  # no sideways scrolling
+        assert phone.external == [], phone.external
+    finally:
+        phone.close()
+
+
+UNLABELLED = """() => [...document.querySelectorAll('input, textarea, select, button')]
+    .filter(el => el.offsetParent !== null)
+    .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                  && !el.getAttribute('aria-labelledby') && !(el.innerText || '').trim()
+                  && !el.getAttribute('title'))
+    .map(el => el.outerHTML.slice(0, 120))"""
+
+
+def test_on_a_phone_enrol_study_fail_and_resubmit(chromium, platform, artifacts):
+    """A second learner, at 390×844: enrols on the portal, opens the module from it, fails
+    the quiz, corrects one answer and resubmits, and passes."""
+    from playwright.sync_api import expect
+
+    user = "liuyang"
+    phone = Session(chromium, platform, PHONE, user=user)
+    page = phone.page
+    try:
+        page.locator(f'.elective[data-course="{COURSE}"]').get_by_role(
+            "button", name="报名"
+        ).click()
+        course = page.locator(f'section.course[data-course="{COURSE}"]')
+        expect(course).to_be_visible(timeout=15_000)
+        course.get_by_role("link", name=re.compile("^开始学习")).click()
+        wait_for_lesson(page)
+        # accessibility basics: every visible control has a name a screen reader can read
+        assert page.evaluate(UNLABELLED) == []
+
+        page.get_by_role("radio", name="隶书").check()  # wrong
+        page.get_by_role("button", name="错误", exact=True).click()
+        for option in ("章草", "今草", "狂草"):
+            page.get_by_label(option, exact=True).check()
+        page.get_by_placeholder("请填写两个字").fill("楷变")  # wrong
+        page.get_by_role("radio", name="柳永").check()  # wrong: 2 of 5 is below the 60 % bar
+        page.locator("textarea").fill(REFLECTION)
+        page.get_by_role("button", name="满意", exact=True).click()
+        wait_until_saved(platform, {"q1", "q2", "q3", "q4", "q5", "r1", "s1"}, user=user)
+        message = page.locator(".yiyuan-message")
+        for expected in ("未通过", "已通过"):
+            page.get_by_role("button", name="提交本单元").click()
+            page.get_by_role("button", name="确认提交").click()
+            expect(message).to_contain_text(expected, timeout=180_000)
+            if expected == "未通过":
+                expect(message.get_by_role("link", name="查看评分反馈")).to_be_visible()
+                page.get_by_label("小篆").check()  # corrected
+                page.get_by_placeholder("请填写两个字").fill("隶变")
+                page.get_by_role("radio", name="柳公权").check()
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    saved = saved_answers(platform, user)
+                    if (saved.get("q1"), saved.get("q4"), saved.get("q5")) == (
+                        "小篆",
+                        "隶变",
+                        "柳公权",
+                    ):
+                        break
+                    time.sleep(0.3)
+        message.scroll_into_view_if_needed()
+        page.screenshot(path=artifacts / "lesson-player-phone-passed.png")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
         assert phone.external == [], phone.external
     finally:
         phone.close()

@@ -98,6 +98,19 @@ def test_learner_enrols_in_the_elective(people):
     assert wangfang.module()["status"] == "not-started"
 
 
+def test_opening_a_module_shows_it_in_progress(people):
+    liuyang, zhouqing = people["liuyang"], people["zhouqing"]
+    path = f"api/me/modules/{COURSE}/kaishu-ziti/opened"
+    assert liuyang.call("POST", path).status_code == 201
+    assert liuyang.call("POST", path).json() == {"opened": True, "first": False}
+    courses = liuyang.call("GET", "api/me/courses").json()["courses"]
+    [module] = [m for c in courses for m in c["modules"] if m["code"] == "kaishu-ziti"]
+    assert (module["status"], module["status_label"]) == ("in-progress", "学习中")
+    refused = zhouqing.call("POST", path)  # a trainer, not enrolled
+    assert refused.status_code == 403 and refused.json()["code"] == "not-enrolled"
+    assert liuyang.call("POST", f"api/me/modules/{COURSE}/no-such/opened").status_code == 404
+
+
 def test_right_answers_pass_the_module_and_credit_hours(people, tmp_path):
     wangfang = people["wangfang"]
     before = time.time()

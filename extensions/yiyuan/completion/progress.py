@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import (
+    CompletionEvent,
     Course,
     CourseCompletion,
     Enrolment,
@@ -30,7 +31,11 @@ from ..models import (
 #: dates a learner sees (due dates, "this year") are China time
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
+#: shown for a module opened but not submitted yet (not a result: an ``opened`` event)
+IN_PROGRESS = "in-progress"
+
 STATUS_LABELS = {
+    IN_PROGRESS: "学习中",
     ResultStatus.not_started: "未开始",
     ResultStatus.submitted: "已提交",
     ResultStatus.passed: "已通过",
@@ -99,6 +104,31 @@ class CourseProgress:
         return "soon" if left.days < 14 else ""
 
 
+#: the event the lesson player records when a learner opens a module
+OPENED = "opened"
+
+
+def record_opened(session: Session, account_id: int, module: Module) -> bool:
+    """Record that the learner opened ``module``; True the first time."""
+    seen = session.scalar(
+        select(CompletionEvent.id)
+        .where(
+            CompletionEvent.account_id == account_id,
+            CompletionEvent.module_id == module.id,
+            CompletionEvent.kind == OPENED,
+        )
+        .limit(1)
+    )
+    if seen is not None:
+        return False
+    session.add(
+        CompletionEvent(
+            account_id=account_id, kind=OPENED, course_id=module.course_id, module_id=module.id
+        )
+    )
+    return True
+
+
 def hours_this_year(session: Session, account_id: int, now: datetime | None = None) -> float:
     now = (now or datetime.now(UTC)).astimezone(LOCAL_ZONE)
     start = datetime(now.year, 1, 1, tzinfo=LOCAL_ZONE)
@@ -150,6 +180,15 @@ def courses_of(session: Session, account_id: int) -> list[CourseProgress]:
             select(GradingJob).where(GradingJob.submission_id.in_(submission_ids))
         )
     }
+    opened = set(
+        session.scalars(
+            select(CompletionEvent.module_id).where(
+                CompletionEvent.account_id == account_id,
+                CompletionEvent.kind == OPENED,
+                CompletionEvent.course_id.in_(course_ids),
+            )
+        )
+    )
     completions = dict(
         session.execute(
             select(CourseCompletion.course_id, CourseCompletion.completed_at).where(
@@ -173,6 +212,8 @@ def courses_of(session: Session, account_id: int) -> list[CourseProgress]:
                 continue
             result = results.get(module.id)
             status = result.status if result else ResultStatus.not_started
+            if status == ResultStatus.not_started and module.id in opened:
+                status = IN_PROGRESS
             submission = latest.get(module.id)
             grade = grades.get(submission.id) if submission else None
             job = jobs.get(submission.id) if submission else None
@@ -183,7 +224,7 @@ def courses_of(session: Session, account_id: int) -> list[CourseProgress]:
                     kind=module.kind.value,
                     hours=module.hours,
                     required=module.required,
-                    status=status.value,
+                    status=str(status),
                     status_label=STATUS_LABELS[status],
                     score=result.score if result else None,
                     released=module.release > 0 and module.released_at is not None,

@@ -81,6 +81,11 @@ class ServiceClient:
         path = _path("api/exchange/submissions", course_id, assignment_id)
         return self._request("POST", path, data=data, headers=headers, upload=True).json()
 
+    def opened(self, course_id: str, assignment_id: str) -> dict[str, Any]:
+        """Tell the service the learner opened the module (the portal shows 学习中)."""
+        path = _path("api/me/modules", course_id, assignment_id) + "/opened"
+        return self._request("POST", path).json()
+
     def submissions(self, course_id: str = "", assignment_id: str = "") -> list[dict[str, Any]]:
         params = {"course_id": course_id, "assignment_id": assignment_id}
         return self.get_json("api/exchange/submissions", params)["submissions"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from .archives import ArchiveError
 from .client import URL_ENV, ServiceClient, ServiceError
 from .modulefolder import UNPACK_LIMIT, ModuleRef, unpack_release
 from .names import BadName, check_id
+
+log = logging.getLogger(__name__)
 
 PORTAL_PATH = "/services/yiyuan/"
 
@@ -71,6 +74,15 @@ def fetch_module(
         )
         message = f"{what}。请稍后再试；如果一直不成功，请联系服务中心。"
         raise PlayerError(500, "课件获取失败", message) from None
+
+
+def mark_opened(course: str, module: str) -> None:
+    """Best effort: the portal shows 学习中 for a module opened and not yet submitted; a
+    failure here must never keep the learner from the lesson."""
+    try:
+        ServiceClient().opened(course, module)
+    except Exception:
+        log.warning("could not tell the service that %s/%s was opened", course, module)
 
 
 def portal_url() -> str:
@@ -137,6 +149,7 @@ class OpenModuleHandler(JupyterHandler):
             # the service call and the unpacking block: keep the server responsive meanwhile
             await asyncio.to_thread(fetch_module, folder, course, module)
         lesson = first_lesson(folder, module)
+        await asyncio.to_thread(mark_opened, course, module)
         path = "/".join(quote(part) for part in (course, module, lesson))
         return url_path_join(self.base_url, "voila/render", path)
 

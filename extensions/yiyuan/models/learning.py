@@ -298,7 +298,7 @@ class CompletionEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    #: submitted, graded, grading-failed, manual-graded, module-passed, module-failed,
+    #: opened, submitted, graded, grading-failed, manual-graded, module-passed, module-failed,
     #: course-completed, hours-credited, hours-reversed
     kind: Mapped[str] = mapped_column(String(30))
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))

@@ -12,7 +12,7 @@ from tornado import web
 from ..catalog import enrolment
 from ..completion import progress
 from ..models import Course, Grade, GradingJob, ModuleResult, Role
-from .access import course_by_code, submission_for
+from .access import course_by_code, module_by_code, submission_for
 from .base import ApiError, ApiHandler, BaseHandler
 
 ROLE_LABELS = {
@@ -100,6 +100,22 @@ class EnrolHandler(ApiHandler):
         enrolment.enrol(self.session, course, account, source="self")
         self.commit()
         self.write_json({"enrolled": True, "message": f"已报名“{course.title}”。"}, status=201)
+
+
+class OpenedHandler(ApiHandler):
+    """The lesson player tells us a learner opened a module: the portal then shows 学习中.
+    Recorded once per learner and module, as an ``opened`` event."""
+
+    @web.authenticated
+    def post(self, course_code: str, module_code: str) -> None:
+        course = course_by_code(self.session, course_code)
+        module = module_by_code(self.session, course, module_code)
+        account = self.account
+        if not enrolment.is_enrolled(self.session, course.id, account.id):
+            raise ApiError(403, f"您没有参加课程“{course.title}”。", "not-enrolled")
+        first = progress.record_opened(self.session, account.id, module)
+        self.commit()
+        self.write_json({"opened": True, "first": first}, status=201 if first else 200)
 
 
 class SubmissionHandler(ApiHandler):
@@ -211,6 +227,7 @@ routes = [
     ("api/me/courses", MyCoursesHandler),
     ("api/courses", CatalogHandler),
     (r"api/courses/([a-z][a-z0-9-]{1,39})/enrol", EnrolHandler),
+    (r"api/me/modules/([a-z][a-z0-9-]{1,39})/([a-z][a-z0-9-]{1,39})/opened", OpenedHandler),
     (r"api/submissions/(\d+)", SubmissionHandler),
     (r"api/submissions/(\d+)/feedback/([^/]+\.html)", FeedbackFileHandler),
 ]

@@ -50,6 +50,10 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/me": {"get": _op("当前用户：账号、角色、今年学时 / the caller")},
     "/api/me/courses": {"get": _op("我的课程与各单元进度 / my courses and progress")},
     "/api/courses": {"get": _op("我已参加或可报名的课程 / courses I take or may enrol in")},
+    "/api/me/modules/{course}/{module}/opened": {
+        "parameters": [COURSE, MODULE],
+        "post": _op("记录学员打开了单元（学习中）/ the learner opened a module", ok=201),
+    },
     "/api/courses/{course}/enrol": {
         "parameters": [COURSE],
         "post": _op("报名选修课 / enrol in an elective", ok=201, errors=(401, 403, 404)),
