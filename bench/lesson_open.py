@@ -25,25 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
-from test_browser import CHROMIUM_ARGS  # noqa: E402
+from stats import summary  # noqa: E402
 
-from hubtest import Hub  # noqa: E402
+from hubtest import CHROMIUM_ARGS, Hub  # noqa: E402
 from yiyuan.demo import DEMO_PASSWORD  # noqa: E402
 
 COURSE, MODULE = "shufa-jianshang", "shuti-yanbian"
 LESSON = f"/hub/user-redirect/yiyuan/open/{COURSE}/{MODULE}"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
-def summary(values: list[float]) -> str:
-    return (
-        f"n={len(values)} median={statistics.median(values):.2f} s "
-        f"p95={percentile(values, 0.95):.2f} s"
-    )
 
 
 def stop_server(hub: Hub, token: str, user: str) -> None:

@@ -40,6 +40,7 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from sqlalchemy import select  # noqa: E402
+from stats import summary  # noqa: E402
 
 from hubtest import Hub  # noqa: E402
 from yiyuan.db import Database  # noqa: E402
@@ -50,18 +51,6 @@ from yiyuan.models import CompletionEvent, Submission  # noqa: E402
 COURSE, MODULE = "shufa-jianshang", "shuti-yanbian"
 LEARNERS = ("wangfang", "liuyang", "zhaolei", "sunli")
 RIGHT = {"q1": "小篆", "q2": False, "q3": ["章草", "今草", "狂草"], "q4": "隶变", "q5": "柳公权"}
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
-def summary(values: list[float]) -> str:
-    return (
-        f"n={len(values)} p50={statistics.median(values):.2f} s "
-        f"p95={percentile(values, 0.95):.2f} s max={max(values):.2f} s"
-    )
 
 
 class Learner:

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from hubtest import ROOT, Hub
+from hubtest import CHROMIUM_ARGS, ROOT, Hub
 from yiyuan.db import Database, migrate
 
 PG_ENV = "YIYUAN_TEST_PG_URL"
@@ -78,3 +78,16 @@ def artifacts() -> Path:
     path = ROOT / "test-artifacts" / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium for one test module (Playwright driving /usr/bin/chromium)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()

@@ -189,3 +189,17 @@ def _merge(base: dict, extra: dict) -> None:
             _merge(base[key], value)
         else:
             base[key] = value
+
+
+#: headless Chromium (Debian's /usr/bin/chromium) as the browser tests launch it
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # this machine has no internet: stop Chromium's own background connections
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}

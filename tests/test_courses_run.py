@@ -142,7 +142,8 @@ def test_the_shipped_courses_pass_the_checker():
 def screenshot(url: str, path: Path) -> None:
     """What a learner sees: the lesson in Chromium, widgets drawn, saved for people to look at."""
     from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM_ARGS
+
+    from hubtest import CHROMIUM_ARGS
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

@@ -13,9 +13,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from test_browser import CHROMIUM_ARGS, PHONE
 
-from hubtest import ROOT, Hub
+from hubtest import PHONE, ROOT, Hub
 from yiyuan.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -49,18 +48,6 @@ def platform(tmp_path_factory):
     assert not any(c["code"] == OTHER_COURSE and c["enrolled"] for c in catalog["courses"])
     yield hub
     hub.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 class Session:

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from test_browser import CHROMIUM_ARGS, PHONE
 
-from hubtest import ROOT, Hub
+from hubtest import PHONE, ROOT, Hub
 from yiyuan.demo import DEMO_PASSWORD
 from yiyuan.exchange import archives
 
@@ -239,18 +238,6 @@ def test_openapi_is_served(platform):
 
 
 # -- in a real browser ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 def _login(chromium, platform, username: str, viewport: dict | None = None):
