@@ -51,6 +51,7 @@ from ..models import (
     utcnow,
 )
 from . import hours
+from .rollup import refresh_enrolments
 
 # quiz percentages are compared at this precision: 3/5 of the points is 60 %, not 59.999…
 _PERCENT_PLACES = 6
@@ -199,6 +200,7 @@ def update(
     session.flush()
     if result.status == ResultStatus.passed:
         _complete_course(session, account_id, module.course_id, now, counts)
+    refresh_enrolments(session, account_id=account_id, course_ids=[module.course_id])
     return result
 
 
@@ -219,6 +221,7 @@ def recompute(session: Session, course_code: str | None = None) -> dict:
     for course in courses:
         _recompute_course(session, course, now, counts)
     session.flush()
+    refresh_enrolments(session, course_ids=[course.id for course in courses])
     return counts.as_dict()
 
 

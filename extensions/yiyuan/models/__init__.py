@@ -3,6 +3,7 @@
 from .accounts import Account, AccountRole, Role
 from .associations import Association
 from .base import Base, UTCDateTime, utcnow
+from .cohorts import Cohort, CohortCourse, CohortMember, Programme
 from .learning import (
     Attendance,
     CompletionEvent,
@@ -28,6 +29,9 @@ __all__ = [
     "Association",
     "Attendance",
     "Base",
+    "Cohort",
+    "CohortCourse",
+    "CohortMember",
     "CompletionEvent",
     "Course",
     "CourseCompletion",
@@ -42,6 +46,7 @@ __all__ = [
     "Module",
     "ModuleKind",
     "ModuleResult",
+    "Programme",
     "ResultStatus",
     "Role",
     "Standing",

@@ -132,6 +132,14 @@ class Enrolment(Base):
     source: Mapped[str] = mapped_column(String(20), default="rule")
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A rollup of this learner's results in this course, kept by the completion engine
+    # (yiyuan.completion.rollup) so that participation reports over a million module results
+    # aggregate one row per enrolment instead.
+    modules_passed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    score_sum: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    score_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hours: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     course: Mapped[Course] = relationship(lazy="joined")
     account: Mapped[Account] = relationship(lazy="joined")
@@ -294,7 +302,10 @@ class CompletionEvent(Base):
     """What happened when, for the timeline and the reports (submitted, graded, passed…)."""
 
     __tablename__ = "completion_events"
-    __table_args__ = (Index("ix_completion_events_at", "at"),)
+    # "active in the last 30 days" reads only the window, from the index alone
+    __table_args__ = (
+        Index("ix_completion_events_at_account_course", "at", "account_id", "course_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)

@@ -1,0 +1,597 @@
+"""Participation reports (各协会参训情况): by association, course and cohort; trend; laggards.
+
+Each function is a few GROUP BY queries over :mod:`yiyuan.reports.sources`; Python only names
+and orders the rows and divides for the rates. The totals row counts every person once: a
+member of two associations appears in both association rows and once in 合计.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Account,
+    Association,
+    Cohort,
+    CohortCourse,
+    CohortMember,
+    CompletionEvent,
+    Course,
+    Member,
+    Membership,
+    Module,
+    ModuleResult,
+    Programme,
+    ResultStatus,
+    StudyHours,
+    utcnow,
+)
+from . import columns as C
+from . import sources
+from .filters import LOCAL, ReportFilter
+from .scope import Scope
+from .table import Table
+
+_EMPTY = ReportFilter()
+
+
+# --- by association -----------------------------------------------------------------------
+
+
+def by_association(
+    session: Session, scope: Scope, filters: ReportFilter = _EMPTY, now: datetime | None = None
+) -> Table:
+    resolved = sources.resolve(session, filters, now)
+    people = sources.people(scope, filters, resolved)
+    per_account = _per_account(sources.facts(scope, resolved))
+    act = sources.active(scope, resolved)
+    manual = None if _course_bound(resolved) else sources.manual_hours(resolved)
+
+    def measures(base):
+        joined = base.outerjoin(per_account, per_account.c.account_id == base.c.account_id)
+        joined = joined.outerjoin(act, act.c.account_id == base.c.account_id)
+        if manual is not None:
+            joined = joined.outerjoin(manual, manual.c.account_id == base.c.account_id)
+        hours = func.coalesce(func.sum(per_account.c.hours), 0.0)
+        if manual is not None:
+            hours = hours + func.coalesce(func.sum(manual.c.hours), 0.0)
+        return joined, [
+            func.count(base.c.account_id).label("members"),
+            func.count(per_account.c.account_id).label("enrolled"),
+            func.count(act.c.account_id).label("active"),
+            func.coalesce(func.sum(per_account.c.enrolments), 0).label("enrolments"),
+            func.coalesce(func.sum(per_account.c.modules_passed), 0).label("modules_passed"),
+            func.coalesce(func.sum(per_account.c.completed), 0).label("courses_completed"),
+            hours.label("hours"),
+            func.coalesce(func.sum(per_account.c.score_sum), 0.0).label("score_sum"),
+            func.coalesce(func.sum(per_account.c.score_count), 0).label("score_count"),
+            func.coalesce(func.sum(base.c.presidium), 0).label("presidium"),
+            func.count(case((base.c.presidium == 1, per_account.c.account_id))).label(
+                "presidium_enrolled"
+            ),
+        ]
+
+    joined, measured = measures(people)
+    grouped = {
+        row.association_id: _derive(row._asdict())
+        for row in session.execute(
+            select(people.c.association_id, *measured)
+            .select_from(joined)
+            .group_by(people.c.association_id)
+        )
+    }
+    joined, measured = measures(sources.persons(people))
+    totals = _derive(session.execute(select(*measured).select_from(joined)).one()._asdict())
+
+    shown = select(Association).where(Association.active.is_(True))
+    if resolved.association_ids is not None:
+        shown = shown.where(Association.id.in_(resolved.association_ids))
+    if not scope.everything and not scope.course_ids:
+        shown = shown.where(Association.id.in_(scope.association_ids))
+    rows = []
+    for association in session.scalars(shown.order_by(Association.sort_order, Association.id)):
+        row = grouped.get(association.id)
+        if row is None:
+            if not scope.everything and scope.course_ids:
+                continue  # a trainer sees the associations their learners come from
+            row = _derive({})
+        rows.append({"association": association.short_name, **row})
+    return Table(
+        title="各协会参训情况",
+        columns=(C.ASSOCIATION, *C.MEASURES),
+        rows=rows,
+        totals={"association": "合计", **totals},
+    )
+
+
+# --- by course ----------------------------------------------------------------------------
+
+COURSE_MEASURES = (
+    C.ENROLLED,
+    C.ACTIVE,
+    C.MODULES_PASSED,
+    C.COURSES_COMPLETED,
+    C.COMPLETION_RATE,
+    C.HOURS,
+    C.AVERAGE_SCORE,
+    C.PRESIDIUM_ENROLLED,
+)
+
+
+def by_course(
+    session: Session, scope: Scope, filters: ReportFilter = _EMPTY, now: datetime | None = None
+) -> Table:
+    resolved = sources.resolve(session, filters, now)
+    persons = sources.persons(sources.people(scope, filters, resolved))
+    facts = sources.facts(scope, resolved)
+    act = sources.active(scope, resolved, by_course=True)
+    joined = facts.join(persons, persons.c.account_id == facts.c.account_id).outerjoin(
+        act,
+        and_(act.c.account_id == facts.c.account_id, act.c.course_id == facts.c.course_id),
+    )
+
+    def measures(distinct_people: bool):
+        people = distinct(facts.c.account_id) if distinct_people else facts.c.account_id
+        actives = distinct(act.c.account_id) if distinct_people else act.c.account_id
+        return [
+            func.count(people).label("enrolled"),
+            func.count(actives).label("active"),
+            func.count(facts.c.account_id).label("enrolments"),
+            func.coalesce(func.sum(facts.c.modules_passed), 0).label("modules_passed"),
+            func.coalesce(func.sum(facts.c.completed), 0).label("courses_completed"),
+            func.coalesce(func.sum(facts.c.hours), 0.0).label("hours"),
+            func.coalesce(func.sum(facts.c.score_sum), 0.0).label("score_sum"),
+            func.coalesce(func.sum(facts.c.score_count), 0).label("score_count"),
+            func.count(
+                distinct(case((persons.c.presidium == 1, facts.c.account_id)))
+                if distinct_people
+                else case((persons.c.presidium == 1, facts.c.account_id))
+            ).label("presidium_enrolled"),
+        ]
+
+    grouped = {
+        row.course_id: _derive(row._asdict())
+        for row in session.execute(
+            select(facts.c.course_id, *measures(False))
+            .select_from(joined)
+            .group_by(facts.c.course_id)
+        )
+    }
+    totals = _derive(session.execute(select(*measures(True)).select_from(joined)).one()._asdict())
+    shown = select(Course).where(Course.active.is_(True))
+    if resolved.course_ids is not None:
+        shown = shown.where(Course.id.in_(resolved.course_ids))
+    if resolved.cohort_ids is not None:
+        shown = shown.where(
+            Course.id.in_(
+                select(CohortCourse.course_id).where(
+                    CohortCourse.cohort_id.in_(resolved.cohort_ids)
+                )
+            )
+        )
+    restriction = sources.visible_courses(scope, Course.id)
+    if restriction is not None:
+        shown = shown.where(restriction)
+    rows = [
+        {"course": course.title, "course_code": course.code, **grouped.get(course.id, _derive({}))}
+        for course in session.scalars(shown.order_by(Course.code))
+    ]
+    return Table(
+        title="各课程参训情况",
+        columns=(C.COURSE, *COURSE_MEASURES),
+        rows=rows,
+        totals={"course": "合计", **totals},
+    )
+
+
+# --- by cohort ----------------------------------------------------------------------------
+
+
+def by_cohort(
+    session: Session, scope: Scope, filters: ReportFilter = _EMPTY, now: datetime | None = None
+) -> Table:
+    resolved = sources.resolve(session, filters, now)
+    persons = sources.persons(sources.people(scope, filters, resolved))
+    facts = sources.facts(scope, resolved)
+    act = sources.active(scope, resolved)
+    members = select(CohortMember.cohort_id, CohortMember.account_id, persons.c.presidium).join(
+        persons, persons.c.account_id == CohortMember.account_id
+    )
+    if resolved.cohort_ids is not None:
+        members = members.where(CohortMember.cohort_id.in_(resolved.cohort_ids))
+    members = members.subquery("cohort_people")
+    # each member's facts in their cohort's courses
+    cohort_facts = (
+        select(
+            CohortCourse.cohort_id,
+            facts.c.account_id,
+            func.count().label("enrolments"),
+            func.sum(facts.c.modules_passed).label("modules_passed"),
+            func.sum(facts.c.completed).label("completed"),
+            func.sum(facts.c.hours).label("hours"),
+            func.sum(facts.c.score_sum).label("score_sum"),
+            func.sum(facts.c.score_count).label("score_count"),
+        )
+        .join(facts, facts.c.course_id == CohortCourse.course_id)
+        .group_by(CohortCourse.cohort_id, facts.c.account_id)
+        .subquery("cohort_facts")
+    )
+    joined = members.outerjoin(
+        cohort_facts,
+        and_(
+            cohort_facts.c.cohort_id == members.c.cohort_id,
+            cohort_facts.c.account_id == members.c.account_id,
+        ),
+    ).outerjoin(act, act.c.account_id == members.c.account_id)
+    measured = [
+        func.count(members.c.account_id).label("members"),
+        func.count(cohort_facts.c.account_id).label("enrolled"),
+        func.count(act.c.account_id).label("active"),
+        func.coalesce(func.sum(cohort_facts.c.enrolments), 0).label("enrolments"),
+        func.coalesce(func.sum(cohort_facts.c.modules_passed), 0).label("modules_passed"),
+        func.coalesce(func.sum(cohort_facts.c.completed), 0).label("courses_completed"),
+        func.coalesce(func.sum(cohort_facts.c.hours), 0.0).label("hours"),
+        func.coalesce(func.sum(cohort_facts.c.score_sum), 0.0).label("score_sum"),
+        func.coalesce(func.sum(cohort_facts.c.score_count), 0).label("score_count"),
+        func.coalesce(func.sum(members.c.presidium), 0).label("presidium"),
+        func.count(case((members.c.presidium == 1, cohort_facts.c.account_id))).label(
+            "presidium_enrolled"
+        ),
+    ]
+    grouped = {
+        row.cohort_id: _derive(row._asdict())
+        for row in session.execute(
+            select(members.c.cohort_id, *measured).select_from(joined).group_by(members.c.cohort_id)
+        )
+    }
+    totals = _cohort_totals(session, members, facts, act)
+    shown = select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.code)
+    if resolved.cohort_ids is not None:
+        shown = shown.where(Cohort.id.in_(resolved.cohort_ids))
+    rows = []
+    for cohort in session.scalars(shown):
+        row = grouped.get(cohort.id)
+        if row is None and not scope.everything:
+            continue  # a cohort with nobody the viewer may see
+        rows.append({"cohort": cohort.name, "cohort_code": cohort.code, **(row or _derive({}))})
+    return Table(
+        title="各期次参训情况",
+        columns=(C.COHORT, *C.MEASURES),
+        rows=rows,
+        totals={"cohort": "合计", **totals},
+    )
+
+
+def _cohort_totals(session: Session, members, facts, act) -> dict:
+    """Every person once, every (person, course) of their cohorts once."""
+    people = (
+        select(members.c.account_id, func.max(members.c.presidium).label("presidium"))
+        .group_by(members.c.account_id)
+        .subquery("cohort_persons")
+    )
+    pairs = (
+        select(members.c.account_id, CohortCourse.course_id)
+        .join(CohortCourse, CohortCourse.cohort_id == members.c.cohort_id)
+        .distinct()
+        .subquery("cohort_pairs")
+    )
+    per_account = _per_account(
+        select(facts)
+        .join(
+            pairs,
+            and_(pairs.c.account_id == facts.c.account_id, pairs.c.course_id == facts.c.course_id),
+        )
+        .subquery("cohort_pair_facts")
+    )
+    joined = people.outerjoin(per_account, per_account.c.account_id == people.c.account_id)
+    joined = joined.outerjoin(act, act.c.account_id == people.c.account_id)
+    row = session.execute(
+        select(
+            func.count(people.c.account_id).label("members"),
+            func.count(per_account.c.account_id).label("enrolled"),
+            func.count(act.c.account_id).label("active"),
+            func.coalesce(func.sum(per_account.c.enrolments), 0).label("enrolments"),
+            func.coalesce(func.sum(per_account.c.modules_passed), 0).label("modules_passed"),
+            func.coalesce(func.sum(per_account.c.completed), 0).label("courses_completed"),
+            func.coalesce(func.sum(per_account.c.hours), 0.0).label("hours"),
+            func.coalesce(func.sum(per_account.c.score_sum), 0.0).label("score_sum"),
+            func.coalesce(func.sum(per_account.c.score_count), 0).label("score_count"),
+            func.coalesce(func.sum(people.c.presidium), 0).label("presidium"),
+            func.count(case((people.c.presidium == 1, per_account.c.account_id))).label(
+                "presidium_enrolled"
+            ),
+        ).select_from(joined)
+    ).one()
+    return {"cohort": "合计", **_derive(row._asdict())}
+
+
+# --- trend --------------------------------------------------------------------------------
+
+
+def weekly_trend(
+    session: Session,
+    scope: Scope,
+    filters: ReportFilter = _EMPTY,
+    weeks: int = 12,
+    now: datetime | None = None,
+) -> Table:
+    """Per calendar week (Monday, Asia/Shanghai) up to the end of the range: active learners,
+    submissions, modules passed and hours credited, among the people the viewer may see."""
+    resolved = sources.resolve(session, filters, now)
+    persons = sources.persons(sources.people(scope, filters, resolved))
+    last_monday = _monday(resolved.end)
+    bounds = [last_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    bounds.append(last_monday + timedelta(weeks=1))
+    first, last = bounds[0], min(bounds[-1], resolved.end)
+
+    def per_week(at, value):
+        return [
+            case(((at >= bounds[i]) & (at < bounds[i + 1]), value)) for i in range(len(bounds) - 1)
+        ]
+
+    def restricted(query, course_column):
+        if resolved.course_ids is not None:
+            query = query.where(course_column.in_(resolved.course_ids))
+        restriction = sources.visible_courses(scope, course_column)
+        return query if restriction is None else query.where(restriction)
+
+    event_window = (CompletionEvent.at >= first) & (CompletionEvent.at < last)
+    events = restricted(
+        select(
+            *[
+                func.count(distinct(expr))
+                for expr in per_week(CompletionEvent.at, CompletionEvent.account_id)
+            ],
+            *[
+                func.count(expr)
+                for expr in per_week(
+                    CompletionEvent.at, case((CompletionEvent.kind == "submitted", 1))
+                )
+            ],
+        )
+        .join(persons, persons.c.account_id == CompletionEvent.account_id)
+        .where(event_window),
+        CompletionEvent.course_id,
+    )
+    counted = session.execute(events).one()
+    active_counts, submissions = counted[: len(bounds) - 1], counted[len(bounds) - 1 :]
+    passed = session.execute(
+        restricted(
+            select(*[func.count(expr) for expr in per_week(ModuleResult.passed_at, 1)])
+            .join(Module, Module.id == ModuleResult.module_id)
+            .join(persons, persons.c.account_id == ModuleResult.account_id)
+            .where(
+                ModuleResult.status == ResultStatus.passed,
+                ModuleResult.passed_at >= first,
+                ModuleResult.passed_at < last,
+            ),
+            Module.course_id,
+        )
+    ).one()
+    hours_query = (
+        select(
+            *[
+                func.coalesce(func.sum(expr), 0.0)
+                for expr in per_week(StudyHours.credited_at, StudyHours.hours)
+            ]
+        )
+        .join(persons, persons.c.account_id == StudyHours.account_id)
+        .where(StudyHours.credited_at >= first, StudyHours.credited_at < last)
+    )
+    if (
+        resolved.course_ids is not None
+        or sources.visible_courses(scope, Module.course_id) is not None
+    ):
+        hours_query = restricted(
+            hours_query.join(Module, Module.id == StudyHours.module_id), Module.course_id
+        )
+    hours = session.execute(hours_query).one()
+    rows = [
+        {
+            "week": bounds[i].astimezone(LOCAL).date(),
+            "active": active_counts[i],
+            "submissions": submissions[i],
+            "modules_passed": passed[i],
+            "hours": round(float(hours[i]), 1),
+        }
+        for i in range(len(bounds) - 1)
+    ]
+    return Table(
+        title="每周学习趋势",
+        columns=(C.WEEK, C.WEEK_ACTIVE, C.WEEK_SUBMISSIONS, C.WEEK_MODULES_PASSED, C.WEEK_HOURS),
+        rows=rows,
+    )
+
+
+def _monday(instant: datetime) -> datetime:
+    local = instant.astimezone(LOCAL)
+    day = local.date() - timedelta(days=local.weekday())
+    return datetime.combine(day, datetime.min.time(), LOCAL)
+
+
+# --- laggards -----------------------------------------------------------------------------
+
+
+def laggards(
+    session: Session,
+    scope: Scope,
+    filters: ReportFilter = _EMPTY,
+    now: datetime | None = None,
+    limit: int = 200,
+) -> Table:
+    """Learners enrolled in a required course whose due date has passed without completing it,
+    most overdue first."""
+    now = now or utcnow()
+    resolved = sources.resolve(session, filters, now)
+    persons = sources.persons(sources.people(scope, filters, resolved))
+    facts = sources.facts(scope, sources.Resolved(**{**resolved.__dict__, "dated": False}))
+    required = (
+        select(Module.course_id, func.count().label("modules_required"))
+        .where(Module.active.is_(True), Module.required.is_(True))
+        .group_by(Module.course_id)
+        .subquery("required_modules")
+    )
+    names = (
+        select(
+            Member.account_id,
+            func.aggregate_strings(Association.short_name, "、").label("associations"),
+        )
+        .join(Membership, Membership.member_id == Member.id)
+        .join(Association, Association.id == Membership.association_id)
+        .where(Membership.active.is_(True))
+        .group_by(Member.account_id)
+        .subquery("association_names")
+    )
+    query = (
+        select(
+            Member.name,
+            Account.username,
+            names.c.associations,
+            Course.title,
+            Course.due,
+            facts.c.modules_passed,
+            func.coalesce(required.c.modules_required, 0),
+        )
+        .select_from(facts)
+        .join(persons, persons.c.account_id == facts.c.account_id)
+        .join(Course, Course.id == facts.c.course_id)
+        .join(Account, Account.id == facts.c.account_id)
+        .join(Member, Member.account_id == facts.c.account_id)
+        .outerjoin(names, names.c.account_id == facts.c.account_id)
+        .outerjoin(required, required.c.course_id == facts.c.course_id)
+        .where(
+            Course.enrolment == "required",
+            Course.active.is_(True),
+            Course.due.is_not(None),
+            Course.due < now,
+            facts.c.completed == 0,
+        )
+        .order_by(Course.due, Member.name, Account.username)
+        .limit(limit)
+    )
+    rows = [
+        {
+            "name": name,
+            "username": username,
+            "associations": associations or "",
+            "course": title,
+            "due": due.astimezone(LOCAL).date(),
+            "modules_passed": passed,
+            "modules_required": wanted,
+            "days_overdue": (now - due).days,
+        }
+        for name, username, associations, title, due, passed, wanted in session.execute(query)
+    ]
+    return Table(title="逾期未完成名单", columns=C.LAGGARD_COLUMNS, rows=rows)
+
+
+# --- filter choices -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the viewer may pick in the filter widgets: (code, Chinese name) pairs."""
+
+    associations: list[tuple[str, str]]
+    courses: list[tuple[str, str]]
+    cohorts: list[tuple[str, str]]
+    programmes: list[tuple[str, str]]
+
+
+def options(session: Session, scope: Scope) -> FilterOptions:
+    associations = select(Association.code, Association.short_name).where(
+        Association.active.is_(True)
+    )
+    if not scope.everything and not scope.course_ids:
+        associations = associations.where(Association.id.in_(scope.association_ids))
+    courses = select(Course.code, Course.title).where(Course.active.is_(True))
+    restriction = sources.visible_courses(scope, Course.id)
+    if restriction is not None:
+        courses = courses.where(restriction)
+    cohorts = select(Cohort.code, Cohort.name)
+    if restriction is not None:
+        cohorts = cohorts.where(
+            Cohort.id.in_(
+                select(CohortCourse.cohort_id).where(CohortCourse.course_id.in_(scope.course_ids))
+            )
+        )
+    return FilterOptions(
+        associations=_pairs(session, associations.order_by(Association.sort_order)),
+        courses=_pairs(session, courses.order_by(Course.code)),
+        cohorts=_pairs(session, cohorts.order_by(Cohort.starts_on.desc(), Cohort.code)),
+        programmes=_pairs(session, select(Programme.code, Programme.name).order_by(Programme.code)),
+    )
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _pairs(session: Session, query) -> list[tuple[str, str]]:
+    return [(code, name) for code, name in session.execute(query)]
+
+
+def _course_bound(resolved: sources.Resolved) -> bool:
+    """Reports limited to some courses leave out hours credited outside any course."""
+    return resolved.course_ids is not None or resolved.cohort_ids is not None
+
+
+def _per_account(facts):
+    return (
+        select(
+            facts.c.account_id,
+            func.count().label("enrolments"),
+            func.sum(facts.c.modules_passed).label("modules_passed"),
+            func.sum(facts.c.completed).label("completed"),
+            func.sum(facts.c.hours).label("hours"),
+            func.sum(facts.c.score_sum).label("score_sum"),
+            func.sum(facts.c.score_count).label("score_count"),
+        )
+        .group_by(facts.c.account_id)
+        .subquery("per_account")
+    )
+
+
+def _ratio(part, whole) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _derive(raw: dict) -> dict:
+    """Integers and rounded figures from the SQL sums, plus the rates."""
+    row = {key: int(raw.get(key) or 0) for key in _COUNTS}
+    row["hours"] = round(float(raw.get("hours") or 0.0), 1)
+    score_count = int(raw.get("score_count") or 0)
+    row["average_score"] = (
+        round(float(raw.get("score_sum") or 0.0) / score_count, 1) if score_count else None
+    )
+    row["enrolment_rate"] = _ratio(row["enrolled"], row["members"])
+    row["completion_rate"] = _ratio(row["courses_completed"], row["enrolments"])
+    row["presidium_rate"] = _ratio(row["presidium_enrolled"], row["presidium"])
+    return row
+
+
+_COUNTS: Sequence[str] = (
+    "members",
+    "enrolled",
+    "active",
+    "enrolments",
+    "modules_passed",
+    "courses_completed",
+    "presidium",
+    "presidium_enrolled",
+)
+
+
+__all__ = [
+    "FilterOptions",
+    "by_association",
+    "by_cohort",
+    "by_course",
+    "laggards",
+    "options",
+    "weekly_trend",
+]
