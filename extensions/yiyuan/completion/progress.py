@@ -27,6 +27,7 @@ from ..models import (
     StudyHours,
     Submission,
 )
+from .rollup import refresh_enrolments
 
 #: dates a learner sees (due dates, "this year") are China time
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
@@ -126,6 +127,8 @@ def record_opened(session: Session, account_id: int, module: Module) -> bool:
             account_id=account_id, kind=OPENED, course_id=module.course_id, module_id=module.id
         )
     )
+    session.flush()
+    refresh_enrolments(session, account_id=account_id, course_ids=[module.course_id])
     return True
 
 

@@ -12,7 +12,15 @@ from collections.abc import Iterable
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
-from ..models import CourseCompletion, Enrolment, Module, ModuleResult, ResultStatus, StudyHours
+from ..models import (
+    CompletionEvent,
+    CourseCompletion,
+    Enrolment,
+    Module,
+    ModuleResult,
+    ResultStatus,
+    StudyHours,
+)
 
 
 def refresh_enrolments(
@@ -60,12 +68,18 @@ def refresh_enrolments(
             completions.c.course_id == enrolments.c.course_id,
         )
     )
+    events = CompletionEvent.__table__
+    last_active = select(func.max(events.c.at)).where(
+        events.c.account_id == enrolments.c.account_id,
+        events.c.course_id == enrolments.c.course_id,
+    )
     statement = update(enrolments).values(
         modules_passed=passed.scalar_subquery(),
         score_sum=score_sum.scalar_subquery(),
         score_count=score_count.scalar_subquery(),
         hours=hours.scalar_subquery(),
         completed_at=completed.scalar_subquery(),
+        last_active_at=last_active.scalar_subquery(),
     )
     if account_id is not None:
         statement = statement.where(enrolments.c.account_id == account_id)

@@ -123,7 +123,22 @@ class Module(Base):
 
 class Enrolment(Base):
     __tablename__ = "enrolments"
-    __table_args__ = (UniqueConstraint("course_id", "account_id"),)
+    __table_args__ = (
+        UniqueConstraint("course_id", "account_id"),
+        # covers the reports' per-learner scan: read from the index alone, in learner order
+        Index(
+            "ix_enrolments_report",
+            "account_id",
+            "active",
+            "course_id",
+            "modules_passed",
+            "score_sum",
+            "score_count",
+            "hours",
+            "completed_at",
+            "last_active_at",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
@@ -140,6 +155,8 @@ class Enrolment(Base):
     score_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     hours: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the learner's latest activity in the course (any completion event)
+    last_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     course: Mapped[Course] = relationship(lazy="joined")
     account: Mapped[Account] = relationship(lazy="joined")
@@ -237,7 +254,11 @@ class ModuleResult(Base):
     """A learner's standing in one module, kept by the completion engine."""
 
     __tablename__ = "module_results"
-    __table_args__ = (UniqueConstraint("account_id", "module_id"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "module_id"),
+        # modules passed per week (reports), from the index alone
+        Index("ix_module_results_passed", "status", "passed_at", "account_id", "module_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
@@ -283,7 +304,13 @@ class StudyHours(Base):
     """The study-hours ledger (学时): one row per credit, never edited, only reversed."""
 
     __tablename__ = "study_hours"
-    __table_args__ = (Index("ix_study_hours_account_credited", "account_id", "credited_at"),)
+    __table_args__ = (
+        Index("ix_study_hours_account_credited", "account_id", "credited_at"),
+        # hours credited per week (reports), from the index alone
+        Index("ix_study_hours_credited", "credited_at", "account_id", "module_id", "hours"),
+        # hours of a module (rollups) and hand-entered credits (module_id NULL) at a seek
+        Index("ix_study_hours_module", "module_id", "account_id", "credited_at", "hours"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
@@ -302,9 +329,11 @@ class CompletionEvent(Base):
     """What happened when, for the timeline and the reports (submitted, graded, passed…)."""
 
     __tablename__ = "completion_events"
-    # "active in the last 30 days" reads only the window, from the index alone
     __table_args__ = (
-        Index("ix_completion_events_at_account_course", "at", "account_id", "course_id"),
+        # the weekly trend reads a window of events from this index alone
+        Index("ix_completion_events_week", "at", "account_id", "kind", "course_id"),
+        # a learner's latest activity in a course, for the enrolment rollups
+        Index("ix_completion_events_account_course_at", "account_id", "course_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,9 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -49,12 +61,11 @@ def by_association(
     resolved = sources.resolve(session, filters, now)
     people = sources.people(scope, filters, resolved)
     per_account = _per_account(sources.facts(scope, resolved))
-    act = sources.active(scope, resolved)
     manual = None if _course_bound(resolved) else sources.manual_hours(resolved)
 
     def measures(base):
         joined = base.outerjoin(per_account, per_account.c.account_id == base.c.account_id)
-        joined = joined.outerjoin(act, act.c.account_id == base.c.account_id)
+        joined, active = _active(joined, scope, resolved, base.c.account_id, per_account)
         if manual is not None:
             joined = joined.outerjoin(manual, manual.c.account_id == base.c.account_id)
         hours = func.coalesce(func.sum(per_account.c.hours), 0.0)
@@ -63,7 +74,7 @@ def by_association(
         return joined, [
             func.count(base.c.account_id).label("members"),
             func.count(per_account.c.account_id).label("enrolled"),
-            func.count(act.c.account_id).label("active"),
+            active,
             func.coalesce(func.sum(per_account.c.enrolments), 0).label("enrolments"),
             func.coalesce(func.sum(per_account.c.modules_passed), 0).label("modules_passed"),
             func.coalesce(func.sum(per_account.c.completed), 0).label("courses_completed"),
@@ -77,16 +88,20 @@ def by_association(
         ]
 
     joined, measured = measures(people)
-    grouped = {
-        row.association_id: _derive(row._asdict())
-        for row in session.execute(
-            select(people.c.association_id, *measured)
-            .select_from(joined)
-            .group_by(people.c.association_id)
-        )
-    }
+    by_row = (
+        select(people.c.association_id, *measured)
+        .select_from(joined)
+        .group_by(people.c.association_id)
+    )
     joined, measured = measures(sources.persons(people))
-    totals = _derive(session.execute(select(*measured).select_from(joined)).one()._asdict())
+    overall = select(cast(null(), Integer).label("association_id"), *measured).select_from(joined)
+    # one statement, so the per-learner rollup (a CTE) is computed once for rows and totals
+    grouped, totals = {}, _derive({})
+    for row in session.execute(union_all(by_row, overall)):
+        if row.association_id is None:
+            totals = _derive(row._asdict())
+        else:
+            grouped[row.association_id] = _derive(row._asdict())
 
     shown = select(Association).where(Association.active.is_(True))
     if resolved.association_ids is not None:
@@ -129,15 +144,22 @@ def by_course(
     resolved = sources.resolve(session, filters, now)
     persons = sources.persons(sources.people(scope, filters, resolved))
     facts = sources.facts(scope, resolved)
-    act = sources.active(scope, resolved, by_course=True)
-    joined = facts.join(persons, persons.c.account_id == facts.c.account_id).outerjoin(
-        act,
-        and_(act.c.account_id == facts.c.account_id, act.c.course_id == facts.c.course_id),
-    )
+    joined = facts.join(persons, persons.c.account_id == facts.c.account_id)
+    if resolved.ends_now:
+        active_account = case(
+            (facts.c.last_active_at >= sources.active_since(resolved), facts.c.account_id)
+        )
+    else:
+        act = sources.active(scope, resolved, by_course=True)
+        joined = joined.outerjoin(
+            act,
+            and_(act.c.account_id == facts.c.account_id, act.c.course_id == facts.c.course_id),
+        )
+        active_account = act.c.account_id
 
     def measures(distinct_people: bool):
         people = distinct(facts.c.account_id) if distinct_people else facts.c.account_id
-        actives = distinct(act.c.account_id) if distinct_people else act.c.account_id
+        actives = distinct(active_account) if distinct_people else active_account
         return [
             func.count(people).label("enrolled"),
             func.count(actives).label("active"),
@@ -198,7 +220,6 @@ def by_cohort(
     resolved = sources.resolve(session, filters, now)
     persons = sources.persons(sources.people(scope, filters, resolved))
     facts = sources.facts(scope, resolved)
-    act = sources.active(scope, resolved)
     members = select(CohortMember.cohort_id, CohortMember.account_id, persons.c.presidium).join(
         persons, persons.c.account_id == CohortMember.account_id
     )
@@ -216,6 +237,7 @@ def by_cohort(
             func.sum(facts.c.hours).label("hours"),
             func.sum(facts.c.score_sum).label("score_sum"),
             func.sum(facts.c.score_count).label("score_count"),
+            func.max(facts.c.last_active_at).label("last_active_at"),
         )
         .join(facts, facts.c.course_id == CohortCourse.course_id)
         .group_by(CohortCourse.cohort_id, facts.c.account_id)
@@ -227,11 +249,12 @@ def by_cohort(
             cohort_facts.c.cohort_id == members.c.cohort_id,
             cohort_facts.c.account_id == members.c.account_id,
         ),
-    ).outerjoin(act, act.c.account_id == members.c.account_id)
+    )
+    joined, active = _active(joined, scope, resolved, members.c.account_id, cohort_facts)
     measured = [
         func.count(members.c.account_id).label("members"),
         func.count(cohort_facts.c.account_id).label("enrolled"),
-        func.count(act.c.account_id).label("active"),
+        active,
         func.coalesce(func.sum(cohort_facts.c.enrolments), 0).label("enrolments"),
         func.coalesce(func.sum(cohort_facts.c.modules_passed), 0).label("modules_passed"),
         func.coalesce(func.sum(cohort_facts.c.completed), 0).label("courses_completed"),
@@ -249,7 +272,7 @@ def by_cohort(
             select(members.c.cohort_id, *measured).select_from(joined).group_by(members.c.cohort_id)
         )
     }
-    totals = _cohort_totals(session, members, facts, act)
+    totals = _cohort_totals(session, scope, resolved, members, facts)
     shown = select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.code)
     if resolved.cohort_ids is not None:
         shown = shown.where(Cohort.id.in_(resolved.cohort_ids))
@@ -267,7 +290,7 @@ def by_cohort(
     )
 
 
-def _cohort_totals(session: Session, members, facts, act) -> dict:
+def _cohort_totals(session: Session, scope: Scope, resolved, members, facts) -> dict:
     """Every person once, every (person, course) of their cohorts once."""
     people = (
         select(members.c.account_id, func.max(members.c.presidium).label("presidium"))
@@ -289,12 +312,12 @@ def _cohort_totals(session: Session, members, facts, act) -> dict:
         .subquery("cohort_pair_facts")
     )
     joined = people.outerjoin(per_account, per_account.c.account_id == people.c.account_id)
-    joined = joined.outerjoin(act, act.c.account_id == people.c.account_id)
+    joined, active = _active(joined, scope, resolved, people.c.account_id, per_account)
     row = session.execute(
         select(
             func.count(people.c.account_id).label("members"),
             func.count(per_account.c.account_id).label("enrolled"),
-            func.count(act.c.account_id).label("active"),
+            active,
             func.coalesce(func.sum(per_account.c.enrolments), 0).label("enrolments"),
             func.coalesce(func.sum(per_account.c.modules_passed), 0).label("modules_passed"),
             func.coalesce(func.sum(per_account.c.completed), 0).label("courses_completed"),
@@ -323,88 +346,81 @@ def weekly_trend(
     """Per calendar week (Monday, Asia/Shanghai) up to the end of the range: active learners,
     submissions, modules passed and hours credited, among the people the viewer may see."""
     resolved = sources.resolve(session, filters, now)
-    persons = sources.persons(sources.people(scope, filters, resolved))
     last_monday = _monday(resolved.end)
-    bounds = [last_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
-    bounds.append(last_monday + timedelta(weeks=1))
-    first, last = bounds[0], min(bounds[-1], resolved.end)
+    first = last_monday - timedelta(weeks=weeks - 1)
+    last = min(last_monday + timedelta(weeks=1), resolved.end)
+    week_of = _week_number(session, first)
+    # everyone's rows need no join with the people: only learners have learning events
+    persons = None
+    if not scope.everything or filters.associations or filters.standings or filters.cohorts:
+        persons = sources.persons(sources.people(scope, filters, resolved))
 
-    def per_week(at, value):
-        return [
-            case(((at >= bounds[i]) & (at < bounds[i + 1]), value)) for i in range(len(bounds) - 1)
-        ]
-
-    def restricted(query, course_column):
+    def counted(query, at, account_id, course_id, *measures):
+        week = week_of(at).label("week")
+        query = query.add_columns(week, *measures).where(at >= first, at < last)
+        if persons is not None:
+            query = query.join(persons, persons.c.account_id == account_id)
         if resolved.course_ids is not None:
-            query = query.where(course_column.in_(resolved.course_ids))
-        restriction = sources.visible_courses(scope, course_column)
-        return query if restriction is None else query.where(restriction)
+            query = query.where(course_id.in_(resolved.course_ids))
+        restriction = sources.visible_courses(scope, course_id)
+        if restriction is not None:
+            query = query.where(restriction)
+        return {row[0]: row[1:] for row in session.execute(query.group_by(week))}
 
-    event_window = (CompletionEvent.at >= first) & (CompletionEvent.at < last)
-    events = restricted(
-        select(
-            *[
-                func.count(distinct(expr))
-                for expr in per_week(CompletionEvent.at, CompletionEvent.account_id)
-            ],
-            *[
-                func.count(expr)
-                for expr in per_week(
-                    CompletionEvent.at, case((CompletionEvent.kind == "submitted", 1))
-                )
-            ],
-        )
-        .join(persons, persons.c.account_id == CompletionEvent.account_id)
-        .where(event_window),
-        CompletionEvent.course_id,
+    e = CompletionEvent
+    events = counted(
+        select().select_from(e),
+        e.at,
+        e.account_id,
+        e.course_id,
+        func.count(distinct(e.account_id)),
+        func.count(case((e.kind == "submitted", 1))),
     )
-    counted = session.execute(events).one()
-    active_counts, submissions = counted[: len(bounds) - 1], counted[len(bounds) - 1 :]
-    passed = session.execute(
-        restricted(
-            select(*[func.count(expr) for expr in per_week(ModuleResult.passed_at, 1)])
-            .join(Module, Module.id == ModuleResult.module_id)
-            .join(persons, persons.c.account_id == ModuleResult.account_id)
-            .where(
-                ModuleResult.status == ResultStatus.passed,
-                ModuleResult.passed_at >= first,
-                ModuleResult.passed_at < last,
-            ),
-            Module.course_id,
-        )
-    ).one()
-    hours_query = (
-        select(
-            *[
-                func.coalesce(func.sum(expr), 0.0)
-                for expr in per_week(StudyHours.credited_at, StudyHours.hours)
-            ]
-        )
-        .join(persons, persons.c.account_id == StudyHours.account_id)
-        .where(StudyHours.credited_at >= first, StudyHours.credited_at < last)
+    passed = counted(
+        select()
+        .select_from(ModuleResult)
+        .join(Module, Module.id == ModuleResult.module_id)
+        .where(ModuleResult.status == ResultStatus.passed),
+        ModuleResult.passed_at,
+        ModuleResult.account_id,
+        Module.course_id,
+        func.count(),
     )
-    if (
-        resolved.course_ids is not None
-        or sources.visible_courses(scope, Module.course_id) is not None
-    ):
-        hours_query = restricted(
-            hours_query.join(Module, Module.id == StudyHours.module_id), Module.course_id
+    hours = counted(
+        select().select_from(StudyHours).outerjoin(Module, Module.id == StudyHours.module_id),
+        StudyHours.credited_at,
+        StudyHours.account_id,
+        Module.course_id,
+        func.sum(StudyHours.hours),
+    )
+    rows = []
+    for number in range(weeks):
+        active, submissions = events.get(number, (0, 0))
+        rows.append(
+            {
+                "week": (first + timedelta(weeks=number)).date(),
+                "active": int(active),
+                "submissions": int(submissions),
+                "modules_passed": int(passed.get(number, (0,))[0]),
+                "hours": round(float(hours.get(number, (0.0,))[0] or 0.0), 1),
+            }
         )
-    hours = session.execute(hours_query).one()
-    rows = [
-        {
-            "week": bounds[i].astimezone(LOCAL).date(),
-            "active": active_counts[i],
-            "submissions": submissions[i],
-            "modules_passed": passed[i],
-            "hours": round(float(hours[i]), 1),
-        }
-        for i in range(len(bounds) - 1)
-    ]
     return Table(
         title="每周学习趋势",
         columns=(C.WEEK, C.WEEK_ACTIVE, C.WEEK_SUBMISSIONS, C.WEEK_MODULES_PASSED, C.WEEK_HOURS),
         rows=rows,
+    )
+
+
+def _week_number(session: Session, first: datetime):
+    """SQL for "whole weeks since ``first``" on this database (stored times are naive UTC)."""
+    origin = first.astimezone(UTC).replace(tzinfo=None)
+    if session.get_bind().dialect.name == "sqlite":
+        return lambda at: cast(
+            (func.julianday(at) - func.julianday(literal(origin.isoformat(" ")))) / 7, Integer
+        )
+    return lambda at: func.floor(
+        func.extract("epoch", at - literal(origin, DateTime())) / (7 * 24 * 3600)
     )
 
 
@@ -540,6 +556,17 @@ def _course_bound(resolved: sources.Resolved) -> bool:
     return resolved.course_ids is not None or resolved.cohort_ids is not None
 
 
+def _active(joined, scope: Scope, resolved: sources.Resolved, account_id, rollup):
+    """The "active" measure: from the rollup's latest activity when the report ends now, else
+    from the events inside the window (joined on)."""
+    if resolved.ends_now:
+        since = sources.active_since(resolved)
+        return joined, func.count(case((rollup.c.last_active_at >= since, 1))).label("active")
+    act = sources.active(scope, resolved)
+    joined = joined.outerjoin(act, act.c.account_id == account_id)
+    return joined, func.count(act.c.account_id).label("active")
+
+
 def _per_account(facts):
     return (
         select(
@@ -550,9 +577,10 @@ def _per_account(facts):
             func.sum(facts.c.hours).label("hours"),
             func.sum(facts.c.score_sum).label("score_sum"),
             func.sum(facts.c.score_count).label("score_count"),
+            func.max(facts.c.last_active_at).label("last_active_at"),
         )
         .group_by(facts.c.account_id)
-        .subquery("per_account")
+        .cte("per_account")
     )
 
 

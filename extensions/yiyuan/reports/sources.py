@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, case, exists, false, func, or_, select
+from sqlalchemy import Select, case, false, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -58,6 +58,8 @@ class Resolved:
     start: datetime | None
     end: datetime
     dated: bool
+    #: the report ends now: "active" can be read from the rollups' latest activity
+    ends_now: bool
 
 
 def resolve(session: Session, filters: ReportFilter, now: datetime | None = None) -> Resolved:
@@ -83,6 +85,7 @@ def resolve(session: Session, filters: ReportFilter, now: datetime | None = None
         start=start,
         end=end,
         dated=filters.dated,
+        ends_now=filters.date_to is None,
     )
 
 
@@ -127,21 +130,21 @@ def _member_of_scope(scope: Scope, account_id):
     """SQL truth: the account belongs to one of the viewer's associations."""
     if not scope.association_ids:
         return false()
-    return exists().where(
-        Member.account_id == account_id,
-        Membership.member_id == Member.id,
-        Membership.active.is_(True),
-        Membership.association_id.in_(scope.association_ids),
+    # IN (subquery), not a correlated EXISTS: evaluated once, not once per enrolment
+    return account_id.in_(
+        select(Member.account_id)
+        .join(Membership, Membership.member_id == Member.id)
+        .where(Membership.active.is_(True), Membership.association_id.in_(scope.association_ids))
     )
 
 
 def _enrolled_in_scope(scope: Scope, account_id):
     if not scope.course_ids:
         return false()
-    return exists().where(
-        Enrolment.account_id == account_id,
-        Enrolment.active.is_(True),
-        Enrolment.course_id.in_(scope.course_ids),
+    return account_id.in_(
+        select(Enrolment.account_id).where(
+            Enrolment.active.is_(True), Enrolment.course_id.in_(scope.course_ids)
+        )
     )
 
 
@@ -172,9 +175,10 @@ def people(scope: Scope, filters: ReportFilter, resolved: Resolved):
         query = query.where(Membership.standing.in_(filters.standings))
     if resolved.cohort_ids is not None:
         query = query.where(
-            exists().where(
-                CohortMember.account_id == Member.account_id,
-                CohortMember.cohort_id.in_(resolved.cohort_ids),
+            Member.account_id.in_(
+                select(CohortMember.account_id).where(
+                    CohortMember.cohort_id.in_(resolved.cohort_ids)
+                )
             )
         )
     if not scope.everything:
@@ -187,7 +191,7 @@ def people(scope: Scope, filters: ReportFilter, resolved: Resolved):
             )
         else:
             query = query.where(Membership.association_id.in_(scope.association_ids))
-    return query.subquery("people")
+    return query.cte("people")
 
 
 def persons(people_subquery):
@@ -198,7 +202,7 @@ def persons(people_subquery):
             func.max(people_subquery.c.presidium).label("presidium"),
         )
         .group_by(people_subquery.c.account_id)
-        .subquery("persons")
+        .cte("persons")
     )
 
 
@@ -209,17 +213,19 @@ def facts(scope: Scope, resolved: Resolved):
     """One row per visible enrolment with its measures (see the module docstring)."""
     e = Enrolment
     query: Select = select(e.account_id.label("account_id"), e.course_id.label("course_id"))
-    query = query.where(e.active.is_(True), e.enrolled_at < resolved.end)
+    query = query.where(e.active.is_(True))
+    if not resolved.ends_now:
+        # (a report ending now needs no such test, and the rollup index then covers the scan)
+        query = query.where(e.enrolled_at < resolved.end)
     if resolved.course_ids is not None:
         query = query.where(e.course_id.in_(resolved.course_ids))
     if resolved.cohort_ids is not None:
         # a cohort's participation: its members in its courses
         query = query.where(
-            exists().where(
-                CohortMember.account_id == e.account_id,
-                CohortMember.cohort_id.in_(resolved.cohort_ids),
-                CohortCourse.cohort_id == CohortMember.cohort_id,
-                CohortCourse.course_id == e.course_id,
+            tuple_(e.account_id, e.course_id).in_(
+                select(CohortMember.account_id, CohortCourse.course_id)
+                .join(CohortCourse, CohortCourse.cohort_id == CohortMember.cohort_id)
+                .where(CohortMember.cohort_id.in_(resolved.cohort_ids))
             )
         )
     if not scope.everything:
@@ -236,6 +242,7 @@ def facts(scope: Scope, resolved: Resolved):
             e.score_count.label("score_count"),
             e.hours.label("hours"),
             case((e.completed_at.is_not(None), 1), else_=0).label("completed"),
+            e.last_active_at.label("last_active_at"),
         )
         return query.subquery("facts")
     return _dated_facts(query, resolved).subquery("facts")
@@ -271,6 +278,7 @@ def _dated_facts(query: Select, resolved: Resolved) -> Select:
             ).label("score_count"),
         )
         .join(Module, Module.id == ModuleResult.module_id)
+        .where(within(ModuleResult.passed_at) | within(ModuleResult.updated_at))
         .group_by(ModuleResult.account_id, Module.course_id)
         .subquery("dated_results")
     )
@@ -299,6 +307,7 @@ def _dated_facts(query: Select, resolved: Resolved) -> Select:
             func.coalesce(results.c.score_count, 0).label("score_count"),
             func.coalesce(ledger.c.hours, 0.0).label("hours"),
             case((within(e.completed_at), 1), else_=0).label("completed"),
+            e.last_active_at.label("last_active_at"),
         )
     )
 
@@ -313,15 +322,21 @@ def manual_hours(resolved: Resolved):
     return query.group_by(StudyHours.account_id).subquery("manual_hours")
 
 
+def active_since(resolved: Resolved) -> datetime:
+    return resolved.end - timedelta(days=ACTIVE_DAYS)
+
+
 def active(scope: Scope, resolved: Resolved, by_course: bool = False):
-    """Accounts (and courses) with learning activity in the ACTIVE_DAYS before the end."""
+    """Accounts (and courses) with learning activity in the ACTIVE_DAYS before the end, from
+    the events: for reports that end in the past (the rollups only know the latest activity,
+    which is enough when the report ends now — see ``facts.last_active_at``)."""
     columns = [CompletionEvent.account_id.label("account_id")]
     if by_course:
         columns.append(CompletionEvent.course_id.label("course_id"))
     query = (
         select(*columns)
         .where(
-            CompletionEvent.at >= resolved.end - timedelta(days=ACTIVE_DAYS),
+            CompletionEvent.at >= active_since(resolved),
             CompletionEvent.at < resolved.end,
         )
         .distinct()

@@ -24,6 +24,7 @@ from tornado.iostream import StreamClosedError
 
 from ..catalog import releases
 from ..catalog.enrolment import is_enrolled
+from ..completion.rollup import refresh_enrolments
 from ..exchange import archives
 from ..exchange.names import nbgrader_timestamp
 from ..grading import queue
@@ -409,6 +410,9 @@ class SubmitHandler(UploadHandler):
                     detail={"release": submission.release, "size": submission.size},
                 )
             )
+            self.session.flush()
+            # the dashboards count the learner as active from this moment
+            refresh_enrolments(self.session, account_id=account.id, course_ids=[module.course_id])
             self.commit()
         except BaseException:
             # either the submission is fully there (row, file, job) or nothing is

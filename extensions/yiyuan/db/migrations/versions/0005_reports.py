@@ -13,6 +13,18 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
+REPORT_COLUMNS = [
+    "account_id",
+    "active",
+    "course_id",
+    "modules_passed",
+    "score_sum",
+    "score_count",
+    "hours",
+    "completed_at",
+    "last_active_at",
+]
+
 
 def upgrade() -> None:
     op.create_table(
@@ -100,20 +112,50 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("hours", sa.Float(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("completed_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("last_active_at", sa.DateTime(), nullable=True))
+        batch_op.create_index("ix_enrolments_report", REPORT_COLUMNS, unique=False)
     with op.batch_alter_table("completion_events", schema=None) as batch_op:
         batch_op.drop_index("ix_completion_events_at")
         batch_op.create_index(
-            "ix_completion_events_at_account_course",
-            ["at", "account_id", "course_id"],
+            "ix_completion_events_week", ["at", "account_id", "kind", "course_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_completion_events_account_course_at",
+            ["account_id", "course_id", "at"],
+            unique=False,
+        )
+    with op.batch_alter_table("module_results", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_module_results_passed",
+            ["status", "passed_at", "account_id", "module_id"],
+            unique=False,
+        )
+    with op.batch_alter_table("study_hours", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_study_hours_credited",
+            ["credited_at", "account_id", "module_id", "hours"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_study_hours_module",
+            ["module_id", "account_id", "credited_at", "hours"],
             unique=False,
         )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("study_hours", schema=None) as batch_op:
+        batch_op.drop_index("ix_study_hours_module")
+        batch_op.drop_index("ix_study_hours_credited")
+    with op.batch_alter_table("module_results", schema=None) as batch_op:
+        batch_op.drop_index("ix_module_results_passed")
     with op.batch_alter_table("completion_events", schema=None) as batch_op:
-        batch_op.drop_index("ix_completion_events_at_account_course")
+        batch_op.drop_index("ix_completion_events_account_course_at")
+        batch_op.drop_index("ix_completion_events_week")
         batch_op.create_index("ix_completion_events_at", ["at"], unique=False)
     with op.batch_alter_table("enrolments", schema=None) as batch_op:
+        batch_op.drop_index("ix_enrolments_report")
+        batch_op.drop_column("last_active_at")
         batch_op.drop_column("completed_at")
         batch_op.drop_column("hours")
         batch_op.drop_column("score_count")
