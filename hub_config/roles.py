@@ -26,11 +26,14 @@ ADMINISTRATOR_SCOPES = [
     "read:metrics",
 ]
 
-#: Trainers and association managers need the hub only to reach platform services; their
-#: service access scopes are added with the services (later issues). Until then they act
-#: as themselves, like learners.
+#: Trainers and association managers need the hub only to reach platform services: they act
+#: as themselves, like learners (and open the dashboards, see ``DASHBOARDS_ACCESS``).
 TRAINER_SCOPES = ["self"]
 MANAGER_SCOPES = ["self"]
+
+#: Administrators, trainers and managers open the dashboards service, which shows each of them
+#: only what their platform roles cover (yiyuan.dashboards); learners do not.
+DASHBOARDS_ACCESS = "access:services!service=dashboards"
 
 
 IDLE_CULLER_SCOPES = [
@@ -46,6 +49,8 @@ USER_SCOPES = ["self", "access:services!service=yiyuan"]
 
 
 def configure_roles(c: Config, settings: Settings) -> None:
+    # scopes naming a service the hub does not run would be refused at start
+    dashboards = [DASHBOARDS_ACCESS] if settings.dashboards.enabled else []
     roles = [
         {
             "name": "user",
@@ -55,19 +60,19 @@ def configure_roles(c: Config, settings: Settings) -> None:
         {
             "name": "yiyuan-administrator",
             "description": "管理员：服务中心工作人员",
-            "scopes": ADMINISTRATOR_SCOPES,
+            "scopes": ADMINISTRATOR_SCOPES + dashboards,
             "groups": ["administrators"],
         },
         {
             "name": "yiyuan-trainer",
             "description": "教师",
-            "scopes": TRAINER_SCOPES,
+            "scopes": TRAINER_SCOPES + dashboards,
             "groups": ["trainers"],
         },
         {
             "name": "yiyuan-manager",
             "description": "协会管理员",
-            "scopes": MANAGER_SCOPES,
+            "scopes": MANAGER_SCOPES + dashboards,
             "groups": ["managers"],
         },
         {

@@ -1,9 +1,12 @@
-"""Hub-managed services: the yiyuan service, the grading workers, roster sync, idle culler."""
+"""Hub-managed services: the yiyuan service, the grading workers, roster sync, dashboards,
+idle culler."""
 
 from __future__ import annotations
 
 from traitlets.config import Config
 
+from yiyuan.dashboards import SERVICE_NAME as DASHBOARDS_SERVICE
+from yiyuan.dashboards import template_path as dashboards_template_path
 from yiyuan.settings import Settings
 
 from .hub import HostFacts
@@ -27,6 +30,31 @@ def platform_environment(settings: Settings, facts: HostFacts) -> dict[str, str]
 
 def service_url(settings: Settings) -> str:
     return f"http://127.0.0.1:{settings.service.port}"
+
+
+def dashboards_environment(settings: Settings, facts: HostFacts) -> dict[str, str]:
+    """The platform environment, with the dashboards' own read-only database when there is
+    one (so neither the service nor its kernels hold the read-write URL), and the Jupyter data
+    path holding the dashboards' Voila template."""
+    environment = platform_environment(settings, facts)
+    if settings.dashboards.db_url:
+        environment["YIYUAN_DB_URL"] = settings.dashboards.db_url
+    environment["JUPYTER_PATH"] = dashboards_template_path()
+    return environment
+
+
+def dashboards_service(settings: Settings, facts: HostFacts) -> dict:
+    return {
+        # Voila over dashboards.dir, hub OAuth, per-viewer scope (yiyuan.dashboards)
+        "name": DASHBOARDS_SERVICE,
+        "url": f"http://127.0.0.1:{settings.dashboards.port}",
+        "command": [str(facts.bin_dir / "yiyuan"), "dashboards", "run"],
+        "environment": dashboards_environment(settings, facts),
+        "oauth_no_confirm": True,
+        # the service only needs to know who the viewer is
+        "oauth_client_allowed_scopes": ["read:users:name!user"],
+        "display": False,
+    }
 
 
 def configure_services(c: Config, settings: Settings, facts: HostFacts) -> None:
@@ -57,6 +85,8 @@ def configure_services(c: Config, settings: Settings, facts: HostFacts) -> None:
             "environment": environment,
         },
     ]
+    if settings.dashboards.enabled:
+        services.append(dashboards_service(settings, facts))
     if settings.culler.enabled:
         services.append(
             {

@@ -104,7 +104,12 @@ def test_culler_can_be_switched_off(tmp_path):
     s = settings(tmp_path, "culler:\n  enabled: false\n")
     hub_config.configure_services(c, s, FACTS)
     hub_config.configure_roles(c, s)
-    assert [s["name"] for s in c.JupyterHub.services] == ["yiyuan", "grader", "roster-sync"]
+    assert [s["name"] for s in c.JupyterHub.services] == [
+        "yiyuan",
+        "grader",
+        "roster-sync",
+        "dashboards",
+    ]
     assert all(r["name"] != "idle-culler" for r in c.JupyterHub.load_roles)
 
 
@@ -267,13 +272,15 @@ def test_every_user_reaches_the_yiyuan_service_and_so_does_their_servers_token(t
 def test_learners_land_on_the_portal_and_staff_in_their_server(tmp_path):
     from types import SimpleNamespace as Obj
 
-    from yiyuan.hub.landing import default_url, is_learner_only, landing_url
+    from yiyuan.hub.landing import default_url, landing_url, lands_on_portal
 
     def user(*groups):
         return Obj(groups=[Obj(name=g) for g in groups])
 
-    assert is_learner_only({"learners", "assoc-music"})
-    assert not is_learner_only({"learners", "trainers"})
+    assert lands_on_portal({"learners", "assoc-music"})
+    assert not lands_on_portal({"learners", "trainers"})
+    assert lands_on_portal({"managers"}) and lands_on_portal({"learners", "managers"})
+    assert not lands_on_portal({"managers", "administrators"}) and not lands_on_portal(set())
     assert landing_url("/", user("learners", "standing-council")) == "/services/yiyuan/"
     assert landing_url("/", user("trainers")) == ""
     assert landing_url("/", user("learners", "administrators")) == ""
@@ -287,3 +294,35 @@ def test_learners_land_on_the_portal_and_staff_in_their_server(tmp_path):
         spawner = Obj(user=user(*groups), default_url="/lab")
         c.Spawner.pre_spawn_hook(spawner)
         assert spawner.default_url == expected
+
+
+def test_dashboards_service_and_who_may_open_it(tmp_path):
+    c = Config()
+    s = settings(tmp_path, "dashboards:\n  port: 9124\n  db_url: sqlite:////ro.sqlite\n")
+    hub_config.configure_services(c, s, FACTS)
+    hub_config.configure_roles(c, s)
+    service = next(x for x in c.JupyterHub.services if x["name"] == "dashboards")
+    assert service["url"] == "http://127.0.0.1:9124"
+    assert service["command"] == ["/venv/bin/yiyuan", "dashboards", "run"]
+    assert service["oauth_no_confirm"] is True
+    assert service["oauth_client_allowed_scopes"] == ["read:users:name!user"]
+    # the service and its kernels get the read-only URL, not the platform's
+    assert service["environment"]["YIYUAN_DB_URL"] == "sqlite:////ro.sqlite"
+    assert "yiyuan" in service["environment"]["JUPYTER_PATH"]
+    access = "access:services!service=dashboards"
+    by_group = {g: r for r in c.JupyterHub.load_roles for g in r.get("groups", [])}
+    for group in ("administrators", "trainers", "managers"):
+        assert access in by_group[group]["scopes"]
+    user = next(r for r in c.JupyterHub.load_roles if r["name"] == "user")
+    assert access not in user["scopes"]
+
+
+def test_dashboards_can_be_switched_off(tmp_path):
+    c = Config()
+    s = settings(tmp_path, "dashboards:\n  enabled: false\n")
+    hub_config.configure_services(c, s, FACTS)
+    hub_config.configure_roles(c, s)
+    assert all(x["name"] != "dashboards" for x in c.JupyterHub.services)
+    assert not any(
+        "service=dashboards" in scope for r in c.JupyterHub.load_roles for scope in r["scopes"]
+    )

@@ -29,6 +29,8 @@ from yiyuan.models import (
     CohortCourse,
     CohortMember,
     CompletionEvent,
+    Course,
+    CourseCompletion,
     CourseTrainer,
     Role,
     Standing,
@@ -313,6 +315,17 @@ def test_laggards_are_required_overdue_and_incomplete(world):
     # the manager of 美协 sees c only
     mine = report(world, P.laggards, scope_of(world, "mgr"))
     assert [row["username"] for row in mine.rows] == ["c"]
+    # … and of a learner in two associations, only their own
+    with world.session() as s:
+        a = s.query(Account).filter_by(username="a").one()
+        c1 = s.query(Course).filter_by(code="c1").one()
+        s.query(CourseCompletion).filter_by(account_id=a.id).delete()
+        refresh_enrolments(s, account_id=a.id)
+        assert c1.due is not None
+    everyone = rows_by(report(world, P.laggards, Scope.all()), "username")
+    assert set(everyone["a"]["associations"].split("、")) == {"书协", "美协"}
+    mine = rows_by(report(world, P.laggards, scope_of(world, "mgr")), "username")
+    assert set(mine) == {"a", "c"} and mine["a"]["associations"] == "美协"
 
 
 def test_weekly_trend(world):
@@ -441,7 +454,7 @@ def test_cli_bad_input_is_one_chinese_sentence(world, tmp_path, args, words):
 def test_opening_a_lesson_makes_a_learner_active_at_once(world):
     with world.session() as s:
         d = s.query(Account).filter_by(username="d").one()
-        from yiyuan.models import Course, Enrolment
+        from yiyuan.models import Enrolment
 
         course_row = s.query(Course).filter_by(code="c2").one()
         s.add(Enrolment(course_id=course_row.id, account_id=d.id))

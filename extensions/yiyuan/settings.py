@@ -106,6 +106,22 @@ class GradingSettings:
 
 
 @dataclass(frozen=True)
+class DashboardsSettings:
+    """The dashboards service: Voila over ``dir``, at ``/services/dashboards/``."""
+
+    #: run the service (administrators, managers and trainers see the dashboards there)
+    enabled: bool = True
+    #: loopback port the service listens on, behind the hub's proxy
+    port: int = 8091
+    #: the dashboard notebooks; relative to the settings file (or the current directory)
+    dir: Path = Path("dashboards")
+    #: the database the dashboards read; empty means the platform database, opened read-only
+    db_url: str = ""
+    #: seconds without activity after which a viewer's dashboard kernel is shut down
+    kernel_idle_timeout: int = 600
+
+
+@dataclass(frozen=True)
 class Settings:
     """All platform settings. Construct with :func:`load_settings`."""
 
@@ -129,6 +145,7 @@ class Settings:
     culler: CullerSettings = field(default_factory=CullerSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
     grading: GradingSettings = field(default_factory=GradingSettings)
+    dashboards: DashboardsSettings = field(default_factory=DashboardsSettings)
 
     @property
     def platform_db_url(self) -> str:
@@ -179,6 +196,9 @@ def load_settings(environ: Mapping[str, str], cwd: Path | None = None) -> Settin
         settings,
         data_dir=(base / settings.data_dir).resolve(),
         courses_dir=(base / settings.courses_dir).resolve(),
+        dashboards=dataclasses.replace(
+            settings.dashboards, dir=(base / settings.dashboards.dir).resolve()
+        ),
     )
 
 

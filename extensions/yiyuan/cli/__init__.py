@@ -56,9 +56,33 @@ def cli() -> None:
 
 
 def main(register_only: bool = False) -> None:
-    from . import associations, completion, courses, db, demo, grading, members, service, users
+    from . import (
+        associations,
+        completion,
+        courses,
+        dashboards,
+        db,
+        demo,
+        grading,
+        members,
+        report,
+        service,
+        users,
+    )
 
-    for module in (associations, completion, courses, db, demo, grading, members, service, users):
+    for module in (
+        associations,
+        completion,
+        courses,
+        dashboards,
+        db,
+        demo,
+        grading,
+        members,
+        report,
+        service,
+        users,
+    ):
         cli.add_command(module.group)
     if not register_only:
         cli(prog_name="yiyuan")

@@ -1,7 +1,8 @@
-"""Where people land after logging in: learners on「我的学习」, everyone else in JupyterLab.
+"""Where people land after logging in: learners and association managers on「我的学习」(the
+portal, which links managers to their reports), trainers and administrators in JupyterLab.
 
-Learners are artists who should never meet JupyterLab; trainers, association managers and
-administrators keep JupyterHub's default (their own server). Used for the redirect after login
+Learners are artists who should never meet JupyterLab, and an association's secretary only
+needs the reports; trainers and administrators keep JupyterHub's default (their own server). Used for the redirect after login
 (``YiyuanLoginHandler``) and for visits to ``/`` (``JupyterHub.default_url``).
 """
 
@@ -13,19 +14,21 @@ from ..models import Role
 #: the yiyuan service's page for learners (below the hub's base URL)
 PORTAL = "services/yiyuan/"
 
-_STAFF = {ROLE_GROUPS[r] for r in (Role.trainer, Role.manager, Role.administrator)}
+_PORTAL_ROLES = {ROLE_GROUPS[r] for r in (Role.learner, Role.manager)}
+_LAB_ROLES = {ROLE_GROUPS[r] for r in (Role.trainer, Role.administrator)}
 
 
-def is_learner_only(group_names: set[str]) -> bool:
-    return ROLE_GROUPS[Role.learner] in group_names and not group_names & _STAFF
+def lands_on_portal(group_names: set[str]) -> bool:
+    return bool(group_names & _PORTAL_ROLES) and not group_names & _LAB_ROLES
 
 
 def landing_url(base_url: str, user) -> str:
-    """The portal for learners, "" (JupyterHub's default: their server) for the others."""
+    """The portal for learners and managers, "" (JupyterHub's default: their server) for
+    trainers and administrators."""
     if user is None:
         return ""
     names = {group.name for group in getattr(user, "groups", [])}
-    return base_url + PORTAL if is_learner_only(names) else ""
+    return base_url + PORTAL if lands_on_portal(names) else ""
 
 
 def default_url(handler) -> str:
@@ -39,7 +42,7 @@ LEARNER_SERVER_URL = "/yiyuan/portal"
 
 
 def learner_server_default(spawner) -> None:
-    """``Spawner.pre_spawn_hook``: learners' servers open on「我的学习」, not JupyterLab."""
+    """``Spawner.pre_spawn_hook``: learners' (and managers') servers open on「我的学习」."""
     names = {group.name for group in getattr(spawner.user, "groups", [])}
-    if is_learner_only(names):
+    if lands_on_portal(names):
         spawner.default_url = LEARNER_SERVER_URL

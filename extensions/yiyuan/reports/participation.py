@@ -461,8 +461,11 @@ def laggards(
         .join(Association, Association.id == Membership.association_id)
         .where(Membership.active.is_(True))
         .group_by(Member.account_id)
-        .subquery("association_names")
     )
+    if scope.association_ids and not scope.course_ids:
+        # a manager learns nothing of the learner's other associations
+        names = names.where(Membership.association_id.in_(scope.association_ids))
+    names = names.subquery("association_names")
     query = (
         select(
             Member.name,

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import select
 from tornado import web
 
 from ..catalog import enrolment
 from ..completion import progress
+from ..dashboards import SERVICE_NAME as DASHBOARDS_SERVICE
 from ..models import Course, Grade, GradingJob, ModuleResult, Role
+from ..reports.scope import ReportAccessDenied, viewer_scope
 from .access import course_by_code, module_by_code, submission_for
 from .base import ApiError, ApiHandler, BaseHandler
 
@@ -197,6 +200,28 @@ class FeedbackFileHandler(BaseHandler):
         self.finish(path.read_bytes())
 
 
+#: the dashboards (``dashboards/*.ipynb``) and who they are for, in the order shown
+DASHBOARDS = (
+    ("总览", "各协会参训情况总览", ("administrator", "manager", "trainer")),
+    ("协会详情", "一个协会的课程与逾期名单", ("administrator", "manager")),
+    ("课程详情", "一门课程的各协会参训与单元完成", ("administrator", "trainer")),
+    ("期次", "各期培训班的参训情况", ("administrator", "manager")),
+)
+
+
+def dashboard_links(session, username: str) -> list[tuple[str, str, str]]:
+    """(title, description, URL) of the dashboards this user may open; none for learners."""
+    try:
+        scope = viewer_scope(session, username)
+    except ReportAccessDenied:
+        return []
+    return [
+        (title, words, f"/services/{DASHBOARDS_SERVICE}/voila/render/{quote(title)}.ipynb")
+        for title, words, roles in DASHBOARDS
+        if set(roles) & set(scope.roles)
+    ]
+
+
 class HomeHandler(BaseHandler):
     """「我的学习」 in its simplest form: courses, modules and their status."""
 
@@ -215,6 +240,7 @@ class HomeHandler(BaseHandler):
             zone=progress.LOCAL_ZONE,
             now=datetime.now(UTC),
             trainer_courses=enrolment.courses_of_trainer(self.session, account.id),
+            dashboards=dashboard_links(self.session, account.username),
         )
 
     def get_template_path(self) -> str:
