@@ -94,6 +94,7 @@ class Hub:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self._kill_group()
                 raise AssertionError(f"hub exited at start:\n{self.log()}")
             try:
                 if requests.get(self.url + "/hub/api/", timeout=2).ok:
@@ -101,7 +102,15 @@ class Hub:
             except requests.ConnectionError:
                 pass
             time.sleep(0.3)
+        self._kill_group()
         raise AssertionError(f"hub did not answer within {timeout} s:\n{self.log()}")
+
+    def _kill_group(self) -> None:
+        """A hub that died at start leaves its services (grader, roster sync…) behind."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -19,10 +19,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-
 from ..errors import YiyuanError
 from .filters import LOCAL
 from .table import Column, Table
@@ -115,6 +111,9 @@ def _shown(value: Any, column: Column) -> str:
 
 
 def _fill_sheet(sheet, table: Table) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     bold = Font(bold=True)
     sheet.append(list(table.labels))
     for cell in sheet[1]:
@@ -142,6 +141,9 @@ def to_xlsx_bytes(tables: Sequence[Table], *, title: str = "") -> bytes:
     """An Excel workbook with one sheet per table (header row, data rows, 合计 row)."""
     if not tables:
         raise ExportError("没有可导出的报表。")
+    # imported here: a dashboard loads openpyxl only when someone exports (it takes ~0.2 s)
+    from openpyxl import Workbook
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     if title:
