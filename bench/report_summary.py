@@ -19,17 +19,17 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import gradebook_equivalent  # noqa: E402  (bench/gradebook_equivalent.py)
+from scratch_pg import fresh_pg  # noqa: E402
 
+from yiyuan.associations import ensure_standard_associations  # noqa: E402
 from yiyuan.db import Database, migrate  # noqa: E402
 from yiyuan.reports import participation  # noqa: E402
 from yiyuan.reports.filters import ReportFilter  # noqa: E402
@@ -55,23 +55,11 @@ def timed_runs(function, runs: int) -> tuple[float, float, object]:
     return min(times), statistics.median(times), result
 
 
-def fresh_pg(admin_url: str) -> tuple[str, callable]:
-    name = f"yiyuan_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
-
-
 def fill(url: str, members: int, courses: int) -> tuple[Database, float, dict]:
     database = Database(url)
     migrate.upgrade(database)
+    with database.session() as session:
+        ensure_standard_associations(session, "深圳市")  # as `yiyuan db upgrade` does
     start = time.perf_counter()
     counts = generate(database, members=members, courses=courses)
     elapsed = time.perf_counter() - start

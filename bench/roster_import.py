@@ -21,17 +21,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from openpyxl import Workbook
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import requests  # noqa: E402
+from scratch_pg import fresh_pg  # noqa: E402
 from sqlalchemy import update  # noqa: E402
 
 from hubtest import Hub  # noqa: E402  (the test suite's real-hub harness)
@@ -120,20 +118,6 @@ def import_once(database: Database, path: Path):
     rows, errors = check_rows(roster, matcher)
     result = apply_rows(database, rows)
     return len(roster.rows), len(errors), result
-
-
-def fresh_pg(admin_url: str) -> tuple[str, callable]:
-    name = f"yiyuan_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
 def bench_backend(label: str, url: str, roster: Path, hub: Hub | None) -> list[tuple]:

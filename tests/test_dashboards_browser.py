@@ -146,3 +146,39 @@ def test_portal_links_viewers_to_their_reports_and_learners_to_none(platform):
     page = learner.get("/services/yiyuan/")
     assert page.status_code == 200 and "统计报表" not in page.text
     assert learner.get(OVERVIEW).status_code == 403
+
+
+def signed_in(platform, username: str):
+    """A session logged in to the hub and (through the portal page) to the yiyuan service."""
+    browser = platform.browser()
+    browser.login(username, DEMO_PASSWORD, allow_redirects=False)
+    assert browser.get("/services/yiyuan/").status_code == 200
+    return browser
+
+
+def test_report_api_is_scoped_by_the_caller(platform):
+    api = "/services/yiyuan/api/reports/"
+    admin = signed_in(platform, "admin")
+    table = admin.get(api + "by-association").json()
+    assert table["title"] == "各协会参训情况" and len(table["rows"]) == 11
+    assert table["totals"]["members"] > 0
+    narrowed = admin.get(api + "by-course", params={"standing": "主席团成员,理事"}).json()
+    assert (
+        narrowed["totals"]["enrolled"] < admin.get(api + "by-course").json()["totals"]["enrolled"]
+    )
+    bad = admin.get(api + "by-association", params={"from": "2026-13-01"})
+    assert bad.status_code == 400 and "无法识别" in bad.json()["error"]
+    assert admin.get(api + "no-such-report").status_code == 404
+
+    secretary = signed_in(platform, "chenjing")
+    rows = secretary.get(api + "by-association").json()["rows"]
+    assert [row["association"] for row in rows] == ["书协"]
+    # asking for another association only narrows: nothing of 美协 comes back
+    other = secretary.get(api + "by-association", params={"association": "美协"}).json()
+    assert other["rows"] == [] and other["totals"]["members"] == 0
+    laggards = secretary.get(api + "laggards").json()["rows"]
+    assert all(set(row["associations"].split("、")) <= {"书协"} for row in laggards)
+
+    learner = signed_in(platform, "wangfang")
+    refused = learner.get(api + "by-association")
+    assert refused.status_code == 403 and "只有管理员" in refused.json()["error"]

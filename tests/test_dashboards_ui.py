@@ -206,8 +206,16 @@ def source_for(database: Database, username: str) -> ui.Source:
 
 
 def page_text(dashboard: ui.Dashboard) -> str:
+    """Everything the page shows, once the parts drawn after it (charts, trend) are there."""
+    dashboard.wait()
     parts = [dashboard.header.value, dashboard.status.value]
-    parts += [child.value for child in dashboard.results.children]
+    for child in dashboard.results.children:
+        # a part drawn later is a box of HTML widgets
+        parts += (
+            [grand.value for grand in child.children]
+            if hasattr(child, "children")
+            else [child.value]
+        )
     if dashboard.bar is not None:
         for dropdown in dashboard.bar.dropdowns.values():
             parts += [label for label, _ in dropdown.options]
@@ -409,3 +417,47 @@ def test_a_notebook_without_its_database_shows_a_chinese_message(world, tmp_path
     state = json.dumps(nb.metadata.get("widgets", {}), ensure_ascii=False)
     assert ui.DB_TROUBLE in state
     assert "Traceback" not in shown + state and "OperationalError" not in shown + state
+
+
+def test_parts_drawn_later_fail_in_chinese_and_never_land_on_a_newer_query(world):
+    import threading
+
+    from yiyuan.errors import YiyuanError
+    from yiyuan.reports.table import Column, Table
+
+    release = threading.Event()
+
+    def slow(session, scope, filters):
+        release.wait(10)
+        return ["<p>旧的查询结果</p>", Table("旧表", (Column("name", "名称", "text"),), [])]
+
+    def broken(session, scope, filters):
+        raise RuntimeError("boom")
+
+    def refused(session, scope, filters):
+        raise YiyuanError("这一部分不能显示。")
+
+    table = Table("表", (Column("name", "名称", "text"),), [{"name": "甲"}])
+    calls = iter(
+        [
+            [table, ui.Later("慢的部分", slow)],
+            [table, ui.Later("坏的部分", broken), ui.Later("拒绝的部分", refused)],
+        ]
+    )
+    page = ui.Dashboard("测试", lambda *_: next(calls), source_for(world["db"], "synadmin"))
+    assert "正在计算慢的部分" in page_text_now(page)
+    page.refresh()  # a second query while the first one's later part still runs
+    release.set()
+    text = page_text(page)
+    assert "旧的查询结果" not in text
+    assert [t.title for t in page.tables] == ["表"]  # nor in the export
+    assert ui.DB_TROUBLE in text and "boom" not in text and "这一部分不能显示。" in text
+
+
+def page_text_now(dashboard: ui.Dashboard) -> str:
+    """What the page shows at this moment (later parts may still be placeholders)."""
+    texts = []
+    for child in dashboard.results.children:
+        widgets = child.children if isinstance(child, ui.w.VBox) else [child]
+        texts += [widget.value for widget in widgets]
+    return "\n".join(texts)

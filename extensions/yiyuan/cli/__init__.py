@@ -55,34 +55,26 @@ def cli() -> None:
     pass
 
 
-def main(register_only: bool = False) -> None:
-    from . import (
-        associations,
-        completion,
-        courses,
-        dashboards,
-        db,
-        demo,
-        grading,
-        members,
-        report,
-        service,
-        users,
-    )
+#: the command groups, one module each (imported when the command runs, not at import time)
+COMMAND_MODULES = (
+    "associations",
+    "completion",
+    "courses",
+    "dashboards",
+    "db",
+    "demo",
+    "grading",
+    "members",
+    "report",
+    "service",
+    "users",
+)
 
-    for module in (
-        associations,
-        completion,
-        courses,
-        dashboards,
-        db,
-        demo,
-        grading,
-        members,
-        report,
-        service,
-        users,
-    ):
-        cli.add_command(module.group)
+
+def main(register_only: bool = False) -> None:
+    from importlib import import_module
+
+    for name in COMMAND_MODULES:
+        cli.add_command(import_module(f".{name}", __name__).group)
     if not register_only:
         cli(prog_name="yiyuan")

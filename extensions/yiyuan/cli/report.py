@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 import click
 
 from ..db.migrate import check_schema
 from ..errors import YiyuanError
-from ..models import Standing
 from . import Context, pass_context
-
-STANDINGS = {
-    "会员": Standing.member,
-    "理事": Standing.council,
-    "常务理事": Standing.standing_council,
-    "主席团成员": Standing.presidium,
-    **{standing.value: standing for standing in Standing},
-}
 
 
 @click.group("report", help="统计报表：各协会、课程、期次的参训情况。")
 def group() -> None:
     pass
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise YiyuanError(f"{option} 的日期“{value}”无法识别：请写成 2026-09-01 这样。") from None
 
 
 @group.command(help="参训情况报表（Excel、CSV 或 JSON）。多个筛选值用逗号分隔。")
@@ -82,20 +63,20 @@ def participation(
 ) -> None:
     from ..reports import participation as reports
     from ..reports.export import write_report
-    from ..reports.filters import ReportFilter
+    from ..reports.filters import parse_filter
     from ..reports.scope import Scope, viewer_scope
 
     fmt = fmt or output.suffix.lstrip(".").lower()
     if fmt not in ("xlsx", "csv", "json"):
         raise YiyuanError(f"不支持的格式“{fmt}”：请用 --format xlsx、csv 或 json。")
-    filters = ReportFilter(
-        associations=_split(association),
-        courses=_split(course),
-        cohorts=_split(cohort),
-        programmes=_split(programme),
-        standings=tuple(_standing(word) for word in _split(standing)),
-        date_from=_day(date_from, "--from"),
-        date_to=_day(date_to, "--to"),
+    filters = parse_filter(
+        associations=association,
+        courses=course,
+        cohorts=cohort,
+        programmes=programme,
+        standings=standing,
+        date_from=date_from,
+        date_to=date_to,
     )
     check_schema(ctx.database)
     summary = {
@@ -112,16 +93,3 @@ def participation(
     write_report(tables, output, fmt)
     main = tables[0]
     click.echo(f"已写出 {output}：{main.title} {len(main.rows)} 行（另含合计）。")
-
-
-def _split(value: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in value.replace("，", ",").split(",") if part.strip())
-
-
-def _standing(word: str) -> Standing:
-    try:
-        return STANDINGS[word]
-    except KeyError:
-        raise YiyuanError(
-            f"不认识的会员身份“{word}”：可用 会员、理事、常务理事、主席团成员。"
-        ) from None

@@ -8,6 +8,7 @@ DejaVu lacks. Without it matplotlib draws boxes and warns "Glyph … missing fro
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -25,10 +26,15 @@ BLUE, LIGHT, GREEN, ORANGE = "#2f6db5", "#c9d6e8", "#2e8b57", "#d9822b"
 DPI = 100
 
 
+#: rc_context changes process-wide rcParams: charts drawn by two threads of a dashboard (its
+#: chart and its trend are drawn after the page shows) take turns
+_DRAWING = threading.RLock()
+
+
 @contextmanager
 def cjk_fonts() -> Iterator[None]:
     """matplotlib settings under which Chinese labels render (for building and saving)."""
-    with matplotlib.rc_context(FONT_RC):
+    with _DRAWING, matplotlib.rc_context(FONT_RC):
         yield
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from ..reports.filters import LOCAL, ReportFilter
 from ..reports.participation import FilterOptions
 from ..reports.scope import Scope
 from ..reports.table import Table
-from . import charts, render
+from . import render
 
 log = logging.getLogger(__name__)
 # In a dashboard kernel sys.stderr is the page: a traceback logged there would be shown to
@@ -52,8 +53,19 @@ STANDING_CHOICES = (
 )
 
 Choice = Literal["any", "one"] | None
-#: what a page shows, top to bottom: tables (also exported) and HTML fragments
-Part = Table | str
+
+
+@dataclass(frozen=True)
+class Later:
+    """Parts built after the page is shown (in a thread, with their own session): the slow
+    ones — charts, the weekly trend — so the table a viewer came for appears first."""
+
+    label: str
+    build: Callable[[Session, Scope, ReportFilter], list[Table | str]]
+
+
+#: what a page shows, top to bottom: tables (also exported), HTML fragments, later parts
+Part = Table | str | Later
 Build = Callable[[Session, Scope, ReportFilter], list[Part]]
 
 
@@ -197,6 +209,9 @@ class Dashboard:
         self.build = build
         self.source = source or kernel_source()
         self.tables: list[Table] = []
+        #: bumped by every query, so a late part of an earlier query never lands on the page
+        self._generation = 0
+        self._pending: list[threading.Thread] = []
         self.header = w.HTML(render.STYLESHEET)
         self.status = w.HTML()
         self.results = w.VBox()
@@ -255,15 +270,52 @@ class Dashboard:
             self.bar.button.disabled, self.bar.button.description = False, "查询"
 
     def _show(self, parts: Sequence[Part], status: str) -> None:
+        self._generation += 1
         self.status.value = status
         self.tables = [part for part in parts if isinstance(part, Table)]
-        self.results.children = [
-            w.HTML(render.table_html(part) if isinstance(part, Table) else part) for part in parts
-        ]
+        children = []
+        for part in parts:
+            if isinstance(part, Later):
+                box = w.VBox([w.HTML(render.message_html(f"正在计算{part.label}……"))])
+                children.append(box)
+                self._start_later(part, box)
+            else:
+                children.append(w.HTML(_html(part)))
+        self.results.children = children
         self.export_button.disabled = not self.tables
+
+    def _start_later(self, part: Later, box: w.VBox) -> None:
+        generation = self._generation
+        filters = self.bar.filter() if self.bar else ReportFilter()
+
+        def run() -> None:
+            try:
+                scope = self.source.scope()
+                with self.source.session() as session:
+                    built = part.build(session, scope, filters)
+            except YiyuanError as error:
+                built = [render.message_html(str(error), error=True)]
+            except Exception:  # a thread's failure must still end as a sentence on the page
+                log.exception("dashboard %s: %s failed", self.title, part.label)
+                built = [render.message_html(DB_TROUBLE, error=True)]
+            if generation != self._generation:
+                return  # the viewer has asked something else meanwhile
+            self.tables += [item for item in built if isinstance(item, Table)]
+            box.children = [w.HTML(_html(item)) for item in built]
+            self.export_button.disabled = not self.tables
+
+        thread = threading.Thread(target=run, name=f"dashboard-{part.label}", daemon=True)
+        self._pending = [t for t in self._pending if t.is_alive()] + [thread]
+        thread.start()
+
+    def wait(self, timeout: float = 60) -> None:
+        """Until the later parts are on the page (tests; an export wants them too)."""
+        for thread in list(self._pending):
+            thread.join(timeout)
 
     def export(self) -> str:
         """Build the workbook of the tables shown and offer it as a download link."""
+        self.wait()
         if not self.tables:
             self.download.value = render.message_html("没有可导出的表格。", error=True)
             return self.download.value
@@ -291,21 +343,37 @@ def _empty(table: Table) -> bool:
 
 
 def participation_parts(table: Table, *, chart: bool = True) -> list[Part]:
-    """Notice if empty, else the chart; then the table."""
+    """Notice if empty, else the chart (drawn later); then the table."""
     if _empty(table):
         return [render.message_html(NO_DATA), table]
-    parts: list[Part] = []
-    png = charts.participation_chart_png(table) if chart else None
-    if png:
-        parts.append(render.image_html(png, charts.participation_alt(table)))
-    return [*parts, table]
+    if not chart:
+        return [table]
+    return [Later("图表", lambda *_: _participation_chart(table)), table]
 
 
-def trend_parts(table: Table) -> list[Part]:
+def _participation_chart(table: Table) -> list[Table | str]:
+    from . import charts  # matplotlib loads in the thread, after the page is shown
+
+    png = charts.participation_chart_png(table)
+    return [render.image_html(png, charts.participation_alt(table))] if png else []
+
+
+def trend_parts(table: Table) -> list[Table | str]:
+    from . import charts
+
     png = charts.trend_chart_png(table)
     if png is None or not any(row.get("active") or row.get("submissions") for row in table.rows):
         return [table]
     return [render.image_html(png, charts.trend_alt(table)), table]
+
+
+def weekly_trend_later() -> Later:
+    return Later(
+        "每周趋势",
+        lambda session, scope, filters: trend_parts(
+            participation.weekly_trend(session, scope, filters)
+        ),
+    )
 
 
 KEY_FIGURES = (
@@ -324,8 +392,12 @@ def _overview(session: Session, scope: Scope, filters: ReportFilter) -> list[Par
     table = participation.by_association(session, scope, filters)
     parts: list[Part] = [render.figures_html(table, keys=KEY_FIGURES)]
     parts += participation_parts(table)
-    parts += trend_parts(participation.weekly_trend(session, scope, filters))
+    parts.append(weekly_trend_later())
     return parts
+
+
+def _html(part: Table | str) -> str:
+    return render.table_html(part) if isinstance(part, Table) else part
 
 
 def _association(session: Session, scope: Scope, filters: ReportFilter) -> list[Part]:
@@ -335,7 +407,7 @@ def _association(session: Session, scope: Scope, filters: ReportFilter) -> list[
     own = Table(summary.title, summary.columns, summary.rows[:1])
     parts: list[Part] = [render.figures_html(summary, row, keys=KEY_FIGURES), own]
     parts += participation_parts(participation.by_course(session, scope, filters))
-    parts += trend_parts(participation.weekly_trend(session, scope, filters))
+    parts.append(weekly_trend_later())
     parts.append(participation.laggards(session, scope, filters))
     return parts
 
@@ -346,7 +418,7 @@ def _course(session: Session, scope: Scope, filters: ReportFilter) -> list[Part]
     own = Table(course.title, course.columns, course.rows[:1])
     parts: list[Part] = [render.figures_html(course, row), own]
     parts += participation_parts(participation.by_association(session, scope, filters))
-    parts += trend_parts(participation.weekly_trend(session, scope, filters))
+    parts.append(weekly_trend_later())
     parts.append(participation.laggards(session, scope, filters))
     return parts
 

@@ -46,5 +46,60 @@ class ReportFilter:
         return start, end
 
 
+#: what people write for a standing (Chinese or the stored value)
+STANDING_WORDS = {
+    "会员": Standing.member,
+    "理事": Standing.council,
+    "常务理事": Standing.standing_council,
+    "主席团成员": Standing.presidium,
+    **{standing.value: standing for standing in Standing},
+}
+
+
+def parse_filter(
+    *,
+    associations: str = "",
+    courses: str = "",
+    cohorts: str = "",
+    programmes: str = "",
+    standings: str = "",
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> ReportFilter:
+    """A filter from words as typed on a command line or in a query string: comma-separated
+    lists (full-width commas too), dates as 2026-09-01. Bad words are :class:`BadFilter`."""
+    return ReportFilter(
+        associations=_split(associations),
+        courses=_split(courses),
+        cohorts=_split(cohorts),
+        programmes=_split(programmes),
+        standings=tuple(_standing(word) for word in _split(standings)),
+        date_from=_day(date_from, "开始日期"),
+        date_to=_day(date_to, "结束日期"),
+    )
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.replace("，", ",").split(",") if part.strip())
+
+
+def _standing(word: str) -> Standing:
+    try:
+        return STANDING_WORDS[word]
+    except KeyError:
+        raise BadFilter(
+            f"不认识的会员身份“{word}”：可用 会员、理事、常务理事、主席团成员。"
+        ) from None
+
+
+def _day(value: str | None, what: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise BadFilter(f"{what}“{value}”无法识别：请写成 2026-09-01 这样。") from None
+
+
 def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), LOCAL).astimezone(UTC)

@@ -68,24 +68,8 @@ def by_association(
         joined, active = _active(joined, scope, resolved, base.c.account_id, per_account)
         if manual is not None:
             joined = joined.outerjoin(manual, manual.c.account_id == base.c.account_id)
-        hours = func.coalesce(func.sum(per_account.c.hours), 0.0)
-        if manual is not None:
-            hours = hours + func.coalesce(func.sum(manual.c.hours), 0.0)
-        return joined, [
-            func.count(base.c.account_id).label("members"),
-            func.count(per_account.c.account_id).label("enrolled"),
-            active,
-            func.coalesce(func.sum(per_account.c.enrolments), 0).label("enrolments"),
-            func.coalesce(func.sum(per_account.c.modules_passed), 0).label("modules_passed"),
-            func.coalesce(func.sum(per_account.c.completed), 0).label("courses_completed"),
-            hours.label("hours"),
-            func.coalesce(func.sum(per_account.c.score_sum), 0.0).label("score_sum"),
-            func.coalesce(func.sum(per_account.c.score_count), 0).label("score_count"),
-            func.coalesce(func.sum(base.c.presidium), 0).label("presidium"),
-            func.count(case((base.c.presidium == 1, per_account.c.account_id))).label(
-                "presidium_enrolled"
-            ),
-        ]
+        extra_hours = None if manual is None else func.coalesce(func.sum(manual.c.hours), 0.0)
+        return joined, _people_measures(base, per_account, active, extra_hours)
 
     joined, measured = measures(people)
     by_row = (
@@ -251,21 +235,7 @@ def by_cohort(
         ),
     )
     joined, active = _active(joined, scope, resolved, members.c.account_id, cohort_facts)
-    measured = [
-        func.count(members.c.account_id).label("members"),
-        func.count(cohort_facts.c.account_id).label("enrolled"),
-        active,
-        func.coalesce(func.sum(cohort_facts.c.enrolments), 0).label("enrolments"),
-        func.coalesce(func.sum(cohort_facts.c.modules_passed), 0).label("modules_passed"),
-        func.coalesce(func.sum(cohort_facts.c.completed), 0).label("courses_completed"),
-        func.coalesce(func.sum(cohort_facts.c.hours), 0.0).label("hours"),
-        func.coalesce(func.sum(cohort_facts.c.score_sum), 0.0).label("score_sum"),
-        func.coalesce(func.sum(cohort_facts.c.score_count), 0).label("score_count"),
-        func.coalesce(func.sum(members.c.presidium), 0).label("presidium"),
-        func.count(case((members.c.presidium == 1, cohort_facts.c.account_id))).label(
-            "presidium_enrolled"
-        ),
-    ]
+    measured = _people_measures(members, cohort_facts, active)
     grouped = {
         row.cohort_id: _derive(row._asdict())
         for row in session.execute(
@@ -314,21 +284,7 @@ def _cohort_totals(session: Session, scope: Scope, resolved, members, facts) -> 
     joined = people.outerjoin(per_account, per_account.c.account_id == people.c.account_id)
     joined, active = _active(joined, scope, resolved, people.c.account_id, per_account)
     row = session.execute(
-        select(
-            func.count(people.c.account_id).label("members"),
-            func.count(per_account.c.account_id).label("enrolled"),
-            active,
-            func.coalesce(func.sum(per_account.c.enrolments), 0).label("enrolments"),
-            func.coalesce(func.sum(per_account.c.modules_passed), 0).label("modules_passed"),
-            func.coalesce(func.sum(per_account.c.completed), 0).label("courses_completed"),
-            func.coalesce(func.sum(per_account.c.hours), 0.0).label("hours"),
-            func.coalesce(func.sum(per_account.c.score_sum), 0.0).label("score_sum"),
-            func.coalesce(func.sum(per_account.c.score_count), 0).label("score_count"),
-            func.coalesce(func.sum(people.c.presidium), 0).label("presidium"),
-            func.count(case((people.c.presidium == 1, per_account.c.account_id))).label(
-                "presidium_enrolled"
-            ),
-        ).select_from(joined)
+        select(*_people_measures(people, per_account, active)).select_from(joined)
     ).one()
     return {"cohort": "合计", **_derive(row._asdict())}
 
@@ -557,6 +513,29 @@ def _pairs(session: Session, query) -> list[tuple[str, str]]:
 def _course_bound(resolved: sources.Resolved) -> bool:
     """Reports limited to some courses leave out hours credited outside any course."""
     return resolved.course_ids is not None or resolved.cohort_ids is not None
+
+
+def _people_measures(people, rollup, active, extra_hours=None) -> list:
+    """The measures of a table whose rows are people: ``people`` has ``account_id`` and
+    ``presidium``; ``rollup`` (outer-joined, one row per person) their summed facts."""
+    hours = func.coalesce(func.sum(rollup.c.hours), 0.0)
+    if extra_hours is not None:
+        hours = hours + extra_hours
+    return [
+        func.count(people.c.account_id).label("members"),
+        func.count(rollup.c.account_id).label("enrolled"),
+        active,
+        func.coalesce(func.sum(rollup.c.enrolments), 0).label("enrolments"),
+        func.coalesce(func.sum(rollup.c.modules_passed), 0).label("modules_passed"),
+        func.coalesce(func.sum(rollup.c.completed), 0).label("courses_completed"),
+        hours.label("hours"),
+        func.coalesce(func.sum(rollup.c.score_sum), 0.0).label("score_sum"),
+        func.coalesce(func.sum(rollup.c.score_count), 0).label("score_count"),
+        func.coalesce(func.sum(people.c.presidium), 0).label("presidium"),
+        func.count(case((people.c.presidium == 1, rollup.c.account_id))).label(
+            "presidium_enrolled"
+        ),
+    ]
 
 
 def _active(joined, scope: Scope, resolved: sources.Resolved, account_id, rollup):

@@ -16,13 +16,19 @@ from tornado.httpserver import HTTPServer
 from ..db import Database
 from ..db.migrate import check_schema
 from ..settings import Settings
-from . import exchange_handlers, grading_handlers, learner_handlers, openapi
+from . import exchange_handlers, grading_handlers, learner_handlers, openapi, report_handlers
 from .storage import Storage
 
 log = logging.getLogger("yiyuan.service")
 
 #: every handler module contributes ``routes``: (path below the prefix, handler class)
-ROUTE_MODULES = (learner_handlers, exchange_handlers, grading_handlers, openapi)
+ROUTE_MODULES = (
+    learner_handlers,
+    exchange_handlers,
+    grading_handlers,
+    report_handlers,
+    openapi,
+)
 
 DEFAULT_PREFIX = "/services/yiyuan/"
 

@@ -45,6 +45,21 @@ SUBMISSION = {
 }
 NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
 
+REPORT = {
+    "name": "report",
+    "in": "path",
+    "required": True,
+    "schema": {
+        "type": "string",
+        "enum": ["by-association", "by-course", "by-cohort", "weekly-trend", "laggards"],
+    },
+}
+#: the report filters (comma-separated lists; dates 2026-09-01, inclusive, Asia/Shanghai)
+REPORT_FILTERS = [
+    {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+    for name in ("association", "course", "cohort", "programme", "standing", "from", "to")
+]
+
 #: path → {method: operation}; "parameters" lists the path's parameters
 PATHS: dict[str, dict[str, Any]] = {
     "/api/me": {"get": _op("当前用户：账号、角色、今年学时 / the caller")},
@@ -65,6 +80,13 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/submissions/{submission_id}/feedback/{name}": {
         "parameters": [SUBMISSION, NAME],
         "get": _op("一篇课件的反馈页 / one lesson's feedback page", returns="text/html"),
+    },
+    "/api/reports/{report}": {
+        "parameters": [REPORT, *REPORT_FILTERS],
+        "get": _op(
+            "参训情况报表（按查看者的权限）/ participation report, scoped to the caller",
+            errors=(400, 401, 403, 404),
+        ),
     },
     "/api/exchange/assignments": {
         "get": _op("可获取的单元（nbgrader list）/ released modules I may fetch"),
