@@ -20,7 +20,8 @@ from yiyuan.db import Database
 from yiyuan.demo import DEMO_PASSWORD
 from yiyuan.synthetic import generate
 
-DESKTOP = {"width": 1366, "height": 900}
+# tall, so that the screenshot shows the whole dashboard (Voila scrolls inside the page)
+DESKTOP = {"width": 1366, "height": 1700}
 OVERVIEW = "/services/dashboards/voila/render/" + quote("总览.ipynb")
 ASSOCIATION = "/services/dashboards/voila/render/" + quote("协会详情.ipynb")
 #: Voila starts a kernel and runs the notebook before the widgets show
@@ -60,6 +61,12 @@ def login(chromium, hub: Hub, username: str, next_url: str):
     return page, outside
 
 
+def drawn(page) -> None:
+    """Wait until the parts drawn after the table (charts, weekly trend) have replaced their
+    「正在计算……」placeholders: they arrive as widget updates from a kernel thread."""
+    page.locator("text=正在计算").first.wait_for(state="detached", timeout=RENDER_TIMEOUT)
+
+
 def table_rows(page, caption: str) -> list[list[str]]:
     table = page.locator("table", has=page.locator("caption", has_text=caption)).first
     return [
@@ -88,7 +95,9 @@ def test_administrator_sees_every_association_and_exports_the_table(chromium, pl
     assert len(names) == 12 and names[-1] == "合计"  # eleven associations and the totals
     assert {"作协", "美协", "书协", "音协", "舞协"} <= set(names)
     assert sum(number(row[1]) for row in body[:-1]) >= number(body[-1][1]) > 0
-    assert page.locator("img[alt]").count() >= 1  # the chart, with a text alternative
+    drawn(page)
+    assert page.locator("img[alt]").count() >= 2  # the charts, with text alternatives
+    assert page.locator("table caption", has_text="每周学习趋势").count() == 1
     assert "Traceback" not in page.content() and "import " not in page.inner_text("body")
     page.screenshot(path=artifacts / "dashboard-overview.png", full_page=True)
 
@@ -119,12 +128,14 @@ def test_association_secretary_sees_only_her_association(chromium, platform, art
     page.locator("table caption", has_text="各协会参训情况").first.wait_for(timeout=RENDER_TIMEOUT)
     names = [row[0] for row in table_rows(page, "各协会参训情况")[1:]]
     assert names == ["书协", "合计"]
+    drawn(page)
     text = page.inner_text("body")
     for other in ("美协", "作协", "音协", "剧协"):
         assert other not in text
     page.screenshot(path=artifacts / "dashboard-manager.png", full_page=True)
     page.goto(platform.url + ASSOCIATION)
     page.locator("table caption").first.wait_for(timeout=RENDER_TIMEOUT)
+    drawn(page)
     assert not re.search("美协|作协|音协|剧协", page.inner_text("body"))
     page.screenshot(path=artifacts / "dashboard-association.png", full_page=True)
     assert outside == []
