@@ -58,8 +58,10 @@ class Hub:
             "data_dir": str(self.data_dir),
             "hub": {"port": self.port, "proxy_api_port": free_port(), "hub_port": self.hub_port},
             "culler": {"idle_timeout": 600, "every": 60},
-            # the yiyuan service: its own free port, so that hubs never share one
+            # the yiyuan and dashboards services: their own free ports, so that hubs never
+            # share one
             "service": {"port": free_port()},
+            "dashboards": {"port": free_port()},
             # one grading worker: the test machine has two cores and runs a hub besides
             "grading": {"workers": 1},
         }

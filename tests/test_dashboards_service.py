@@ -20,7 +20,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from tornado import web
 
-from hubtest import Hub, free_port
+from hubtest import ROOT, Hub, free_port
 from yiyuan.associations import ensure_standard_associations, find_association
 from yiyuan.dashboards import context
 from yiyuan.dashboards.readonly import dashboards_db_url, read_only_url
@@ -387,7 +387,9 @@ def test_read_only_url_keeps_the_file_and_adds_mode_ro(tmp_path):
 
 def test_dashboards_settings_default_and_relative_dir(tmp_path):
     settings = load_settings({}, cwd=tmp_path)
-    assert settings.dashboards.dir == (tmp_path / "dashboards").resolve()
+    # by default the dashboards that ship with Yiyuan, wherever the settings file is
+    assert settings.dashboards.dir == ROOT / "dashboards"
+    assert (settings.dashboards.dir / "总览.ipynb").is_file()
     assert (settings.dashboards.port, settings.dashboards.kernel_idle_timeout) == (8091, 600)
     assert settings.dashboards.enabled is True and settings.dashboards.db_url == ""
     config = tmp_path / "etc" / "yiyuan.yml"

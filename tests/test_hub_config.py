@@ -198,6 +198,25 @@ def test_preflight_makes_the_production_data_dir_private(tmp_path):
     assert data.stat().st_mode & 0o777 == 0o700
 
 
+def test_preflight_names_a_missing_dashboards_folder(tmp_path):
+    import dataclasses
+
+    from yiyuan.errors import YiyuanError
+    from yiyuan.preflight import check_dashboards_dir
+    from yiyuan.settings import DashboardsSettings
+
+    check_dashboards_dir(settings(tmp_path))  # the shipped dashboards are there
+    missing = dataclasses.replace(
+        settings(tmp_path), dashboards=DashboardsSettings(dir=tmp_path / "nowhere")
+    )
+    with pytest.raises(YiyuanError, match=r"统计报表目录 .*nowhere 不存在"):
+        check_dashboards_dir(missing)
+    off = dataclasses.replace(
+        missing, dashboards=DashboardsSettings(dir=tmp_path / "nowhere", enabled=False)
+    )
+    check_dashboards_dir(off)
+
+
 def test_sso_hook_admits_platform_accounts_only_and_hands_over_their_groups(tmp_path):
     import logging
     from types import SimpleNamespace

@@ -34,6 +34,16 @@ def check_hub_can_start(settings: Settings, proxy_command: Path) -> None:
         ]
     for setting, ip, port in ports:
         check_port_free(setting, ip, port)
+    check_dashboards_dir(settings)
+
+
+def check_dashboards_dir(settings: Settings) -> None:
+    """The dashboards service would exit at start, and JupyterHub with it: say why first."""
+    if settings.dashboards.enabled and not settings.dashboards.dir.is_dir():
+        raise YiyuanError(
+            f"统计报表目录 {settings.dashboards.dir} 不存在：请检查配置项 dashboards.dir，"
+            "或设 dashboards.enabled: false 关闭统计报表。"
+        )
 
 
 def check_data_dir(data_dir: Path, private: bool = False) -> None:

@@ -105,6 +105,11 @@ class GradingSettings:
     stale_after: int = 60
 
 
+#: the dashboards that ship with Yiyuan: <repository>/dashboards (this file is
+#: <repository>/extensions/yiyuan/settings.py); wherever the settings file lives
+SHIPPED_DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
+
+
 @dataclass(frozen=True)
 class DashboardsSettings:
     """The dashboards service: Voila over ``dir``, at ``/services/dashboards/``."""
@@ -113,7 +118,8 @@ class DashboardsSettings:
     enabled: bool = True
     #: loopback port the service listens on, behind the hub's proxy
     port: int = 8091
-    #: the dashboard notebooks; relative to the settings file (or the current directory)
+    #: the dashboard notebooks; by default the ones that ship with Yiyuan (the repository's
+    #: ``dashboards/``); a path given in the settings file is relative to that file
     dir: Path = Path("dashboards")
     #: the database the dashboards read; empty means the platform database, opened read-only
     db_url: str = ""
@@ -197,7 +203,10 @@ def load_settings(environ: Mapping[str, str], cwd: Path | None = None) -> Settin
         data_dir=(base / settings.data_dir).resolve(),
         courses_dir=(base / settings.courses_dir).resolve(),
         dashboards=dataclasses.replace(
-            settings.dashboards, dir=(base / settings.dashboards.dir).resolve()
+            settings.dashboards,
+            dir=(base / settings.dashboards.dir).resolve()
+            if "dir" in (raw.get("dashboards") or {})
+            else SHIPPED_DASHBOARDS,
         ),
     )
 
