@@ -377,9 +377,6 @@ def test_manager_role_without_association_sees_nothing(world):
 def run_cli(database, tmp_path, *args):
     import os
 
-    if not database.is_sqlite:
-        pytest.skip("one command on both databases: the reports themselves are tested on both")
-
     from click.testing import CliRunner
 
     from yiyuan.cli import cli, main
@@ -390,6 +387,11 @@ def run_cli(database, tmp_path, *args):
     return CliRunner().invoke(cli, ["report", "participation", *args], env=env)
 
 
+#: the command on SQLite only: the reports themselves are tested on both databases above
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@SQLITE_ONLY
 def test_cli_writes_the_same_table_as_xlsx_csv_and_json(world, tmp_path):
     import json
 
@@ -437,6 +439,7 @@ def test_cli_writes_the_same_table_as_xlsx_csv_and_json(world, tmp_path):
         (["--format", "csv", "--by", "course", "-o", "{tmp}/x.txt"], None),
     ],
 )
+@SQLITE_ONLY
 def test_cli_bad_input_is_one_chinese_sentence(world, tmp_path, args, words):
     args = [arg.replace("{tmp}", str(tmp_path)) for arg in args]
     if "-o" not in args:
