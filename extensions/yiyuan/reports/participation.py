@@ -7,6 +7,7 @@ member of two associations appears in both association rows and once in 合计.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -212,17 +213,7 @@ def by_cohort(
     members = members.subquery("cohort_people")
     # each member's facts in their cohort's courses
     cohort_facts = (
-        select(
-            CohortCourse.cohort_id,
-            facts.c.account_id,
-            func.count().label("enrolments"),
-            func.sum(facts.c.modules_passed).label("modules_passed"),
-            func.sum(facts.c.completed).label("completed"),
-            func.sum(facts.c.hours).label("hours"),
-            func.sum(facts.c.score_sum).label("score_sum"),
-            func.sum(facts.c.score_count).label("score_count"),
-            func.max(facts.c.last_active_at).label("last_active_at"),
-        )
+        select(CohortCourse.cohort_id, facts.c.account_id, *_summed(facts))
         .join(facts, facts.c.course_id == CohortCourse.course_id)
         .group_by(CohortCourse.cohort_id, facts.c.account_id)
         .subquery("cohort_facts")
@@ -401,7 +392,8 @@ def laggards(
     now = now or utcnow()
     resolved = sources.resolve(session, filters, now)
     persons = sources.persons(sources.people(scope, filters, resolved))
-    facts = sources.facts(scope, sources.Resolved(**{**resolved.__dict__, "dated": False}))
+    # overdue is about now: the rollups, whatever the date range
+    facts = sources.facts(scope, dataclasses.replace(resolved, dated=False))
     required = (
         select(Module.course_id, func.count().label("modules_required"))
         .where(Module.active.is_(True), Module.required.is_(True))
@@ -549,20 +541,22 @@ def _active(joined, scope: Scope, resolved: sources.Resolved, account_id, rollup
     return joined, func.count(act.c.account_id).label("active")
 
 
+def _summed(facts) -> list:
+    """A learner's enrolment facts added up (grouped by the caller)."""
+    return [
+        func.count().label("enrolments"),
+        func.sum(facts.c.modules_passed).label("modules_passed"),
+        func.sum(facts.c.completed).label("completed"),
+        func.sum(facts.c.hours).label("hours"),
+        func.sum(facts.c.score_sum).label("score_sum"),
+        func.sum(facts.c.score_count).label("score_count"),
+        func.max(facts.c.last_active_at).label("last_active_at"),
+    ]
+
+
 def _per_account(facts):
     return (
-        select(
-            facts.c.account_id,
-            func.count().label("enrolments"),
-            func.sum(facts.c.modules_passed).label("modules_passed"),
-            func.sum(facts.c.completed).label("completed"),
-            func.sum(facts.c.hours).label("hours"),
-            func.sum(facts.c.score_sum).label("score_sum"),
-            func.sum(facts.c.score_count).label("score_count"),
-            func.max(facts.c.last_active_at).label("last_active_at"),
-        )
-        .group_by(facts.c.account_id)
-        .cte("per_account")
+        select(facts.c.account_id, *_summed(facts)).group_by(facts.c.account_id).cte("per_account")
     )
 
 

@@ -49,8 +49,14 @@ class Scope:
 def viewer_scope(session: Session, username: str) -> Scope:
     """The report scope of the hub user ``username``; refuses anyone who may not see reports."""
     account = session.scalars(select(Account).where(Account.username == username)).one_or_none()
+    return scope_of(session, account)
+
+
+def scope_of(session: Session, account: Account | None) -> Scope:
+    """The report scope of an account already loaded (the service's handlers have it)."""
     if account is None or not account.active:
         raise ReportAccessDenied("只有管理员、协会管理员和任课教师可以查看统计报表。")
+    username = account.username
     if account.has_role(Role.administrator):
         return Scope.all(username)
     association_ids = frozenset(

@@ -13,8 +13,8 @@ from tornado import web
 from ..catalog import enrolment
 from ..completion import progress
 from ..dashboards import SERVICE_NAME as DASHBOARDS_SERVICE
-from ..models import Course, Grade, GradingJob, ModuleResult, Role
-from ..reports.scope import ReportAccessDenied, viewer_scope
+from ..models import Account, Course, Grade, GradingJob, ModuleResult, Role
+from ..reports.scope import ReportAccessDenied, scope_of
 from .access import course_by_code, module_by_code, submission_for
 from .base import ApiError, ApiHandler, BaseHandler
 
@@ -209,10 +209,10 @@ DASHBOARDS = (
 )
 
 
-def dashboard_links(session, username: str) -> list[tuple[str, str, str]]:
+def dashboard_links(session, account: Account) -> list[tuple[str, str, str]]:
     """(title, description, URL) of the dashboards this user may open; none for learners."""
     try:
-        scope = viewer_scope(session, username)
+        scope = scope_of(session, account)
     except ReportAccessDenied:
         return []
     return [
@@ -240,7 +240,7 @@ class HomeHandler(BaseHandler):
             zone=progress.LOCAL_ZONE,
             now=datetime.now(UTC),
             trainer_courses=enrolment.courses_of_trainer(self.session, account.id),
-            dashboards=dashboard_links(self.session, account.username),
+            dashboards=dashboard_links(self.session, account),
         )
 
     def get_template_path(self) -> str:

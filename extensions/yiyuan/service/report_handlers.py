@@ -8,7 +8,7 @@ from tornado import web
 
 from ..reports import participation
 from ..reports.filters import BadFilter, parse_filter
-from ..reports.scope import ReportAccessDenied, viewer_scope
+from ..reports.scope import ReportAccessDenied, scope_of
 from .base import ApiError, ApiHandler
 
 REPORTS = {
@@ -24,7 +24,7 @@ class ReportHandler(ApiHandler):
     @web.authenticated
     def get(self, name: str) -> None:
         try:
-            scope = viewer_scope(self.session, self.account.username)
+            scope = scope_of(self.session, self.account)
         except ReportAccessDenied as error:
             raise ApiError(403, str(error), "not-a-viewer") from None
         try:
