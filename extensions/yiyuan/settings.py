@@ -105,6 +105,18 @@ class GradingSettings:
     stale_after: int = 60
 
 
+@dataclass(frozen=True)
+class OnsiteSettings:
+    """On-site sessions (现场教学): check-in codes opened by the trainer."""
+
+    #: minutes a check-in code stays valid after the trainer opens it (the trainer may choose
+    #: another length for one session, up to ``max_checkin_minutes``)
+    checkin_minutes: int = 15
+    max_checkin_minutes: int = 240
+    #: wrong codes a learner may enter in ten minutes before check-in is refused for a while
+    max_wrong_codes: int = 5
+
+
 #: the dashboards that ship with Yiyuan: <repository>/dashboards (this file is
 #: <repository>/extensions/yiyuan/settings.py); wherever the settings file lives
 SHIPPED_DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
@@ -152,6 +164,7 @@ class Settings:
     service: ServiceSettings = field(default_factory=ServiceSettings)
     grading: GradingSettings = field(default_factory=GradingSettings)
     dashboards: DashboardsSettings = field(default_factory=DashboardsSettings)
+    onsite: OnsiteSettings = field(default_factory=OnsiteSettings)
 
     @property
     def platform_db_url(self) -> str:

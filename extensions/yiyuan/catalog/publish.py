@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..accounts.service import find_account
 from ..completion import engine
 from ..courses import manifest as manifests
-from ..courses.check import check_courses, manifest_paths
+from ..courses.check import check_courses
 from ..courses.manifest import Problem
 from ..courses.notebooks import read_lesson
 from ..errors import YiyuanError
@@ -30,7 +31,7 @@ from ..members.rows import associations_matcher
 from ..models import Course, CourseTrainer, Module, ModuleKind, Role, utcnow
 from ..service.storage import Storage
 from ..settings import Settings
-from . import enrolment, releases
+from . import enrolment, releases, sources
 
 #: manifest dates are the city's calendar days
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
@@ -88,12 +89,15 @@ class PublishReport:
 def publish(
     settings: Settings, session: Session, storage: Storage, course_code: str, actor: str
 ) -> PublishReport:
-    """Publish one course from ``settings.courses_dir``; PublishError when it cannot be."""
+    """Publish one course from its sources (:mod:`.sources`: a trainer's upload, else
+    ``settings.courses_dir``); PublishError when it cannot be. Records the publish in the audit
+    log; works in the caller's transaction."""
     # imported here: nbgrader is heavy and only publishing needs it
     from ..grading.coursedir import prepare_module
 
     if not ID_PATTERN.match(course_code):
         raise PublishError(f"课程代码“{course_code}”无效：请用 yiyuan courses list 查看课程代码。")
+    settings = sources.settings_for(settings, course_code)
     matcher = associations_matcher(session, settings.city)
     (checked,) = check_courses(settings.courses_dir, matcher, [course_code])
     if checked.problems:
@@ -171,20 +175,35 @@ def publish(
     if course.enrolment == "required":
         report.enrolled = enrolment.enrol_targets(session, course)
     report.recomputed = engine.recompute(session, course.code)
+    audit.record(
+        session,
+        actor,
+        "course.publish",
+        f"发布课程“{course.title}”（第 {course.version} 次）",
+        course_id=course.id,
+        target=course.code,
+        detail={
+            "version": course.version,
+            "released": [list(pair) for pair in report.released],
+            "withdrawn": report.withdrawn,
+            "enrolled": report.enrolled,
+            "uploaded_sources": sources.is_uploaded(settings, course.code),
+        },
+    )
     return report
 
 
 def publish_all(
     settings: Settings, session: Session, storage: Storage, actor: str
 ) -> list[tuple[str, PublishReport | YiyuanError]]:
-    """Publish every course in ``settings.courses_dir``; one broken course stops no other."""
+    """Publish every course with sources; one broken course stops no other."""
     outcomes: list[tuple[str, PublishReport | YiyuanError]] = []
-    for path in manifest_paths(settings.courses_dir):
+    for code in sources.all_codes(settings):
         try:
             with session.begin_nested():
-                outcomes.append((path.stem, publish(settings, session, storage, path.stem, actor)))
+                outcomes.append((code, publish(settings, session, storage, code, actor)))
         except YiyuanError as error:
-            outcomes.append((path.stem, error))
+            outcomes.append((code, error))
     return outcomes
 
 

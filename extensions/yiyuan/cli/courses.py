@@ -85,14 +85,14 @@ def list_(ctx: Context) -> None:
 def publish(ctx: Context, ids: tuple[str, ...], all_: bool, actor: str) -> None:
     from ..catalog.publish import PublishError
     from ..catalog.publish import publish as publish_course
-    from ..courses.check import manifest_paths
+    from ..catalog.sources import all_codes
     from ..service.storage import Storage
 
     if bool(ids) == all_:
         raise YiyuanError("请给出要发布的课程代码，或用 --all 发布全部课程（二者选一）。")
     check_schema(ctx.database)
     settings = ctx.settings
-    codes = list(ids) or [path.stem for path in manifest_paths(settings.courses_dir)]
+    codes = list(ids) or all_codes(settings)
     if not codes:
         raise YiyuanError(f"{settings.courses_dir} 中没有课程清单（*.yml）。")
     storage = Storage(settings.exchange_dir)

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..lesson.sidecar import FILENAME as ANSWERS
 from ..lesson.sidecar import parse
 from ..models import CompletionEvent, Course, Grade, Module, Submission
@@ -82,6 +83,7 @@ def grade_manually(
         with learner_lock(settings, work.course_code, work.username, work.module_code):
             _write_gradebook(settings, work, manual, scores, comments)
             feedback = publish_feedback(settings, work)
+    before = {gid: grade.items[gid].get("score") for gid in scores}
     items = {gid: dict(item) for gid, item in grade.items.items()}
     for grade_id, score in scores.items():
         items[grade_id]["score"] = float(score)
@@ -104,6 +106,25 @@ def grade_manually(
             submission_id=work.submission_id,
             detail={"scores": dict(scores), "grader": grader},
         )
+    )
+    changed = "、".join(
+        f"{gid} {before[gid] if before[gid] is not None else '未评'}→{scores[gid]:g}"
+        for gid in scores
+    )
+    audit.record(
+        session,
+        grader,
+        "grade.manual",
+        f"评阅 {submission.account.display_name or work.username} 的“{submission.module.title}”：{changed}",
+        course_id=work.course_id,
+        account_id=work.account_id,
+        target=f"{work.course_code}/{work.module_code} {work.username}",
+        detail={
+            "submission": work.submission_id,
+            "before": before,
+            "after": dict(scores),
+            "comments": dict(comments),
+        },
     )
     session.flush()
     update_completion(session, work.account_id, work.module_id)

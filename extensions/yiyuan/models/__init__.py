@@ -2,6 +2,7 @@
 
 from .accounts import Account, AccountRole, Role
 from .associations import Association
+from .audit import AuditEntry
 from .base import Base, UTCDateTime, utcnow
 from .cohorts import Cohort, CohortCourse, CohortMember, Programme
 from .learning import (
@@ -22,12 +23,14 @@ from .learning import (
     Submission,
 )
 from .members import HubSync, Member, Membership, Standing
+from .onsite import OnsiteSession
 
 __all__ = [
     "Account",
     "AccountRole",
     "Association",
     "Attendance",
+    "AuditEntry",
     "Base",
     "Cohort",
     "CohortCourse",
@@ -46,6 +49,7 @@ __all__ = [
     "Module",
     "ModuleKind",
     "ModuleResult",
+    "OnsiteSession",
     "Programme",
     "ResultStatus",
     "Role",

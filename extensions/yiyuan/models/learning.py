@@ -298,6 +298,10 @@ class Attendance(Base):
     present: Mapped[bool] = mapped_column(Boolean, default=True)
     recorded_by: Mapped[str] = mapped_column(String(32), default="")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the sitting attended (None: recorded before sessions existed, or not tied to one)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("onsite_sessions.id"), index=True)
+    #: ``roster`` (the trainer's list), ``checkin`` (the learner entered the code)
+    method: Mapped[str] = mapped_column(String(20), default="roster", server_default="roster")
 
 
 class StudyHours(Base):

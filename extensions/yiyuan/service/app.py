@@ -16,7 +16,17 @@ from tornado.httpserver import HTTPServer
 from ..db import Database
 from ..db.migrate import check_schema
 from ..settings import Settings
-from . import exchange_handlers, grading_handlers, learner_handlers, openapi, report_handlers
+from . import (
+    audit_handlers,
+    authoring_handlers,
+    exchange_handlers,
+    grading_handlers,
+    learner_handlers,
+    onsite_handlers,
+    openapi,
+    report_handlers,
+    trainer_handlers,
+)
 from .storage import Storage
 
 log = logging.getLogger("yiyuan.service")
@@ -27,6 +37,10 @@ ROUTE_MODULES = (
     exchange_handlers,
     grading_handlers,
     report_handlers,
+    trainer_handlers,
+    onsite_handlers,
+    authoring_handlers,
+    audit_handlers,
     openapi,
 )
 

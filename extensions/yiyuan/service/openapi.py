@@ -147,6 +147,18 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/openapi.json": {"get": _op("本描述 / this description", errors=())},
 }
 
+#: the trainer workspace (service/trainer_handlers.py)
+TRAINER_PATHS: dict[str, dict[str, Any]] = {}
+#: on-site sessions, attendance and check-in (service/onsite_handlers.py)
+ONSITE_PATHS: dict[str, dict[str, Any]] = {}
+#: course sources uploaded from a trainer's JupyterLab (service/authoring_handlers.py)
+AUTHORING_PATHS: dict[str, dict[str, Any]] = {}
+#: the audit log (service/audit_handlers.py)
+AUDIT_PATHS: dict[str, dict[str, Any]] = {}
+
+for _section in (TRAINER_PATHS, ONSITE_PATHS, AUTHORING_PATHS, AUDIT_PATHS):
+    PATHS.update(_section)
+
 
 def spec(prefix: str = "/services/yiyuan") -> dict[str, Any]:
     error = {"content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}

@@ -1,0 +1,5 @@
+"""The audit log, for administrators: who published, graded and corrected what."""
+
+from __future__ import annotations
+
+routes: list = []
