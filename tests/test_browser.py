@@ -56,8 +56,11 @@ def test_wrong_password_message(page, hub, artifacts):
 
 
 def test_trainer_reaches_jupyterlab_in_chinese(page, hub, artifacts):
-    # trainers keep JupyterLab (learners land on「我的学习」: tests/test_platform_flow.py)
+    # trainers land on their workspace (learners on「我的学习」: tests/test_platform_flow.py)
+    # and author in JupyterLab
     log_in(page, hub, "zhouqing")
+    page.wait_for_url("**/services/yiyuan/trainer**", timeout=60_000)
+    page.goto(hub.url + "/hub/user-redirect/lab")
     page.wait_for_url("**/user/zhouqing/lab**", timeout=90_000)
     # JupyterLab's own menu bar, translated by the zh-CN language pack
     expect(page.get_by_role("menuitem", name="文件")).to_be_visible(timeout=60_000)

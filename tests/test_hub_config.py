@@ -288,7 +288,7 @@ def test_every_user_reaches_the_yiyuan_service_and_so_does_their_servers_token(t
     assert environment["JUPYTER_CONFIG_PATH"].endswith("jupyter_config")
 
 
-def test_learners_land_on_the_portal_and_staff_in_their_server(tmp_path):
+def test_learners_land_on_the_portal_trainers_on_their_workspace(tmp_path):
     from types import SimpleNamespace as Obj
 
     from yiyuan.hub.landing import default_url, landing_url, lands_on_portal
@@ -301,7 +301,8 @@ def test_learners_land_on_the_portal_and_staff_in_their_server(tmp_path):
     assert lands_on_portal({"managers"}) and lands_on_portal({"learners", "managers"})
     assert not lands_on_portal({"managers", "administrators"}) and not lands_on_portal(set())
     assert landing_url("/", user("learners", "standing-council")) == "/services/yiyuan/"
-    assert landing_url("/", user("trainers")) == ""
+    assert landing_url("/", user("trainers")) == "/services/yiyuan/trainer"
+    assert landing_url("/", user("trainers", "administrators")) == ""
     assert landing_url("/", user("learners", "administrators")) == ""
     assert landing_url("/", None) == ""
     c = Config()

@@ -5,12 +5,12 @@ person's own hub token (what their single-user server would use).
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
 from pathlib import Path
 
+import people as people_
 import pytest
 import requests
 
@@ -36,51 +36,14 @@ def platform(tmp_path_factory):
     hub.stop()
 
 
-class Person:
-    """Someone logged in, calling the service with their own hub API token."""
-
-    def __init__(self, hub: Hub, username: str) -> None:
-        browser = hub.browser()
-        assert browser.login(username, DEMO_PASSWORD).ok
-        self.username = username
-        self.browser = browser
-        self.base = f"{hub.url}/services/yiyuan/"
-        self.headers = {"Authorization": f"token {browser.token()}"}
-
-    def call(self, method: str, path: str, **kwargs) -> requests.Response:
-        return requests.request(
-            method, self.base + path, headers=self.headers, timeout=60, **kwargs
-        )
+class Person(people_.Person):
+    """A person of this flow: the course and module are this module's."""
 
     def submit(self, tmp_path, answers: dict, reflection: str) -> int:
-        release = self.call("GET", f"api/exchange/release/{COURSE}/{MODULE}")
-        assert release.status_code == 200, release.text
-        folder = tmp_path / self.username / MODULE
-        archives.unpack(release.content, folder, 10**8)
-        data = {"version": 1, "answers": {**answers, "r1": reflection, "s1": 4}}
-        (folder / "answers.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
-        # a forged clock: the service must ignore it
-        (folder / "timestamp.txt").write_text("2020-01-01 00:00:00.000000 UTC")
-        response = self.call(
-            "POST", f"api/exchange/submissions/{COURSE}/{MODULE}", data=archives.pack(folder)
-        )
-        assert response.status_code == 201, response.text
-        return response.json()["id"]
-
-    def wait_for_result(self, submission_id: int, timeout: float = 180) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            state = self.call("GET", f"api/submissions/{submission_id}").json()
-            if state["grading"] in ("done", "failed") and state["result"]:
-                if state["result"]["status"] != "submitted" or state["grading"] == "failed":
-                    return state
-            time.sleep(0.5)
-        raise AssertionError(f"submission {submission_id} not graded in {timeout} s: {state}")
+        return self.submit_module(tmp_path, COURSE, MODULE, {**answers, "r1": reflection, "s1": 4})
 
     def module(self) -> dict:
-        courses = self.call("GET", "api/me/courses").json()["courses"]
-        course = next(c for c in courses if c["code"] == COURSE)
-        return next(m for m in course["modules"] if m["code"] == MODULE)
+        return self.module_state(COURSE, MODULE)
 
 
 @pytest.fixture(scope="module")

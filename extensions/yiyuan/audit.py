@@ -7,12 +7,16 @@ same transaction as the change itself, so an entry exists exactly when the chang
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import AuditEntry
+from .errors import YiyuanError
+from .models import Account, AuditEntry, Course
+
+LOCAL = ZoneInfo("Asia/Shanghai")
 
 #: action → what administrators read in the log's 操作 column
 ACTIONS = {
@@ -78,4 +82,89 @@ def entries(session: Session, where: AuditFilter = AuditFilter(), limit: int = 5
         query = query.where(AuditEntry.at < where.until)
     return list(
         session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))
+    )
+
+
+class BadAuditFilter(YiyuanError):
+    """A filter word that names no action, course or day; the message says which."""
+
+
+def parse_filter(
+    session: Session,
+    *,
+    action: str = "",
+    actor: str = "",
+    course: str = "",
+    date_from: str = "",
+    date_to: str = "",
+) -> AuditFilter:
+    """A filter from words as typed in a form or on a command line: the action as its key or
+    its Chinese label, a course code, days as 2026-11-29 (inclusive, the city's calendar)."""
+    action = action.strip()
+    if action and action not in ACTIONS:
+        by_label = {label: key for key, label in ACTIONS.items()}
+        if action not in by_label:
+            raise BadAuditFilter(
+                f"没有“{action}”这种操作：可选 " + "、".join(ACTIONS.values()) + "。"
+            )
+        action = by_label[action]
+    course_id = None
+    if course.strip():
+        course_id = session.scalar(select(Course.id).where(Course.code == course.strip()))
+        if course_id is None:
+            raise BadAuditFilter(f"没有课程“{course.strip()}”。")
+    since = _day(date_from, "开始日期")
+    until = _day(date_to, "结束日期")
+    return AuditFilter(
+        action=action,
+        actor=actor.strip(),
+        course_id=course_id,
+        since=since,
+        until=until + timedelta(days=1) if until else None,
+    )
+
+
+def _day(value: str, what: str) -> datetime | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise BadAuditFilter(f"{what}“{value}”无法识别：请写成 2026-11-29 这样。") from None
+    return day.replace(tzinfo=LOCAL)
+
+
+def as_table(session: Session, rows: list[AuditEntry]):
+    """The entries as a report table (pages and exports share it)."""
+    from .reports.table import Column, Table
+
+    courses = dict(session.execute(select(Course.id, Course.code)).all())
+    learners = {}
+    ids = {row.account_id for row in rows if row.account_id}
+    if ids:
+        learners = dict(
+            session.execute(select(Account.id, Account.username).where(Account.id.in_(ids))).all()
+        )
+    return Table(
+        "审计日志",
+        (
+            Column("at", "时间", "text"),
+            Column("actor", "操作人", "text"),
+            Column("action", "操作", "text"),
+            Column("course", "课程", "text"),
+            Column("learner", "学员", "text"),
+            Column("summary", "内容", "text"),
+        ),
+        [
+            {
+                "at": row.at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S"),
+                "actor": row.actor,
+                "action": ACTIONS.get(row.action, row.action),
+                "course": courses.get(row.course_id, ""),
+                "learner": learners.get(row.account_id, ""),
+                "summary": row.summary,
+            }
+            for row in rows
+        ],
     )

@@ -58,6 +58,7 @@ def cli() -> None:
 #: the command groups, one module each (imported when the command runs, not at import time)
 COMMAND_MODULES = (
     "associations",
+    "audit",
     "completion",
     "courses",
     "dashboards",

@@ -1,9 +1,11 @@
 """Where people land after logging in: learners and association managers on「我的学习」(the
-portal, which links managers to their reports), trainers and administrators in JupyterLab.
+portal, which links managers to their reports), trainers on their workspace (教师工作台, which
+links to JupyterLab for authoring), administrators in JupyterLab.
 
 Learners are artists who should never meet JupyterLab, and an association's secretary only
-needs the reports; trainers and administrators keep JupyterHub's default (their own server). Used for the redirect after login
-(``YiyuanLoginHandler``) and for visits to ``/`` (``JupyterHub.default_url``).
+needs the reports; a trainer's daily work (progress, grading, attendance, publishing) is on the
+workspace. Used for the redirect after login (``YiyuanLoginHandler``) and for visits to ``/``
+(``JupyterHub.default_url``).
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from ..models import Role
 
 #: the yiyuan service's page for learners (below the hub's base URL)
 PORTAL = "services/yiyuan/"
+#: the trainer workspace
+TRAINER_PAGE = "services/yiyuan/trainer"
 
 _PORTAL_ROLES = {ROLE_GROUPS[r] for r in (Role.learner, Role.manager)}
 _LAB_ROLES = {ROLE_GROUPS[r] for r in (Role.trainer, Role.administrator)}
+_TRAINERS = ROLE_GROUPS[Role.trainer]
+_ADMINISTRATORS = ROLE_GROUPS[Role.administrator]
 
 
 def lands_on_portal(group_names: set[str]) -> bool:
@@ -23,12 +29,16 @@ def lands_on_portal(group_names: set[str]) -> bool:
 
 
 def landing_url(base_url: str, user) -> str:
-    """The portal for learners and managers, "" (JupyterHub's default: their server) for
-    trainers and administrators."""
+    """The portal for learners and managers, the workspace for trainers, "" (JupyterHub's
+    default: their server) for administrators."""
     if user is None:
         return ""
     names = {group.name for group in getattr(user, "groups", [])}
-    return base_url + PORTAL if lands_on_portal(names) else ""
+    if lands_on_portal(names):
+        return base_url + PORTAL
+    if _TRAINERS in names and _ADMINISTRATORS not in names:
+        return base_url + TRAINER_PAGE
+    return ""
 
 
 def default_url(handler) -> str:

@@ -154,7 +154,32 @@ ONSITE_PATHS: dict[str, dict[str, Any]] = {}
 #: course sources uploaded from a trainer's JupyterLab (service/authoring_handlers.py)
 AUTHORING_PATHS: dict[str, dict[str, Any]] = {}
 #: the audit log (service/audit_handlers.py)
-AUDIT_PATHS: dict[str, dict[str, Any]] = {}
+AUDIT_FILTERS = [
+    {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+    for name in ("action", "actor", "course", "from", "to")
+]
+AUDIT_PATHS: dict[str, dict[str, Any]] = {
+    "/api/audit": {
+        "parameters": AUDIT_FILTERS,
+        "get": _op("审计日志（管理员）/ the audit log (administrators)", errors=(400, 401, 403)),
+    },
+    "/api/audit/export": {
+        "parameters": [
+            *AUDIT_FILTERS,
+            {
+                "name": "format",
+                "in": "query",
+                "required": False,
+                "schema": {"enum": ["xlsx", "csv"]},
+            },
+        ],
+        "get": _op(
+            "导出审计日志（管理员）/ export the audit log (administrators)",
+            returns="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            errors=(400, 401, 403),
+        ),
+    },
+}
 
 for _section in (TRAINER_PATHS, ONSITE_PATHS, AUTHORING_PATHS, AUDIT_PATHS):
     PATHS.update(_section)
