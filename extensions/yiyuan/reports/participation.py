@@ -7,20 +7,17 @@ member of two associations appears in both association rows and once in 合计.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import (
-    DateTime,
     Integer,
     and_,
     case,
     cast,
     distinct,
     func,
-    literal,
     null,
     select,
     union_all,
@@ -28,27 +25,31 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from ..models import (
-    Account,
     Association,
     Cohort,
     CohortCourse,
     CohortMember,
-    CompletionEvent,
     Course,
-    Member,
-    Membership,
-    Module,
-    ModuleResult,
     Programme,
-    ResultStatus,
-    StudyHours,
-    utcnow,
 )
 from . import columns as C
 from . import sources
-from .filters import LOCAL, ReportFilter
+from .filters import ReportFilter
+from .laggards import laggards
 from .scope import Scope
 from .table import Table
+from .trend import weekly_trend
+
+# the trend and the laggards live in their own modules; callers find every report here
+__all__ = [
+    "FilterOptions",
+    "by_association",
+    "by_cohort",
+    "by_course",
+    "laggards",
+    "options",
+    "weekly_trend",
+]
 
 _EMPTY = ReportFilter()
 
@@ -280,183 +281,6 @@ def _cohort_totals(session: Session, scope: Scope, resolved, members, facts) -> 
     return {"cohort": "合计", **_derive(row._asdict())}
 
 
-# --- trend --------------------------------------------------------------------------------
-
-
-def weekly_trend(
-    session: Session,
-    scope: Scope,
-    filters: ReportFilter = _EMPTY,
-    weeks: int = 12,
-    now: datetime | None = None,
-) -> Table:
-    """Per calendar week (Monday, Asia/Shanghai) up to the end of the range: active learners,
-    submissions, modules passed and hours credited, among the people the viewer may see."""
-    resolved = sources.resolve(session, filters, now)
-    last_monday = _monday(resolved.end)
-    first = last_monday - timedelta(weeks=weeks - 1)
-    last = min(last_monday + timedelta(weeks=1), resolved.end)
-    week_of = _week_number(session, first)
-    # everyone's rows need no join with the people: only learners have learning events
-    persons = None
-    if not scope.everything or filters.associations or filters.standings or filters.cohorts:
-        persons = sources.persons(sources.people(scope, filters, resolved))
-
-    def counted(query, at, account_id, course_id, *measures):
-        week = week_of(at).label("week")
-        query = query.add_columns(week, *measures).where(at >= first, at < last)
-        if persons is not None:
-            query = query.join(persons, persons.c.account_id == account_id)
-        if resolved.course_ids is not None:
-            query = query.where(course_id.in_(resolved.course_ids))
-        restriction = sources.visible_courses(scope, course_id)
-        if restriction is not None:
-            query = query.where(restriction)
-        return {row[0]: row[1:] for row in session.execute(query.group_by(week))}
-
-    e = CompletionEvent
-    events = counted(
-        select().select_from(e),
-        e.at,
-        e.account_id,
-        e.course_id,
-        func.count(distinct(e.account_id)),
-        func.count(case((e.kind == "submitted", 1))),
-    )
-    passed = counted(
-        select()
-        .select_from(ModuleResult)
-        .join(Module, Module.id == ModuleResult.module_id)
-        .where(ModuleResult.status == ResultStatus.passed),
-        ModuleResult.passed_at,
-        ModuleResult.account_id,
-        Module.course_id,
-        func.count(),
-    )
-    hours = counted(
-        select().select_from(StudyHours).outerjoin(Module, Module.id == StudyHours.module_id),
-        StudyHours.credited_at,
-        StudyHours.account_id,
-        Module.course_id,
-        func.sum(StudyHours.hours),
-    )
-    rows = []
-    for number in range(weeks):
-        active, submissions = events.get(number, (0, 0))
-        rows.append(
-            {
-                "week": (first + timedelta(weeks=number)).date(),
-                "active": int(active),
-                "submissions": int(submissions),
-                "modules_passed": int(passed.get(number, (0,))[0]),
-                "hours": round(float(hours.get(number, (0.0,))[0] or 0.0), 1),
-            }
-        )
-    return Table(
-        title="每周学习趋势",
-        columns=(C.WEEK, C.WEEK_ACTIVE, C.WEEK_SUBMISSIONS, C.WEEK_MODULES_PASSED, C.WEEK_HOURS),
-        rows=rows,
-    )
-
-
-def _week_number(session: Session, first: datetime):
-    """SQL for "whole weeks since ``first``" on this database (stored times are naive UTC)."""
-    origin = first.astimezone(UTC).replace(tzinfo=None)
-    if session.get_bind().dialect.name == "sqlite":
-        return lambda at: cast(
-            (func.julianday(at) - func.julianday(literal(origin.isoformat(" ")))) / 7, Integer
-        )
-    return lambda at: func.floor(
-        func.extract("epoch", at - literal(origin, DateTime())) / (7 * 24 * 3600)
-    )
-
-
-def _monday(instant: datetime) -> datetime:
-    local = instant.astimezone(LOCAL)
-    day = local.date() - timedelta(days=local.weekday())
-    return datetime.combine(day, datetime.min.time(), LOCAL)
-
-
-# --- laggards -----------------------------------------------------------------------------
-
-
-def laggards(
-    session: Session,
-    scope: Scope,
-    filters: ReportFilter = _EMPTY,
-    now: datetime | None = None,
-    limit: int = 200,
-) -> Table:
-    """Learners enrolled in a required course whose due date has passed without completing it,
-    most overdue first."""
-    now = now or utcnow()
-    resolved = sources.resolve(session, filters, now)
-    persons = sources.persons(sources.people(scope, filters, resolved))
-    # overdue is about now: the rollups, whatever the date range
-    facts = sources.facts(scope, dataclasses.replace(resolved, dated=False))
-    required = (
-        select(Module.course_id, func.count().label("modules_required"))
-        .where(Module.active.is_(True), Module.required.is_(True))
-        .group_by(Module.course_id)
-        .subquery("required_modules")
-    )
-    names = (
-        select(
-            Member.account_id,
-            func.aggregate_strings(Association.short_name, "、").label("associations"),
-        )
-        .join(Membership, Membership.member_id == Member.id)
-        .join(Association, Association.id == Membership.association_id)
-        .where(Membership.active.is_(True))
-        .group_by(Member.account_id)
-    )
-    if scope.association_ids and not scope.course_ids:
-        # a manager learns nothing of the learner's other associations
-        names = names.where(Membership.association_id.in_(scope.association_ids))
-    names = names.subquery("association_names")
-    query = (
-        select(
-            Member.name,
-            Account.username,
-            names.c.associations,
-            Course.title,
-            Course.due,
-            facts.c.modules_passed,
-            func.coalesce(required.c.modules_required, 0),
-        )
-        .select_from(facts)
-        .join(persons, persons.c.account_id == facts.c.account_id)
-        .join(Course, Course.id == facts.c.course_id)
-        .join(Account, Account.id == facts.c.account_id)
-        .join(Member, Member.account_id == facts.c.account_id)
-        .outerjoin(names, names.c.account_id == facts.c.account_id)
-        .outerjoin(required, required.c.course_id == facts.c.course_id)
-        .where(
-            Course.enrolment == "required",
-            Course.active.is_(True),
-            Course.due.is_not(None),
-            Course.due < now,
-            facts.c.completed == 0,
-        )
-        .order_by(Course.due, Member.name, Account.username)
-        .limit(limit)
-    )
-    rows = [
-        {
-            "name": name,
-            "username": username,
-            "associations": associations or "",
-            "course": title,
-            "due": due.astimezone(LOCAL).date(),
-            "modules_passed": passed,
-            "modules_required": wanted,
-            "days_overdue": (now - due).days,
-        }
-        for name, username, associations, title, due, passed, wanted in session.execute(query)
-    ]
-    return Table(title="逾期未完成名单", columns=C.LAGGARD_COLUMNS, rows=rows)
-
-
 # --- filter choices -----------------------------------------------------------------------
 
 
@@ -588,14 +412,3 @@ _COUNTS: Sequence[str] = (
     "presidium",
     "presidium_enrolled",
 )
-
-
-__all__ = [
-    "FilterOptions",
-    "by_association",
-    "by_cohort",
-    "by_course",
-    "laggards",
-    "options",
-    "weekly_trend",
-]

@@ -19,41 +19,34 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from .accounts.passwords import hash_password
-from .db import Database
-from .errors import YiyuanError
-from .models import (
+from ..accounts.passwords import hash_password
+from ..db import Database
+from ..errors import YiyuanError
+from ..models import (
     Account,
     AccountRole,
     Association,
-    Attendance,
     Cohort,
     CohortCourse,
     CohortMember,
-    CompletionEvent,
     Course,
-    CourseCompletion,
     CourseTrainer,
-    Enrolment,
     Member,
     Membership,
     Module,
     ModuleKind,
-    ModuleResult,
     Programme,
-    ResultStatus,
     Role,
     Standing,
-    StudyHours,
     utcnow,
 )
+from .activity import Activity
+from .plan import PlannedCourse, PlannedModule
 
 #: every synthetic account's password (demo and benchmark databases only)
 SYNTHETIC_PASSWORD = "yiyuan-demo-2026"
@@ -64,7 +57,6 @@ _SYNTHETIC_USERNAME = re.compile(r"^syn(\d+-)?(\d{5,}|admin|trainer\d+|mgr\d+)$"
 
 _INSERT_CHUNK = 10_000
 _MEMBER_BATCH = 1_000
-_WINDOW = timedelta(weeks=26)
 
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
@@ -124,32 +116,6 @@ _PLACES = ("市新时代文明实践中心", "市书法家协会创作基地", "
 
 class SyntheticDataRefused(YiyuanError):
     """The database holds real data and ``force`` was not given, or the arguments are bad."""
-
-
-@dataclass
-class _Module:
-    id: int
-    course_id: int
-    onsite: bool
-    hours: float
-    required: bool
-    #: on-site session start (None for on-line modules)
-    starts: datetime | None = None
-
-
-@dataclass
-class _Course:
-    index: int
-    id: int
-    required: bool
-    #: association ids it targets (None: all associations)
-    audience: frozenset[int] | None
-    opens: datetime
-    modules: list[_Module] = field(default_factory=list)
-
-    @property
-    def required_modules(self) -> int:
-        return sum(module.required for module in self.modules)
 
 
 def generate(
@@ -305,7 +271,7 @@ def _staff(writer, prefix, password_hash, associations, courses, now) -> list[in
     return trainer_ids
 
 
-def _courses(writer, rng, prefix, associations, count, per_course, now) -> list[_Course]:
+def _courses(writer, rng, prefix, associations, count, per_course, now) -> list[PlannedCourse]:
     """Courses and their modules; about 3 in 10 required, 1 in 5 with an on-site module."""
     shorts = {association_id: short for association_id, _, short in associations}
     plans, rows = [], []
@@ -321,7 +287,7 @@ def _courses(writer, rng, prefix, associations, count, per_course, now) -> list[
         opens = now - timedelta(days=rng.uniform(14, 240))
         due = opens + timedelta(days=rng.uniform(60, 180))  # some are already past
         code = f"{prefix.rstrip('-')}-c{index + 1:03d}"
-        plans.append(_Course(index, 0, required, audience, opens))
+        plans.append(PlannedCourse(index, 0, required, audience, opens))
         rows.append(
             {
                 "code": code,
@@ -359,7 +325,7 @@ def _courses(writer, rng, prefix, associations, count, per_course, now) -> list[
             onsite = position == onsite_at
             starts = plan.opens + timedelta(days=rng.uniform(20, 60)) if onsite else None
             hours = 3.0 if onsite else rng.choice((0.5, 1.0, 1.0, 1.5))
-            plan.modules.append(_Module(0, plan.id, onsite, hours, not onsite, starts))
+            plan.modules.append(PlannedModule(0, plan.id, onsite, hours, not onsite, starts))
             module_rows.append(
                 {
                     "course_id": plan.id,
@@ -484,7 +450,7 @@ def _learners(
     targeted = [c for c in catalogue if c.required and c.audience is not None]
     electives = [c for c in catalogue if not c.required]
     wanted = max(1, round(len(catalogue) * 0.2))  # about 10 of 50
-    in_cohorts: dict[int, list[_Course]] = {}
+    in_cohorts: dict[int, list[PlannedCourse]] = {}
     cohort_rows: list[tuple[int, int]] = []  # (cohort id, member index)
     for cohort_id, who, chosen in cohort_plan:
         for index in who:
@@ -548,7 +514,7 @@ def _learners(
                 for association_id in joined
             ],
         )
-        activity = _Activity(rng, now)
+        activity = Activity(rng, now)
         for (index, _, joined), account_id in zip(people, ids, strict=True):
             mine = {c.id: c for c in for_all}
             mine.update((c.id, c) for c in targeted if c.audience & set(joined))
@@ -581,166 +547,3 @@ def _standing(rng: random.Random) -> Standing:
     if draw < 0.13:
         return Standing.council
     return Standing.member
-
-
-class _Activity:
-    """Enrolments and everything learners did in them, for one batch of members."""
-
-    def __init__(self, rng: random.Random, now: datetime) -> None:
-        self.rng, self.now = rng, now
-        self.enrolments: list[dict] = []
-        self.results: list[dict] = []
-        self.events: list[dict] = []
-        self.hours: list[dict] = []
-        self.completions: list[dict] = []
-        self.attendance: list[dict] = []
-
-    def _between(self, start: datetime, end: datetime) -> datetime:
-        return start + (end - start) * self.rng.random()
-
-    def enrol(self, account_id: int, course: _Course, elective: bool) -> None:
-        rng, now = self.rng, self.now
-        enrolled_at = course.opens + timedelta(days=rng.uniform(0, 7))
-        window = max(enrolled_at, now - _WINDOW)
-        # 15 % of enrolments never started, a third finish, the others get part of the way
-        kind = rng.random()
-        if kind < 0.15:
-            level, pass_share = 0.0, 0.0
-        elif kind < 0.5:
-            level, pass_share = 1.0, 0.96
-        else:
-            level, pass_share = rng.uniform(0.4, 0.95), 0.8
-        first_event = len(self.events)  # this enrolment's events are the ones added below
-        passed = score_sum = score_count = 0
-        hours = 0.0
-        required_passed, last_required = 0, None
-        for module in course.modules:
-            status, score, passed_at = ResultStatus.not_started, None, None
-            if module.onsite:
-                if level and module.starts <= now and rng.random() < level:
-                    status, passed_at = ResultStatus.passed, module.starts
-                    self.attendance.append(
-                        {
-                            "account_id": account_id,
-                            "module_id": module.id,
-                            "present": True,
-                            "recorded_by": "",
-                            "recorded_at": passed_at,
-                        }
-                    )
-            else:
-                draw = rng.random()
-                if draw < level:
-                    submitted = self._between(window, now)
-                    opened = max(enrolled_at, submitted - timedelta(hours=rng.uniform(0.2, 72)))
-                    self._event(account_id, "opened", module, opened)
-                    self._event(account_id, "submitted", module, submitted)
-                    if draw < level * pass_share:
-                        status, score = ResultStatus.passed, float(rng.randint(60, 100))
-                        passed_at = min(now, submitted + timedelta(minutes=rng.uniform(1, 2880)))
-                    elif draw < level * (pass_share + 1) / 2:
-                        status, score = ResultStatus.failed, float(rng.randint(10, 59))
-                    else:
-                        status = ResultStatus.submitted  # a reflection awaits the trainer
-                elif level and rng.random() < 0.3:
-                    self._event(account_id, "opened", module, self._between(window, now))
-            if status == ResultStatus.passed:
-                passed += 1
-                hours += module.hours
-                self._event(
-                    account_id,
-                    "module-passed",
-                    module,
-                    passed_at,
-                    {"status": status.value, "score": score},
-                )
-                self.hours.append(
-                    {
-                        "account_id": account_id,
-                        "hours": module.hours,
-                        "source": "module",
-                        "module_id": module.id,
-                        "rule": f"单元通过，计 {module.hours:.1f} 学时",
-                        "reason": "",
-                        "approved_by": "",
-                        "credited_at": passed_at,
-                    }
-                )
-                if module.required:
-                    required_passed += 1
-                    last_required = max(filter(None, (last_required, passed_at)))
-            if score is not None:
-                score_sum += score
-                score_count += 1
-            self.results.append(
-                {
-                    "account_id": account_id,
-                    "module_id": module.id,
-                    "status": status,
-                    "submission_id": None,
-                    "score": score,
-                    "passed_at": passed_at,
-                    "updated_at": passed_at or now,
-                }
-            )
-        completed_at = None
-        if course.required_modules and required_passed == course.required_modules:
-            completed_at = last_required
-            self.completions.append(
-                {"account_id": account_id, "course_id": course.id, "completed_at": completed_at}
-            )
-            self.events.append(
-                {
-                    "account_id": account_id,
-                    "kind": "course-completed",
-                    "course_id": course.id,
-                    "module_id": None,
-                    "submission_id": None,
-                    "at": completed_at,
-                    "detail": {"completed_at": completed_at.isoformat()},
-                }
-            )
-        self.enrolments.append(
-            {
-                "course_id": course.id,
-                "account_id": account_id,
-                "source": "self" if elective else "rule",
-                "enrolled_at": enrolled_at,
-                "active": True,
-                "modules_passed": passed,
-                "score_sum": float(score_sum),
-                "score_count": score_count,
-                "hours": hours,
-                "completed_at": completed_at,
-                "last_active_at": max(
-                    (event["at"] for event in self.events[first_event:]), default=None
-                ),
-            }
-        )
-
-    def _event(
-        self, account_id: int, kind: str, module: _Module, at: datetime, detail: dict | None = None
-    ) -> None:
-        self.events.append(
-            {
-                "account_id": account_id,
-                "kind": kind,
-                "course_id": module.course_id,
-                "module_id": module.id,
-                "submission_id": None,
-                "at": at,
-                "detail": detail or {},
-            }
-        )
-
-    def write(self, writer: _Writer) -> None:
-        tables: Iterable[tuple[Table, list[dict]]] = (
-            (Enrolment.__table__, self.enrolments),
-            (ModuleResult.__table__, self.results),
-            (StudyHours.__table__, self.hours),
-            (CourseCompletion.__table__, self.completions),
-            (Attendance.__table__, self.attendance),
-            (CompletionEvent.__table__, self.events),
-        )
-        for table, rows in tables:
-            writer.insert(table, rows)
