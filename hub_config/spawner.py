@@ -42,6 +42,8 @@ def configure_spawner(c: Config, settings: Settings, facts: HostFacts) -> None:
         "YIYUAN_SERVICE_URL": f"{service_url(settings)}/services/{YIYUAN_SERVICE}",
         "JUPYTER_CONFIG_PATH": str(EXCHANGE_CONFIG_DIR),
         "JUPYTER_PATH": str(PLAYER_DATA_DIR),
+        # a trainer's author page checks courses offline: associations with the city's prefix
+        "YIYUAN_CITY": settings.city,
     }
     # the server's own API token may call the yiyuan service as its user (and nothing more)
     c.Spawner.server_token_scopes = [

@@ -29,6 +29,7 @@ from ..exchange import archives
 from ..exchange.names import ID_PATTERN
 from ..members.rows import associations_matcher
 from ..models import Course, CourseTrainer, Module, ModuleKind, Role, utcnow
+from ..onsite.sessions import sync_sessions
 from ..service.storage import Storage
 from ..settings import Settings
 from . import enrolment, releases, sources
@@ -150,6 +151,7 @@ def publish(
         module.session = dict(item.session)
         module.reflections = _reflections(folder / item.id, item.lessons)
         module.active = True
+        sync_sessions(session, module, item)
         modules.append(module)
     for module in existing.values():
         if module.active:

@@ -10,6 +10,9 @@ A course uploaded by a trainer is published from the upload; every other course 
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..settings import Settings
@@ -47,3 +50,44 @@ def all_codes(settings: Settings) -> list[str]:
         if folder.is_dir():
             codes |= {p.stem for p in folder.glob("*.yml") if p.is_file()}
     return sorted(codes)
+
+
+# -- uploads from trainers (service/authoring_handlers.py) -----------------------------------
+
+HISTORY = ".history"
+
+
+def history_dir(settings: Settings, code: str) -> Path:
+    """Earlier uploads of a course, one folder per replaced upload (UTC time, sortable)."""
+    return uploaded_dir(settings) / HISTORY / code
+
+
+def store_upload(settings: Settings, code: str, incoming: Path) -> str | None:
+    """Put ``incoming/<code>.yml`` and ``incoming/notebooks/<code>/`` in place of the course's
+    uploaded sources; the previous upload moves to :func:`history_dir`. Returns the name of the
+    history folder, or None for a first upload.
+
+    ``incoming`` must be on the same file system (a hidden folder in :func:`uploaded_dir`):
+    every step is a rename, so no file is ever half-written; the notebooks folder is swapped
+    first and the manifest last (``os.replace``), so a first upload becomes visible only when
+    it is complete. Callers serialise uploads of one course and publish after storing.
+    """
+    root = uploaded_dir(settings)
+    manifest, notebooks = root / f"{code}.yml", root / "notebooks" / code
+    new_manifest, new_notebooks = incoming / f"{code}.yml", incoming / "notebooks" / code
+    stamp = None
+    if manifest.exists() or notebooks.exists():
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+        kept = history_dir(settings, code) / stamp
+        (kept / "notebooks").mkdir(parents=True)
+        if manifest.exists():
+            shutil.copy2(manifest, kept / manifest.name)
+        if notebooks.exists():
+            os.rename(notebooks, kept / "notebooks" / code)
+    notebooks.parent.mkdir(parents=True, exist_ok=True)
+    if new_notebooks.is_dir():
+        os.rename(new_notebooks, notebooks)
+    else:
+        notebooks.mkdir()
+    os.replace(new_manifest, manifest)
+    return stamp

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 
 import click
 from sqlalchemy import select
@@ -55,6 +56,33 @@ def check(ctx: Context, ids: tuple[str, ...]) -> None:
     if failed:
         raise YiyuanError(f"{failed} 门课程有问题，请按上面的提示修改后再检查。")
     click.echo(f"{len(results)} 门课程检查通过。")
+
+
+@group.command(help="按模板新建一门课程：课程清单和示例课件（一个线上单元、一个现场教学单元）。")
+@click.argument("code")
+@click.option("--title", required=True, help="课程标题")
+@click.option("--trainer", default="", help="任课教师的用户名，默认为当前系统用户")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="写到哪个课程目录，默认为配置项 courses_dir",
+)
+@pass_context
+def new(ctx: Context, code: str, title: str, trainer: str, folder: Path | None) -> None:
+    from ..authoring.template import new_course
+
+    root = folder or ctx.settings.courses_dir
+    files = new_course(root, code, title, trainer or getpass.getuser())
+    click.echo(f"已新建课程 {code}：")
+    for path in files:
+        click.echo(f"  {path}")
+    click.echo("下一步：")
+    click.echo("  1. 在 JupyterLab 中按注释修改课程清单和课件；")
+    click.echo(f"  2. 检查：yiyuan courses check {code}（或在“课程编写”页面点“检查”）；")
+    click.echo("  3. 预览：在“课程编写”页面（/user/<用户名>/yiyuan/author/）点课件旁的“预览”；")
+    click.echo(f"  4. 发布：yiyuan courses publish {code}（或在“课程编写”页面点“上传并发布”）。")
 
 
 @group.command("list", help="列出课程目录中的课程。")

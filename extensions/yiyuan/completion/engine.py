@@ -226,10 +226,19 @@ def recompute(session: Session, course_code: str | None = None) -> dict:
 
 
 def record_attendance(
-    session: Session, account_id: int, module_id: int, present: bool, recorded_by: str
+    session: Session,
+    account_id: int,
+    module_id: int,
+    present: bool,
+    recorded_by: str,
+    *,
+    session_id: int | None = None,
+    method: str = "roster",
+    now: datetime | None = None,
 ) -> ModuleResult:
-    """Record (or correct) a learner's presence at a module's on-site session."""
-    now = utcnow()
+    """Record (or correct) a learner's presence at a module's on-site session: the sitting
+    (``session_id``, an ``OnsiteSession``) and how (``roster`` or ``checkin``)."""
+    now = now or utcnow()
     row = session.scalar(
         select(Attendance).where(
             Attendance.account_id == account_id, Attendance.module_id == module_id
@@ -241,6 +250,8 @@ def record_attendance(
     row.present = present
     row.recorded_by = recorded_by
     row.recorded_at = now
+    row.session_id = session_id
+    row.method = method
     session.flush()
     return update(session, account_id, module_id, now)
 

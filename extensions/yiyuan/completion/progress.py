@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import (
+    Attendance,
     CompletionEvent,
     Course,
     CourseCompletion,
@@ -23,6 +24,7 @@ from ..models import (
     GradingJob,
     Module,
     ModuleResult,
+    OnsiteSession,
     ResultStatus,
     StudyHours,
     Submission,
@@ -67,6 +69,10 @@ class ModuleProgress:
     feedback_files: list[str] = field(default_factory=list)
     #: on-site modules: place, starts, hours (as in the manifest)
     session: dict = field(default_factory=dict)
+    #: on-site modules: their sessions (place, starts, starts_local, attended)
+    sessions: list[dict] = field(default_factory=list)
+    #: on-site modules: recorded present (at any session)
+    attended: bool = False
 
 
 @dataclass
@@ -200,6 +206,7 @@ def courses_of(session: Session, account_id: int) -> list[CourseProgress]:
             )
         ).all()
     )
+    sittings, presence = _onsite(session, account_id, course_ids)
     progress = []
     for course in courses:
         item = CourseProgress(
@@ -243,10 +250,50 @@ def courses_of(session: Session, account_id: int) -> list[CourseProgress]:
                     if grade and grade.feedback_path
                     else [],
                     session=dict(module.session or {}),
+                    sessions=[
+                        {
+                            "code": sitting.code,
+                            "place": sitting.place,
+                            "starts": sitting.starts_at,
+                            "starts_local": sitting.starts_at.astimezone(LOCAL_ZONE).strftime(
+                                "%Y-%m-%d %H:%M"
+                            )
+                            if sitting.starts_at
+                            else "",
+                            "attended": presence.get(module.id) == sitting.id,
+                        }
+                        for sitting in sittings.get(module.id, [])
+                    ],
+                    attended=module.id in presence,
                 )
             )
         progress.append(item)
     return progress
+
+
+def _onsite(session: Session, account_id: int, course_ids: list[int]):
+    """Active sessions by module, and module → session id (or None) the learner was present
+    at: two queries for all the learner's courses."""
+    sittings: dict[int, list[OnsiteSession]] = {}
+    for sitting in session.scalars(
+        select(OnsiteSession)
+        .join(Module, Module.id == OnsiteSession.module_id)
+        .where(Module.course_id.in_(course_ids), OnsiteSession.active)
+        .order_by(OnsiteSession.module_id, OnsiteSession.position)
+    ):
+        sittings.setdefault(sitting.module_id, []).append(sitting)
+    presence = dict(
+        session.execute(
+            select(Attendance.module_id, Attendance.session_id)
+            .join(Module, Module.id == Attendance.module_id)
+            .where(
+                Attendance.account_id == account_id,
+                Attendance.present,
+                Module.course_id.in_(course_ids),
+            )
+        ).all()
+    )
+    return sittings, presence
 
 
 def as_json(progress: list[CourseProgress]) -> list[dict]:

@@ -9,13 +9,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ..members.matching import AssociationMatcher
 from .manifest import Course, Problem, read_manifest, schema_problems, to_course
 from .notebooks import LessonFacts, quiz_problems, read_lesson
 
 ALL_ASSOCIATIONS = "全部"
+#: the course's opening and due dates are the city's calendar days
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass
@@ -53,6 +57,8 @@ def check_course(path: Path, matcher: AssociationMatcher) -> CheckedCourse:
     for module_id, count in Counter(m.id for m in course.modules).items():
         if count > 1:
             problems.append(Problem(name, "“单元”", f"单元代码 {module_id} 重复了 {count} 次。"))
+    for raw, module in zip(data["modules"], course.modules, strict=True):
+        problems += _session_problems(name, course, raw, module)
     notebooks = path.parent / "notebooks" / course.id
     for module in course.modules:
         if module.kind == "online":
@@ -78,6 +84,61 @@ def check_courses(courses_dir: Path, matcher: AssociationMatcher, ids: Iterable[
         else:
             results.append(check_course(path, matcher))
     return results
+
+
+def _session_problems(name: str, course: Course, raw: dict, module) -> list[Problem]:
+    """On-site sessions (场次): only on on-site modules, unique ids, times within the course's
+    dates, trainers among the course's trainers."""
+    where = f"单元 {module.id}"
+    if "sessions" in raw and module.kind != "onsite":
+        return [Problem(name, where, "只有现场教学单元（kind: onsite）可以安排场次（sessions）。")]
+    problems = []
+    if "sessions" in raw and "session" in raw:
+        problems.append(
+            Problem(name, where, "请只写“sessions”（场次列表），不要同时写旧的“session”。")
+        )
+    for code, count in Counter(s.id for s in module.sessions).items():
+        if count > 1:
+            problems.append(Problem(name, where, f"场次代码 {code} 重复了 {count} 次。"))
+    for sitting in module.sessions:
+        label = f"{where} 场次 {sitting.id}"
+        try:
+            starts = sitting.starts_at
+        except ValueError:
+            starts = None
+        if sitting.starts and (starts is None or starts.tzinfo is None):
+            problems.append(
+                Problem(
+                    name,
+                    label,
+                    f"开始时间 {sitting.starts} 无效：请写日期、时间和时区，"
+                    "如 2027-01-16T09:00:00+08:00。",
+                )
+            )
+            continue
+        day = starts.astimezone(LOCAL_ZONE).date() if starts is not None else None
+        if day is not None and _outside(day, course.opens, course.due):
+            problems.append(
+                Problem(
+                    name,
+                    label,
+                    f"开始时间 {sitting.starts} 不在课程的开放日期和截止日期之间。",
+                )
+            )
+        if sitting.trainer and sitting.trainer not in course.trainers:
+            problems.append(
+                Problem(
+                    name,
+                    label,
+                    f"主讲教师 {sitting.trainer} 不是本课程的教师"
+                    f"（{'、'.join(course.trainers)}）：请先把他加入“教师”。",
+                )
+            )
+    return problems
+
+
+def _outside(day: date, opens: date | None, due: date | None) -> bool:
+    return (opens is not None and day < opens) or (due is not None and day > due)
 
 
 def _check_online_module(folder: Path, module, manifest_name: str) -> list[Problem]:

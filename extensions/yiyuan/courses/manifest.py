@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -40,8 +40,10 @@ FIELD_NAMES = {
     "attendance": "签到",
     "lessons": "课件",
     "session": "现场教学安排",
+    "sessions": "现场教学场次",
     "place": "地点",
     "starts": "开始时间",
+    "trainer": "主讲教师",
 }
 
 
@@ -58,6 +60,23 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Sitting:
+    """One on-site session (场次) of an on-site module, as the manifest gives it."""
+
+    id: str
+    place: str
+    #: ISO 8601 with offset, as written (``2027-01-16T09:00:00+08:00``); "" when not given
+    starts: str
+    hours: float
+    #: username of the trainer who runs it ("" : any trainer of the course)
+    trainer: str = ""
+
+    @property
+    def starts_at(self) -> datetime | None:
+        return datetime.fromisoformat(self.starts) if self.starts else None
+
+
+@dataclass(frozen=True)
 class Module:
     id: str
     title: str
@@ -66,7 +85,10 @@ class Module:
     required: bool
     pass_rule: dict
     lessons: tuple[str, ...] = ()
+    #: the first session as a mapping (place, starts, hours): what older readers use
     session: dict = field(default_factory=dict)
+    #: the sessions of an on-site module: ``sessions:``, or the older single ``session:``
+    sessions: tuple[Sitting, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,6 +133,14 @@ def read_manifest(path: Path) -> tuple[dict | None, list[Problem]]:
     for key in ("opens", "due"):
         if isinstance(data.get(key), date):
             data[key] = data[key].isoformat()
+    # ... and an unquoted session start as a datetime
+    for module in data.get("modules") or ():
+        if not isinstance(module, dict):
+            continue
+        sittings = module.get("sessions")
+        for sitting in [module.get("session"), *(sittings if isinstance(sittings, list) else ())]:
+            if isinstance(sitting, dict) and isinstance(sitting.get("starts"), datetime):
+                sitting["starts"] = sitting["starts"].isoformat()
     return data, []
 
 
@@ -146,11 +176,38 @@ def to_course(data: dict) -> Course:
                 required=m["required"],
                 pass_rule=dict(m["pass"]),
                 lessons=tuple(m.get("lessons", ())),
-                session=dict(m.get("session", {})),
+                session=_first_session(m),
+                sessions=_sittings(m),
             )
             for m in data["modules"]
         ),
     )
+
+
+def _sittings(module: dict) -> tuple[Sitting, ...]:
+    """``sessions:`` of a module; the older ``session:`` of an on-site module is session s1."""
+    items = module.get("sessions")
+    if items is None and module["kind"] == "onsite" and module.get("session"):
+        items = [module["session"]]
+    return tuple(
+        Sitting(
+            id=item.get("id") or f"s{position + 1}",
+            place=item.get("place", ""),
+            starts=item.get("starts", ""),
+            hours=float(item.get("hours", module["hours"])),
+            trainer=item.get("trainer", ""),
+        )
+        for position, item in enumerate(items or ())
+    )
+
+
+def _first_session(module: dict) -> dict:
+    if module.get("session"):
+        return dict(module["session"])
+    items = module.get("sessions") or []
+    if not items:
+        return {}
+    return {k: items[0][k] for k in ("place", "starts", "hours") if k in items[0]}
 
 
 def _where(data: dict, path) -> str:
@@ -175,6 +232,14 @@ def _explain(name: str, data: dict, error: ValidationError) -> list[Problem]:
         return [p for sub in error.context for p in _explain(name, data, sub)]
     if kind == "if":  # reported by its then-branch
         return []
+    if kind == "pattern" and "sessions" in error.absolute_path:
+        return [
+            Problem(
+                name,
+                where,
+                f"{error.instance!r} 格式不对：场次代码只能由小写字母、数字和连字符组成。",
+            )
+        ]
     messages = {
         "required": lambda: f"缺少必填项“{FIELD_NAMES.get(_missing(error), _missing(error))}”。",
         "additionalProperties": lambda: f"有未知的字段：{_extra(error)}。",

@@ -117,6 +117,13 @@ class UploadHandler(ApiHandler):
     def body(self) -> bytes:
         return b"".join(self._chunks)
 
+    def write_error(self, status_code: int, **kwargs) -> None:
+        if status_code == 413:
+            # the unread body leaves the connection unusable: say so, or the hub's proxy reuses
+            # it for the next request (which then fails with 503)
+            self.set_header("Connection", "close")
+        super().write_error(status_code, **kwargs)
+
     def log_exception(self, typ, value, tb) -> None:
         # a refused upload closes the connection under the waiting handler: not an error
         if self._refused and isinstance(value, StreamClosedError):

@@ -241,6 +241,7 @@ class HomeHandler(BaseHandler):
             now=datetime.now(UTC),
             trainer_courses=enrolment.courses_of_trainer(self.session, account.id),
             dashboards=dashboard_links(self.session, account),
+            administrator=account.has_role(Role.administrator),
         )
 
     def get_template_path(self) -> str:

@@ -148,11 +148,112 @@ PATHS: dict[str, dict[str, Any]] = {
 }
 
 #: the trainer workspace (service/trainer_handlers.py)
-TRAINER_PATHS: dict[str, dict[str, Any]] = {}
+TRAINER_PATHS: dict[str, dict[str, Any]] = {
+    "/api/trainer/courses": {
+        "get": _op(
+            "教师工作台：我的课程（管理员：全部课程）的进度、待评阅、需关注学员、现场教学、"
+            "可发布的课程 / the trainer workspace (administrators: every course)",
+            errors=(401, 403),
+        ),
+    },
+    "/api/trainer/courses/{course}/progress": {
+        "parameters": [COURSE],
+        "get": _op(
+            "课程概况与各单元进度（任课教师、管理员）/ course and per-module figures",
+            errors=(400, 401, 403, 404),
+        ),
+    },
+    "/api/trainer/courses/{course}/stuck": {
+        "parameters": [
+            COURSE,
+            {
+                "name": "idle_days",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": 365, "default": 14},
+            },
+        ],
+        "get": _op(
+            "需要关注的学员：未通过未重做、评分出错、久未学习、已逾期 / stuck learners",
+            errors=(400, 401, 403, 404),
+        ),
+    },
+    "/api/trainer/courses/{course}/publish": {
+        "parameters": [COURSE],
+        "post": _op(
+            "发布或更新课程（与 yiyuan courses publish 相同）；400 时 problems 列出每个问题 / "
+            "publish a course from its sources (400 lists the problems)",
+            errors=(400, 401, 403, 404),
+        ),
+    },
+}
 #: on-site sessions, attendance and check-in (service/onsite_handlers.py)
-ONSITE_PATHS: dict[str, dict[str, Any]] = {}
+ONSITE_SESSION = {
+    "name": "session_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer"},
+}
+ONSITE_PATHS: dict[str, dict[str, Any]] = {
+    "/api/onsite/sessions/{session_id}": {
+        "parameters": [ONSITE_SESSION],
+        "get": _op(
+            "一场现场教学：信息、出勤名单、签到状态（任课教师或管理员）"
+            " / a session: facts, roster, check-in state (trainer or administrator)"
+        ),
+    },
+    "/api/onsite/sessions/{session_id}/attendance": {
+        "parameters": [ONSITE_SESSION],
+        "post": _op(
+            '记录出勤名单 {"present": [用户名], "absent": [用户名]}；只写变化，逐人记入操作日志'
+            " / record the roster (changes only, each audited)",
+            body=JSON,
+            errors=(400, 401, 403, 404),
+        ),
+    },
+    "/api/onsite/sessions/{session_id}/checkin": {
+        "parameters": [ONSITE_SESSION],
+        "post": _op(
+            '开始签到 {"minutes": 15}，返回 {"code", "closes_at"}'
+            " / open a check-in code for a window",
+            body=JSON,
+            ok=201,
+            errors=(400, 401, 403, 404),
+        ),
+    },
+    "/api/onsite/sessions/{session_id}/checkin/close": {
+        "parameters": [ONSITE_SESSION],
+        "post": _op("结束签到 / close the check-in window now"),
+    },
+    "/api/me/checkin": {
+        "post": {
+            **_op(
+                '学员输入签到码 {"code": "123456"}；以平台时间为准，截止后拒绝'
+                " / a learner checks in (the service keeps the clock)",
+                body=JSON,
+                errors=(400, 401, 403),
+            ),
+        },
+    },
+}
+# 429: too many wrong codes in ten minutes (not among the shared error responses)
+ONSITE_PATHS["/api/me/checkin"]["post"]["responses"]["429"] = {
+    "description": "签到码输错次数太多，10 分钟后再试 / too many wrong codes",
+    "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
 #: course sources uploaded from a trainer's JupyterLab (service/authoring_handlers.py)
-AUTHORING_PATHS: dict[str, dict[str, Any]] = {}
+AUTHORING_PATHS: dict[str, dict[str, Any]] = {
+    "/api/authoring/courses/{course}/sources": {
+        "parameters": [COURSE],
+        "post": _op(
+            "上传课程源文件（<code>.yml 与 notebooks/<code>/ 的 tar.gz）并发布（任课教师或管理员）；"
+            "201 已发布，400 检查发现的问题（problems）/ upload a course's sources and publish",
+            body=TAR,
+            ok=201,
+            errors=(400, 401, 403, 413),
+        ),
+    },
+}
 #: the audit log (service/audit_handlers.py)
 AUDIT_FILTERS = [
     {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
