@@ -44,6 +44,7 @@ from yiyuan.models import (
     Account,
     Association,
     Course,
+    Enrolment,
     Member,
     Membership,
     Module,
@@ -96,9 +97,11 @@ def membership_map(platform_db_url: str) -> dict[str, list[str]]:
     return dict(mapping)
 
 
-def build_gradebook(platform_db_url: str, path: Path) -> dict:
+def build_gradebook(platform_db_url: str, path: Path, course_code: str | None = None) -> dict:
     """Write the nbgrader gradebook equivalent to the platform database at ``path``.
 
+    With ``course_code``, only that course: its modules as assignments, its actively enrolled
+    learners as students and their graded results (as a course's own formgrader would hold).
     Returns counts per nbgrader table and the seconds spent reading and writing.
     """
     from nbgrader.api import Gradebook
@@ -115,13 +118,25 @@ def build_gradebook(platform_db_url: str, path: Path) -> dict:
     counts: dict[str, int] = {}
     try:
         with database.session() as session:
+            # everything by default; with course_code, one course and its active learners
+            in_course, of_course = [], []
+            if course_code is not None:
+                learners = (
+                    select(Enrolment.account_id)
+                    .join(Course, Course.id == Enrolment.course_id)
+                    .where(Course.code == course_code, Enrolment.active.is_(True))
+                )
+                in_course = [Account.id.in_(learners)]
+                of_course = [Course.code == course_code]
             students = session.execute(
-                select(Account.username, Member.name).join(Member, Member.account_id == Account.id)
+                select(Account.username, Member.name)
+                .join(Member, Member.account_id == Account.id)
+                .where(*in_course)
             ).all()
             modules = session.execute(
-                select(Module.id, Module.code, Course.due).join(
-                    Course, Course.id == Module.course_id
-                )
+                select(Module.id, Module.code, Course.due)
+                .join(Course, Course.id == Module.course_id)
+                .where(*of_course)
             ).all()
             counts["student"] = _insert(
                 connection,
@@ -160,7 +175,11 @@ def build_gradebook(platform_db_url: str, path: Path) -> dict:
                     func.coalesce(ModuleResult.passed_at, ModuleResult.updated_at),
                 )
                 .join(Account, Account.id == ModuleResult.account_id)
-                .where(ModuleResult.score.is_not(None))
+                .where(
+                    ModuleResult.score.is_not(None),
+                    *in_course,
+                    *([ModuleResult.module_id.in_(list(assignment_of))] if course_code else []),
+                )
                 .order_by(ModuleResult.id)
                 .execution_options(yield_per=_CHUNK)
             )

@@ -22,10 +22,12 @@ class Person:
         self.base = f"{hub.url}/services/yiyuan/"
         self.headers = {"Authorization": f"token {browser.token()}"}
 
-    def call(self, method: str, path: str, **kwargs) -> requests.Response:
-        return requests.request(
-            method, self.base + path, headers=self.headers, timeout=60, **kwargs
-        )
+    def call(
+        self, method: str, path: str, headers: dict | None = None, **kwargs
+    ) -> requests.Response:
+        """The service's ``path`` with this person's token (publishing may take a while)."""
+        headers = {**self.headers, **(headers or {})}
+        return requests.request(method, self.base + path, headers=headers, timeout=180, **kwargs)
 
     def submit_module(self, tmp_path, course: str, module: str, answers: dict) -> int:
         """Fetch the module's release, write ``answers`` (question id → answer) beside it and

@@ -17,6 +17,7 @@ import tarfile
 import tarfile as _tarfile
 from pathlib import Path
 
+import people
 import pytest
 import requests
 from click.testing import CliRunner
@@ -214,19 +215,7 @@ def platform(tmp_path_factory):
     hub.stop()
 
 
-class Person:
-    """Someone logged in, calling the service with their own hub API token."""
-
-    def __init__(self, hub: Hub, username: str) -> None:
-        self.browser = hub.browser()
-        assert self.browser.login(username, DEMO_PASSWORD).ok
-        self.base = f"{hub.url}/services/yiyuan/"
-        self.headers = {"Authorization": f"token {self.browser.token()}"}
-
-    def call(self, method: str, path: str, headers: dict | None = None, **kwargs):
-        headers = {**self.headers, **(headers or {})}
-        return requests.request(method, self.base + path, headers=headers, timeout=120, **kwargs)
-
+class Person(people.Person):
     def upload(self, code: str, data: bytes) -> requests.Response:
         path = f"api/authoring/courses/{code}/sources"
         return self.call("POST", path, {"Content-Type": "application/gzip"}, data=data)
@@ -400,3 +389,29 @@ def test_author_page_preview_and_publish_in_the_trainers_server(platform, people
     assert published.status_code == 200, published.text
     assert "已上传并发布" in published.text and "第 1 次发布" in published.text
     assert (uploaded(platform) / f"{code}.yml").is_file()
+
+
+@pytest.mark.browser
+def test_author_page_in_a_real_browser(platform, people, chromium, artifacts):
+    """From the workspace to the author page in the trainer's server, and a lesson's preview
+    (lihua's server runs: the test above started it)."""
+    from playwright.sync_api import expect
+
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{platform.url}/hub/login")
+    page.get_by_label("用户名").fill("lihua")
+    page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/services/yiyuan/trainer**")
+    page.get_by_role("link", name="在 JupyterLab 中编写课件").click()
+    page.wait_for_url("**/user/lihua/yiyuan/author/**")
+    expect(page.get_by_role("button", name="新建")).to_be_visible()
+    page.screenshot(path=artifacts / "author.png", full_page=True)
+    with page.expect_popup() as popup:
+        page.get_by_role("link", name="预览").first.click()
+    lesson = popup.value
+    expect(lesson.get_by_text("预览模式").first).to_be_visible(timeout=60_000)
+    expect(lesson.locator("body")).not_to_contain_text("BEGIN HIDDEN")
+    lesson.screenshot(path=artifacts / "author-preview.png", full_page=True)
+    context.close()

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import sqlite3
 
+import people
 import pytest
-import requests
 
 from hubtest import ROOT, Hub
-from yiyuan.demo import DEMO_PASSWORD
 
 COURSE, MODULE = "shufa-jianshang", "xianchang-linmo"
 
@@ -25,24 +24,9 @@ def onsite_hub(tmp_path_factory):
     hub.stop()
 
 
-class Person:
-    """Someone logged in: API calls with their own hub token, pages with their cookies."""
-
-    def __init__(self, hub: Hub, username: str) -> None:
-        self.browser = hub.browser()
-        assert self.browser.login(username, DEMO_PASSWORD).ok
-        self.base = f"{hub.url}/services/yiyuan/"
-        self.headers = {"Authorization": f"token {self.browser.token()}"}
-
-    def call(self, method: str, path: str, **kwargs) -> requests.Response:
-        return requests.request(
-            method, self.base + path, headers=self.headers, timeout=60, **kwargs
-        )
-
+class Person(people.Person):
     def module(self) -> dict:
-        courses = self.call("GET", "api/me/courses").json()["courses"]
-        course = next(c for c in courses if c["code"] == COURSE)
-        return next(m for m in course["modules"] if m["code"] == MODULE)
+        return self.module_state(COURSE, MODULE)
 
 
 def db(hub: Hub) -> sqlite3.Connection:

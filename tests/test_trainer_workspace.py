@@ -11,6 +11,7 @@ import shutil
 from datetime import timedelta
 from urllib.parse import quote
 
+import people
 import pytest
 import requests
 import yaml
@@ -235,18 +236,7 @@ def platform(tmp_path_factory):
     hub.stop()
 
 
-class Person:
-    """Someone logged in: a browser-like session (cookies) and their own hub API token."""
-
-    def __init__(self, hub: Hub, username: str) -> None:
-        self.browser = hub.browser()
-        assert self.browser.login(username, DEMO_PASSWORD).ok
-        self.base = f"{hub.url}/services/yiyuan/"
-        self.headers = {"Authorization": f"token {self.browser.token()}"}
-
-    def call(self, method: str, path: str) -> requests.Response:
-        return requests.request(method, self.base + path, headers=self.headers, timeout=180)
-
+class Person(people.Person):
     def page(self) -> requests.Response:
         return self.browser.get("/services/yiyuan/trainer")
 

@@ -6,17 +6,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 from tornado import web
-from tornado.escape import xhtml_escape
 
 from .. import audit
 from ..models import Role
 from ..reports.export import csv_text, to_xlsx_bytes
-from .base import ApiError, ApiHandler, BaseHandler
+from .base import ApiError, ApiHandler, PageHandler
 
 #: at most this many entries in one answer, page or file (newest first)
 LIMIT = 5000
@@ -72,7 +69,9 @@ class AuditExportHandler(_AuditMixin, ApiHandler):
         self.finish(data)
 
 
-class AuditPageHandler(_AuditMixin, BaseHandler):
+class AuditPageHandler(_AuditMixin, PageHandler):
+    page_title = "审计日志"
+
     @web.authenticated
     def get(self) -> None:
         error = ""
@@ -95,15 +94,6 @@ class AuditPageHandler(_AuditMixin, BaseHandler):
             export=f"{self.application.settings['yiyuan_prefix']}api/audit/export?{query}",
             limit=LIMIT,
         )
-
-    def get_template_path(self) -> str:
-        return str(Path(__file__).parent / "templates")
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        message = error.message if isinstance(error, ApiError) else "页面暂时无法打开。"
-        self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.finish(f"<!DOCTYPE html><meta charset='utf-8'><p>{xhtml_escape(message)}</p>")
 
 
 routes = [

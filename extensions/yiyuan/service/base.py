@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import logging
 import traceback
+from pathlib import Path
 from typing import Any
 
 from jupyterhub.services.auth import HubOAuthenticated
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tornado import web
+from tornado.escape import xhtml_escape
 
 from ..db import Database
 from ..errors import YiyuanError
@@ -144,6 +146,33 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
             log.info("%s %s refused: %s", self.request.method, self.request.uri, value)
             return
         super().log_exception(typ, value, tb)
+
+
+class PageHandler(BaseHandler):
+    """Pages people open in a browser: templates from ``templates/``, and errors as a short
+    Chinese page (not JSON) with the way back to「我的学习」."""
+
+    #: the page's name in the error page's title
+    page_title = "艺苑"
+
+    def get_template_path(self) -> str:
+        return str(Path(__file__).parent / "templates")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if self._session is not None:
+            self._session.rollback()
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        message = error.message if isinstance(error, ApiError) else "页面暂时无法打开，请稍后再试。"
+        title = xhtml_escape(self.page_title)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(
+            "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{title} · 艺苑</title></head><body>"
+            f"<main><h1>{title}</h1><p role='alert'>{xhtml_escape(message)}</p>"
+            f"<p><a href='{xhtml_escape(self.application.settings['yiyuan_prefix'])}'>"
+            "返回我的学习</a></p></main></body></html>"
+        )
 
 
 class ApiHandler(BaseHandler):

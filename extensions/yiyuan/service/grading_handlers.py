@@ -9,15 +9,13 @@ gradebook as well, so nbgrader stays the record of scores.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 
 from tornado import web
-from tornado.escape import xhtml_escape
 
 from ..grading import manual
 from .access import course_by_code, require_trainer, submission_for
-from .base import ApiError, ApiHandler, BaseHandler
+from .base import ApiError, ApiHandler, PageHandler
 
 
 def _plain(item: Any) -> Any:
@@ -66,7 +64,9 @@ class GradeHandler(ApiHandler):
         )
 
 
-class GradingPageHandler(BaseHandler):
+class GradingPageHandler(PageHandler):
+    page_title = "批改学习心得"
+
     @web.authenticated
     def get(self, code: str) -> None:
         course = course_by_code(self.session, code)
@@ -82,15 +82,6 @@ class GradingPageHandler(BaseHandler):
             ],
             prefix=self.application.settings["yiyuan_prefix"],
         )
-
-    def get_template_path(self) -> str:
-        return str(Path(__file__).parent / "templates")
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        message = error.message if isinstance(error, ApiError) else "页面暂时无法打开。"
-        self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.finish(f"<!DOCTYPE html><meta charset='utf-8'><p>{xhtml_escape(message)}</p>")
 
 
 routes = [

@@ -16,7 +16,7 @@ from ..dashboards import SERVICE_NAME as DASHBOARDS_SERVICE
 from ..models import Account, Course, Grade, GradingJob, ModuleResult, Role
 from ..reports.scope import ReportAccessDenied, scope_of
 from .access import course_by_code, module_by_code, submission_for
-from .base import ApiError, ApiHandler, BaseHandler
+from .base import ApiError, ApiHandler, BaseHandler, PageHandler
 
 ROLE_LABELS = {
     Role.learner: "学员",
@@ -222,8 +222,10 @@ def dashboard_links(session, account: Account) -> list[tuple[str, str, str]]:
     ]
 
 
-class HomeHandler(BaseHandler):
+class HomeHandler(PageHandler):
     """「我的学习」 in its simplest form: courses, modules and their status."""
+
+    page_title = "我的学习"
 
     @web.authenticated
     def get(self) -> None:
@@ -243,9 +245,6 @@ class HomeHandler(BaseHandler):
             dashboards=dashboard_links(self.session, account),
             administrator=account.has_role(Role.administrator),
         )
-
-    def get_template_path(self) -> str:
-        return str(Path(__file__).parent / "templates")
 
 
 routes = [

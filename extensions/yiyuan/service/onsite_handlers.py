@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from tornado import web
-from tornado.escape import xhtml_escape
 
 from ..models import Course, Module, OnsiteSession, utcnow
 from ..onsite import OnsiteError, attendance, checkin
 from ..onsite.sessions import describe, local_time, may_run
-from .base import ApiError, ApiHandler, BaseHandler
+from .base import ApiError, ApiHandler, PageHandler
 
 
 @contextmanager
@@ -165,8 +163,10 @@ class MyCheckinHandler(ApiHandler):
         )
 
 
-class SessionPageHandler(_SessionMixin, BaseHandler):
+class SessionPageHandler(_SessionMixin, PageHandler):
     """The trainer's page for one session: roster, check-in code."""
+
+    page_title = "现场教学"
 
     @web.authenticated
     def get(self, session_id: str) -> None:
@@ -178,18 +178,6 @@ class SessionPageHandler(_SessionMixin, BaseHandler):
             roles=["教师"],
             data=self.everything(found),
             prefix=self.application.settings["yiyuan_prefix"],
-        )
-
-    def get_template_path(self) -> str:
-        return str(Path(__file__).parent / "templates")
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        message = error.message if isinstance(error, ApiError) else "页面暂时无法打开。"
-        self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.finish(
-            "<!DOCTYPE html><html lang='zh-CN'><meta charset='utf-8'>"
-            f"<title>现场教学</title><p>{xhtml_escape(message)}</p></html>"
         )
 
 

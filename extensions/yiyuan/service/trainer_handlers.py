@@ -8,19 +8,17 @@ association managers get 403. Publishing runs the CLI's code path (``publishing`
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 from tornado import web
-from tornado.escape import xhtml_escape
 
 from ..completion.progress import LOCAL_ZONE
 from ..exchange.names import BadName, check_id
 from ..models import Account, Course, Role
 from ..teaching import progress, rights
 from .access import course_by_code
-from .base import ApiError, ApiHandler, BaseHandler
+from .base import ApiError, ApiHandler, BaseHandler, PageHandler
 from .learner_handlers import ROLE_LABELS, dashboard_links
 from .publishing import publish_in_thread
 
@@ -166,8 +164,10 @@ class PublishHandler(TrainerMixin, ApiHandler):
         self.write_json(outcome, status=200 if outcome["published"] else 400)
 
 
-class TrainerPageHandler(TrainerMixin, BaseHandler):
+class TrainerPageHandler(TrainerMixin, PageHandler):
     """「教师工作台」: the trainer's courses, figures, stuck learners, sessions, publishing."""
+
+    page_title = "教师工作台"
 
     @web.authenticated
     def get(self) -> None:
@@ -186,25 +186,6 @@ class TrainerPageHandler(TrainerMixin, BaseHandler):
             course_dashboard=course_dashboard,
             prefix=self.application.settings["yiyuan_prefix"],
             zone=LOCAL_ZONE,
-        )
-
-    def get_template_path(self) -> str:
-        return str(Path(__file__).parent / "templates")
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        """A Chinese page, not JSON: this is what a person's browser shows."""
-        if self._session is not None:
-            self._session.rollback()
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        message = error.message if isinstance(error, ApiError) else "页面暂时无法打开，请稍后再试。"
-        self.set_header("Content-Type", "text/html; charset=UTF-8")
-        self.finish(
-            "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            "<title>教师工作台 · 艺苑</title></head><body>"
-            f"<main><h1>教师工作台</h1><p role='alert'>{xhtml_escape(message)}</p>"
-            f"<p><a href='{xhtml_escape(self.application.settings['yiyuan_prefix'])}'>"
-            "返回我的学习</a></p></main></body></html>"
         )
 
 
