@@ -17,6 +17,7 @@ from yiyuan.models import (
     Account,
     AccountRole,
     Association,
+    Attendance,
     Cohort,
     CohortCourse,
     CohortMember,
@@ -26,7 +27,9 @@ from yiyuan.models import (
     Member,
     Membership,
     Module,
+    ModuleKind,
     ModuleResult,
+    OnsiteSession,
     ResultStatus,
     Role,
     Standing,
@@ -148,6 +151,18 @@ def test_counts_and_shape(database):
             .where(Enrolment.id.is_(None))
         )
         assert session.scalar(missing) == 0
+        # every on-site module has its sitting, and attendance points at it
+        onsite = session.scalar(
+            select(func.count()).select_from(Module).where(Module.kind == ModuleKind.onsite)
+        )
+        assert onsite > 0 and count(session, OnsiteSession) == onsite
+        elsewhere = (
+            select(func.count())
+            .select_from(Attendance)
+            .outerjoin(OnsiteSession, OnsiteSession.id == Attendance.session_id)
+            .where((OnsiteSession.id.is_(None)) | (OnsiteSession.module_id != Attendance.module_id))
+        )
+        assert count(session, Attendance) > 0 and session.scalar(elsewhere) == 0
 
 
 def rollups(session) -> dict:

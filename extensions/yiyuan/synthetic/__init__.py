@@ -40,6 +40,7 @@ from ..models import (
     Membership,
     Module,
     ModuleKind,
+    OnsiteSession,
     Programme,
     Role,
     Standing,
@@ -355,7 +356,33 @@ def _courses(writer, rng, prefix, associations, count, per_course, now) -> list[
     for plan in plans:
         for module in plan.modules:
             module.id = next(ids)
+    _sessions(writer, [m for plan in plans for m in plan.modules if m.onsite])
     return plans
+
+
+def _sessions(writer, onsite: list[PlannedModule]) -> None:
+    """One sitting per on-site module, as publishing a manifest's ``session`` makes."""
+    rows = [
+        {
+            "module_id": module.id,
+            "code": "s1",
+            "position": 0,
+            "place": _PLACES[0],
+            "starts_at": module.starts,
+            "hours": module.hours,
+            "trainer_id": None,
+            "active": True,
+            "checkin_code": "",
+            "checkin_opens_at": None,
+            "checkin_closes_at": None,
+            "checkin_opened_by": "",
+        }
+        for module in onsite
+    ]
+    for module, session_id in zip(
+        onsite, writer.insert_ids(OnsiteSession.__table__, rows), strict=True
+    ):
+        module.session_id = session_id
 
 
 def _course_trainers(writer, rng, catalogue, trainer_ids) -> None:

@@ -68,6 +68,8 @@ class Activity:
                             "present": True,
                             "recorded_by": "",
                             "recorded_at": passed_at,
+                            "session_id": module.session_id,
+                            "method": "roster",
                         }
                     )
             else:

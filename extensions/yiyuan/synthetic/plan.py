@@ -19,6 +19,8 @@ class PlannedModule:
     required: bool
     #: on-site session start (None for on-line modules)
     starts: datetime | None = None
+    #: its one sitting (on-site modules)
+    session_id: int | None = None
 
 
 @dataclass
