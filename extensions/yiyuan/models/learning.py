@@ -258,11 +258,13 @@ class ModuleResult(Base):
         UniqueConstraint("account_id", "module_id"),
         # modules passed per week (reports), from the index alone
         Index("ix_module_results_passed", "status", "passed_at", "account_id", "module_id"),
+        # a course's results by module and status (the trainer workspace), from the index alone
+        Index("ix_module_results_module_status", "module_id", "status", "account_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
     status: Mapped[ResultStatus] = mapped_column(
         _enum(ResultStatus, "result_status"), default=ResultStatus.not_started
     )
@@ -338,6 +340,8 @@ class CompletionEvent(Base):
         Index("ix_completion_events_week", "at", "account_id", "kind", "course_id"),
         # a learner's latest activity in a course, for the enrolment rollups
         Index("ix_completion_events_account_course_at", "account_id", "course_id", "at"),
+        # who opened a module (the trainer workspace), from the index alone
+        Index("ix_completion_events_module_kind", "module_id", "kind", "account_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

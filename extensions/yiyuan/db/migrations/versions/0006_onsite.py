@@ -87,6 +87,16 @@ def upgrade() -> None:
             ["id"],
         )
 
+    # the trainer workspace's per-module figures, read from indexes alone
+    with op.batch_alter_table("module_results", schema=None) as batch_op:
+        batch_op.drop_index("ix_module_results_module_id")
+        batch_op.create_index(
+            "ix_module_results_module_status", ["module_id", "status", "account_id"], unique=False
+        )
+    with op.batch_alter_table("completion_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_completion_events_module_kind", ["module_id", "kind", "account_id"], unique=False
+        )
     _sessions_from_modules()
 
 
@@ -121,6 +131,11 @@ def _sessions_from_modules() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("completion_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_completion_events_module_kind")
+    with op.batch_alter_table("module_results", schema=None) as batch_op:
+        batch_op.drop_index("ix_module_results_module_status")
+        batch_op.create_index("ix_module_results_module_id", ["module_id"], unique=False)
     with op.batch_alter_table("attendance", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_attendance_session_id_onsite_sessions"), type_="foreignkey"
