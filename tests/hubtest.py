@@ -61,7 +61,8 @@ class Hub:
             # the yiyuan and dashboards services: their own free ports, so that hubs never
             # share one
             "service": {"port": free_port()},
-            "dashboards": {"port": free_port()},
+            # off unless a test needs it: a Voila process per hub costs seconds of the suite
+            "dashboards": {"port": free_port(), "enabled": False},
             # one grading worker: the test machine has two cores and runs a hub besides
             "grading": {"workers": 1},
         }

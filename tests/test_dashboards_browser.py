@@ -31,7 +31,10 @@ RENDER_TIMEOUT = 90_000
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("dashboards-browser")
-    hub = Hub(workdir, {"dashboards": {"port": free_port(), "dir": str(ROOT / "dashboards")}})
+    hub = Hub(
+        workdir,
+        {"dashboards": {"port": free_port(), "dir": str(ROOT / "dashboards"), "enabled": True}},
+    )
     hub.cli("db", "upgrade")
     hub.cli("demo", "seed")
     database = Database(f"sqlite:///{hub.data_dir / 'yiyuan.sqlite'}")

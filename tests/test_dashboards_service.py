@@ -91,6 +91,7 @@ def platform(tmp_path_factory):
                 "dir": str(workdir / "boards"),
                 "port": free_port(),
                 "kernel_idle_timeout": 900,
+                "enabled": True,
             }
         },
     )
