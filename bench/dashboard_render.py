@@ -14,7 +14,6 @@ viewer bound. Aim (issue 7): ≤ 3 s.
 from __future__ import annotations
 
 import argparse
-import datetime
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+
+import stats  # noqa: E402  (bench/stats.py: the script's own folder)
 
 from hubtest import BIN, CHROMIUM_ARGS, Hub, free_port  # noqa: E402
 from yiyuan.dashboards.server import binding_cell  # noqa: E402
@@ -146,12 +147,7 @@ def main() -> None:
     ]
     print("\n".join(lines))
     if args.record:
-        command = "`.venv/bin/python bench/dashboard_render.py " + " ".join(sys.argv[1:]) + "`"
-        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as results:
-            results.write(
-                f"\n## Dashboard first render, 20k members — {datetime.date.today()}\n\n"
-                f"{command}\n\n" + "\n".join(lines) + "\n"
-            )
+        stats.record("Dashboard first render, 20k members", lines)
 
 
 if __name__ == "__main__":

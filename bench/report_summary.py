@@ -14,7 +14,6 @@ on both databases. The gradebook is built from the same platform data; its summa
 from __future__ import annotations
 
 import argparse
-import datetime
 import statistics
 import sys
 import tempfile
@@ -27,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import gradebook_equivalent  # noqa: E402  (bench/gradebook_equivalent.py)
+import stats  # noqa: E402  (bench/stats.py)
 from scratch_pg import fresh_pg  # noqa: E402
 
 from yiyuan.associations import ensure_standard_associations  # noqa: E402
@@ -161,12 +161,7 @@ def main() -> None:
         sqlite_db.dispose()
 
     if args.record:
-        command = "`.venv/bin/python bench/report_summary.py " + " ".join(sys.argv[1:]) + "`"
-        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as results:
-            results.write(
-                f"\n## Participation summary, 20k members — {datetime.date.today()}\n\n"
-                f"{command}\n\n" + "\n".join(lines) + "\n"
-            )
+        stats.record("Participation summary, 20k members", lines)
 
 
 if __name__ == "__main__":

@@ -16,3 +16,17 @@ def summary(values: list[float]) -> str:
         f"n={len(values)} p50={statistics.median(values):.2f} s "
         f"p95={percentile(values, 0.95):.2f} s max={max(values):.2f} s"
     )
+
+
+def record(title: str, lines: list[str]) -> None:
+    """Append a run to bench/RESULTS.md: a dated heading, the command as typed, the lines."""
+    import datetime
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.argv[0]).name
+    command = f"`.venv/bin/python bench/{script} " + " ".join(sys.argv[1:]) + "`"
+    with (Path(__file__).parent / "RESULTS.md").open("a", encoding="utf-8") as results:
+        results.write(
+            f"\n## {title} — {datetime.date.today()}\n\n{command}\n\n" + "\n".join(lines) + "\n"
+        )

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import gradebook_equivalent  # noqa: E402  (bench/gradebook_equivalent.py)
+import stats  # noqa: E402  (bench/stats.py)
 from scratch_pg import fresh_pg  # noqa: E402
 
 from yiyuan.associations import ensure_standard_associations  # noqa: E402
@@ -428,12 +429,7 @@ def main() -> None:
         say(f"total time {time.perf_counter() - started:.0f} s")
 
     if args.record:
-        command = "`.venv/bin/python bench/trainer_overview.py " + " ".join(sys.argv[1:]) + "`"
-        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as results:
-            results.write(
-                f"\n## Trainer page figures, largest course — {datetime.date.today()}\n\n"
-                f"{command}\n\n" + "\n".join(lines) + "\n"
-            )
+        stats.record("Trainer page figures, largest course", lines)
 
 
 if __name__ == "__main__":
