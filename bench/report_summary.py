@@ -14,7 +14,6 @@ on both databases. The gradebook is built from the same platform data; its summa
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -46,15 +45,6 @@ REPORTS = {
 }
 
 
-def timed_runs(function, runs: int) -> tuple[float, float, object]:
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return min(times), statistics.median(times), result
-
-
 def fill(url: str, members: int, courses: int) -> tuple[Database, float, dict]:
     database = Database(url)
     migrate.upgrade(database)
@@ -79,7 +69,7 @@ def time_reports(database: Database, runs: int) -> dict[str, tuple[float, float,
                 return report(session, Scope.all(), EVERYTHING)
 
         once()  # warm: connection, statement cache, OS page cache
-        figures[name] = timed_runs(once, runs)
+        figures[name] = stats.timed_runs(once, runs)
     return figures
 
 

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import statistics
+import time
 
 
 def percentile(values: list[float], share: float) -> float:
     """The nearest-rank percentile (``share`` 0.95 → p95)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def timed_runs(function, runs: int) -> tuple[float, float, object]:
+    """Best and median seconds of ``runs`` calls, and the last result."""
+    times, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times), result
 
 
 def summary(values: list[float]) -> str:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import statistics
 import sys
 import tempfile
 import time
@@ -36,11 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import gradebook_equivalent  # noqa: E402  (bench/gradebook_equivalent.py)
+import report_summary  # noqa: E402  (bench/report_summary.py: the same synthetic fill)
 import stats  # noqa: E402  (bench/stats.py)
 from scratch_pg import fresh_pg  # noqa: E402
 
-from yiyuan.associations import ensure_standard_associations  # noqa: E402
-from yiyuan.db import Database, migrate  # noqa: E402
+from yiyuan.db import Database  # noqa: E402
 from yiyuan.models import (  # noqa: E402
     Course,
     Enrolment,
@@ -54,31 +53,10 @@ from yiyuan.models import (  # noqa: E402
     Submission,
     utcnow,
 )
-from yiyuan.synthetic import generate  # noqa: E402
 from yiyuan.teaching import progress  # noqa: E402
 
 #: the quiz pass mark of the synthetic modules (pass_rule {"quiz": 60}), in percent
 PASS_MARK = 60.0
-
-
-def timed_runs(function, runs: int) -> tuple[float, float, object]:
-    """Best and median seconds of ``runs`` calls, and the last result."""
-    times, result = [], None
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return min(times), statistics.median(times), result
-
-
-def fill(url: str, members: int, courses: int) -> tuple[Database, float]:
-    database = Database(url)
-    migrate.upgrade(database)
-    with database.session() as session:
-        ensure_standard_associations(session, "深圳市")  # as `yiyuan db upgrade` does
-    start = time.perf_counter()
-    generate(database, members=members, courses=courses)
-    return database, time.perf_counter() - start
 
 
 def largest_course(database: Database) -> str:
@@ -209,8 +187,8 @@ def time_ours(database: Database, code: str, runs: int) -> dict[str, tuple[float
     figures = {}
     for name, function in (("course_overview", overview), ("stuck_learners", stuck)):
         function()  # warm: connection, statement cache, OS page cache
-        figures[name] = timed_runs(function, runs)
-    figures["both (the page)"] = timed_runs(both, runs)
+        figures[name] = stats.timed_runs(function, runs)
+    figures["both (the page)"] = stats.timed_runs(both, runs)
     return figures
 
 
@@ -243,7 +221,9 @@ def time_nbgrader(gradebook_path: Path, names: list[str], runs: int, sample: int
         used = [names[int(i * len(names) / sample)] for i in range(sample)]
     with Gradebook(url, course_id=gradebook_equivalent.COURSE_ID) as gradebook:
         manage_assignments(gradebook, names)  # warm, as a running formgrader is
-        best, median, assignments = timed_runs(lambda: manage_assignments(gradebook, names), runs)
+        best, median, assignments = stats.timed_runs(
+            lambda: manage_assignments(gradebook, names), runs
+        )
         submissions, seconds = {}, []
         for name in used:
             start = time.perf_counter()
@@ -316,7 +296,7 @@ def main() -> None:
             url, database, filled = args.platform_url, Database(args.platform_url), None
         else:
             url = f"sqlite:///{Path(tmp) / 'yiyuan.sqlite'}"
-            database, filled = fill(url, args.members, args.courses)
+            database, filled, _ = report_summary.fill(url, args.members, args.courses)
         code = largest_course(database)
         added = add_submissions(database, code)
         with database.session() as session:
@@ -342,7 +322,7 @@ def main() -> None:
         if args.pg:
             pg_url, drop = fresh_pg(args.pg_url)
             try:
-                pg_db, pg_filled = fill(pg_url, args.members, args.courses)
+                pg_db, pg_filled, _ = report_summary.fill(pg_url, args.members, args.courses)
                 add_submissions(pg_db, largest_course(pg_db))
                 say(f"PostgreSQL copy generated in {pg_filled:.0f} s")
                 ours["PostgreSQL"] = time_ours(pg_db, code, args.runs)
