@@ -74,6 +74,20 @@ def hub(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def admin_platform(tmp_path_factory):
+    """One hub for the administrator workspace's test modules (``test_admin_*.py``, which run
+    one after another): demo data, and 音乐基础 (yinyue-jichu, for 音协/舞协/剧协/曲协)
+    published. Tests add their own members, cohorts and credits; none deletes anything."""
+    hub = Hub(tmp_path_factory.mktemp("admin"), {"courses_dir": str(ROOT / "courses")})
+    hub.cli("db", "upgrade")
+    hub.cli("demo", "seed")
+    hub.cli("courses", "publish", "yinyue-jichu")
+    hub.start()
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     path = ROOT / "test-artifacts" / "screenshots"
     path.mkdir(parents=True, exist_ok=True)

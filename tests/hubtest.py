@@ -189,6 +189,30 @@ class Browser:
         return response.json()["token"]
 
 
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def login_page(
+    chromium,
+    hub: Hub,
+    username: str,
+    password: str = "",
+    viewport: dict | None = None,
+    next_url: str = "",
+):
+    """A Chromium page logged in to ``hub`` as ``username`` (the demo password by default),
+    after the login form's submit; the caller waits for where it lands."""
+    from yiyuan.demo import DEMO_PASSWORD
+
+    context = chromium.new_context(locale="zh-CN", viewport=viewport or DESKTOP)
+    page = context.new_page()
+    page.goto(f"{hub.url}/hub/login" + (f"?next={next_url}" if next_url else ""))
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码", exact=True).fill(password or DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    return page
+
+
 def _utf8(response: requests.Response, *args, **kwargs) -> requests.Response:
     if "charset" not in response.headers.get("Content-Type", ""):
         response.encoding = "utf-8"

@@ -302,8 +302,8 @@ def test_learners_land_on_the_portal_trainers_on_their_workspace(tmp_path):
     assert not lands_on_portal({"managers", "administrators"}) and not lands_on_portal(set())
     assert landing_url("/", user("learners", "standing-council")) == "/services/yiyuan/"
     assert landing_url("/", user("trainers")) == "/services/yiyuan/trainer"
-    assert landing_url("/", user("trainers", "administrators")) == ""
-    assert landing_url("/", user("learners", "administrators")) == ""
+    assert landing_url("/", user("trainers", "administrators")) == "/services/yiyuan/admin"
+    assert landing_url("/", user("learners", "administrators")) == "/services/yiyuan/admin"
     assert landing_url("/", None) == ""
     c = Config()
     hub_config.configure_hub(c, settings(tmp_path), FACTS)

@@ -27,6 +27,19 @@ ACTIONS = {
     "attendance.correct": "更正出勤",
     "checkin.open": "开放签到",
     "checkin.close": "结束签到",
+    "members.import": "导入名册",
+    "account.create": "创建账号",
+    "account.deactivate": "停用账号",
+    "account.activate": "恢复账号",
+    "account.password": "重置密码",
+    "account.unlock": "解除锁定",
+    "hours.manual": "手工计入学时",
+    "programme.create": "创建培训项目",
+    "programme.update": "修改培训项目",
+    "cohort.create": "创建期次",
+    "cohort.update": "修改期次",
+    "cohort.enrol": "期次报名",
+    "cohort.close": "结束期次",
 }
 
 

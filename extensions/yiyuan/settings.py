@@ -87,6 +87,8 @@ class ServiceSettings:
     max_submission_mb: int = 20
     #: largest module release a trainer may publish, in MB (lessons with images, audio…)
     max_release_mb: int = 200
+    #: largest roster (.xlsx/.csv) an administrator may upload in the browser, in MB
+    max_roster_mb: int = 10
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Where people land after logging in: learners and association managers on「我的学习」(the
 portal, which links managers to their reports), trainers on their workspace (教师工作台, which
-links to JupyterLab for authoring), administrators in JupyterLab.
+links to JupyterLab for authoring), administrators on theirs (管理工作台: rosters, members,
+cohorts, courses, study hours, audit; it links to the trainer workspace and JupyterLab).
 
 Learners are artists who should never meet JupyterLab, and an association's secretary only
 needs the reports; a trainer's daily work (progress, grading, attendance, publishing) is on the
@@ -17,6 +18,8 @@ from ..models import Role
 PORTAL = "services/yiyuan/"
 #: the trainer workspace
 TRAINER_PAGE = "services/yiyuan/trainer"
+#: the administrator workspace
+ADMIN_PAGE = "services/yiyuan/admin"
 
 _PORTAL_ROLES = {ROLE_GROUPS[r] for r in (Role.learner, Role.manager)}
 _LAB_ROLES = {ROLE_GROUPS[r] for r in (Role.trainer, Role.administrator)}
@@ -29,14 +32,16 @@ def lands_on_portal(group_names: set[str]) -> bool:
 
 
 def landing_url(base_url: str, user) -> str:
-    """The portal for learners and managers, the workspace for trainers, "" (JupyterHub's
-    default: their server) for administrators."""
+    """The portal for learners and managers, their workspace for trainers and administrators
+    (an administrator who also teaches lands on the administrator workspace)."""
     if user is None:
         return ""
     names = {group.name for group in getattr(user, "groups", [])}
     if lands_on_portal(names):
         return base_url + PORTAL
-    if _TRAINERS in names and _ADMINISTRATORS not in names:
+    if _ADMINISTRATORS in names:
+        return base_url + ADMIN_PAGE
+    if _TRAINERS in names:
         return base_url + TRAINER_PAGE
     return ""
 

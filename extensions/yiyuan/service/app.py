@@ -17,6 +17,10 @@ from ..db import Database
 from ..db.migrate import check_schema
 from ..settings import Settings
 from . import (
+    admin_cohort_handlers,
+    admin_handlers,
+    admin_member_handlers,
+    admin_roster_handlers,
     audit_handlers,
     authoring_handlers,
     exchange_handlers,
@@ -41,6 +45,10 @@ ROUTE_MODULES = (
     onsite_handlers,
     authoring_handlers,
     audit_handlers,
+    admin_handlers,
+    admin_member_handlers,
+    admin_roster_handlers,
+    admin_cohort_handlers,
     openapi,
 )
 
@@ -99,7 +107,8 @@ async def serve(settings: Settings) -> None:
     app = make_app(settings, database)
     # bodies are checked against the per-endpoint limits as they stream in; this is the outer
     # bound (the largest release plus room for the multipart-free tar.gz overhead)
-    limit = max(settings.service.max_release_mb, settings.service.max_submission_mb) + 1
+    service = settings.service
+    limit = max(service.max_release_mb, service.max_submission_mb, service.max_roster_mb) + 1
     server = HTTPServer(app, max_body_size=limit * 1024 * 1024, xheaders=True)
     host, port = listen_address(settings)
     server.listen(port, host)

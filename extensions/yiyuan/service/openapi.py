@@ -282,7 +282,25 @@ AUDIT_PATHS: dict[str, dict[str, Any]] = {
     },
 }
 
-for _section in (TRAINER_PATHS, ONSITE_PATHS, AUTHORING_PATHS, AUDIT_PATHS):
+#: the administrator workspace (service/admin_*.py): overview and courses
+ADMIN_PATHS: dict[str, dict[str, Any]] = {}
+#: members, accounts and study hours (service/admin_member_handlers.py)
+ADMIN_MEMBER_PATHS: dict[str, dict[str, Any]] = {}
+#: roster upload, preview and confirm (service/admin_roster_handlers.py)
+ADMIN_ROSTER_PATHS: dict[str, dict[str, Any]] = {}
+#: programmes and cohorts (service/admin_cohort_handlers.py)
+ADMIN_COHORT_PATHS: dict[str, dict[str, Any]] = {}
+
+for _section in (
+    TRAINER_PATHS,
+    ONSITE_PATHS,
+    AUTHORING_PATHS,
+    AUDIT_PATHS,
+    ADMIN_PATHS,
+    ADMIN_MEMBER_PATHS,
+    ADMIN_ROSTER_PATHS,
+    ADMIN_COHORT_PATHS,
+):
     PATHS.update(_section)
 
 

@@ -1,0 +1,54 @@
+"""The administrator workspace's common ground: only administrators pass, and every page
+shares one navigation (概览, 会员, 导入名册, 培训项目与期次, 课程, 学时, 审计日志).
+
+Handlers of the workspace subclass :class:`AdminPage` (HTML) or :class:`AdminApi` (JSON); the
+role is checked in ``prepare``, before any method runs, so a new handler cannot forget it.
+"""
+
+from __future__ import annotations
+
+from ..models import Role
+from .base import ApiHandler, PageHandler
+
+#: (key, label, path below the service prefix): the workspace's navigation, in order
+NAV = (
+    ("home", "概览", "admin"),
+    ("members", "会员", "admin/members"),
+    ("roster", "导入名册", "admin/roster"),
+    ("cohorts", "培训项目与期次", "admin/cohorts"),
+    ("courses", "课程", "admin/courses"),
+    ("hours", "学时", "admin/hours"),
+    ("audit", "审计日志", "audit"),
+)
+
+
+class AdminOnly:
+    """Refuses everyone but administrators (403) once the caller is known; anonymous
+    callers meet ``web.authenticated`` (login redirect for pages, 401 for the API)."""
+
+    def prepare(self):
+        # checked before the base's prepare (an upload's may be a coroutine that reads sizes)
+        if self.current_user:  # type: ignore[attr-defined]
+            self.require_role(Role.administrator)  # type: ignore[attr-defined]
+        return super().prepare()  # type: ignore[misc]
+
+
+class AdminPage(AdminOnly, PageHandler):
+    #: this page's key in :data:`NAV`
+    nav_key = "home"
+
+    def render_admin(self, template: str, **values) -> None:
+        """Render a workspace page: the caller, the navigation and the service prefix."""
+        self.render(
+            template,
+            account=self.account,
+            roles=["管理员"],
+            nav=NAV,
+            nav_key=self.nav_key,
+            prefix=self.application.settings["yiyuan_prefix"],
+            **values,
+        )
+
+
+class AdminApi(AdminOnly, ApiHandler):
+    pass

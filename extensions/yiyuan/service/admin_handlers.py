@@ -1,0 +1,3 @@
+"""(stub, filled in this session)"""
+
+routes: list = []
