@@ -11,9 +11,9 @@ from urllib.parse import quote
 from tornado import web
 
 from .. import audit
-from ..models import Role
 from ..reports.export import csv_text, to_xlsx_bytes
-from .base import ApiError, ApiHandler, PageHandler
+from .admin import AdminApi, AdminPage
+from .base import ApiError
 
 #: at most this many entries in one answer, page or file (newest first)
 LIMIT = 5000
@@ -21,7 +21,6 @@ LIMIT = 5000
 
 class _AuditMixin:
     def _entries(self) -> tuple[audit.AuditFilter, list]:
-        self.require_role(Role.administrator)
         try:
             where = audit.parse_filter(
                 self.session,
@@ -36,7 +35,7 @@ class _AuditMixin:
         return where, audit.entries(self.session, where, limit=LIMIT)
 
 
-class AuditHandler(_AuditMixin, ApiHandler):
+class AuditHandler(_AuditMixin, AdminApi):
     @web.authenticated
     def get(self) -> None:
         _, rows = self._entries()
@@ -48,7 +47,7 @@ class AuditHandler(_AuditMixin, ApiHandler):
         self.write_json({"entries": table.rows, "limit": LIMIT})
 
 
-class AuditExportHandler(_AuditMixin, ApiHandler):
+class AuditExportHandler(_AuditMixin, AdminApi):
     @web.authenticated
     def get(self) -> None:
         fmt = self.get_argument("format", "xlsx")
@@ -69,8 +68,9 @@ class AuditExportHandler(_AuditMixin, ApiHandler):
         self.finish(data)
 
 
-class AuditPageHandler(_AuditMixin, PageHandler):
+class AuditPageHandler(_AuditMixin, AdminPage):
     page_title = "审计日志"
+    nav_key = "audit"
 
     @web.authenticated
     def get(self) -> None:
@@ -83,10 +83,8 @@ class AuditPageHandler(_AuditMixin, PageHandler):
             error, rows = refused.message, []
         table = audit.as_table(self.session, rows)
         query = self.request.query
-        self.render(
+        self.render_admin(
             "audit.html",
-            account=self.account,
-            roles=["管理员"],
             table=table,
             error=error,
             actions=audit.ACTIONS,

@@ -283,7 +283,20 @@ AUDIT_PATHS: dict[str, dict[str, Any]] = {
 }
 
 #: the administrator workspace (service/admin_*.py): overview and courses
-ADMIN_PATHS: dict[str, dict[str, Any]] = {}
+ADMIN_PATHS: dict[str, dict[str, Any]] = {
+    "/api/admin/overview": {
+        "get": _op(
+            "平台概况：会员、锁定账号、课程、期次、本年学时（管理员）/ platform figures",
+            errors=(401, 403),
+        ),
+    },
+    "/api/admin/courses": {
+        "get": _op(
+            "全部课程：发布状态、任课教师、报名与结业（管理员）/ every course at a glance",
+            errors=(401, 403),
+        ),
+    },
+}
 #: members, accounts and study hours (service/admin_member_handlers.py)
 ADMIN_MEMBER_PATHS: dict[str, dict[str, Any]] = {}
 #: roster upload, preview and confirm (service/admin_roster_handlers.py)
