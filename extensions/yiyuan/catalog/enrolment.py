@@ -3,12 +3,13 @@
 A course's audience is read from the manifest as published (``course.manifest``): the
 associations (``全部`` for all), optionally the standings (会员, 理事 …) within them. Its target
 learners are active accounts with the learner role whose member record has an active
-membership that matches. Cohorts (第N期培训班) are a later issue and are ignored for now.
+membership that matches, and the members of the open cohorts (第N期培训班) the audience's
+``cohorts`` names by code.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from ..associations import find_association
@@ -19,6 +20,8 @@ from ..models import (
     Account,
     AccountRole,
     Association,
+    Cohort,
+    CohortMember,
     Course,
     CourseTrainer,
     Enrolment,
@@ -55,6 +58,15 @@ def target_account_ids(session: Session, course: Course) -> Select:
         members = members.where(Membership.association_id.in_(_association_ids(session, names)))
     if standings:
         members = members.where(Membership.standing.in_(standings))
+    cohorts = [str(code) for code in audience.get("cohorts", ())]
+    if cohorts:
+        # a closed cohort takes nobody new, through its own courses or any other
+        in_cohorts = (
+            select(CohortMember.account_id)
+            .join(Cohort, Cohort.id == CohortMember.cohort_id)
+            .where(Cohort.code.in_(cohorts), Cohort.active.is_(True))
+        )
+        return query.where(or_(Account.id.in_(members), Account.id.in_(in_cohorts)))
     return query.where(Account.id.in_(members))
 
 

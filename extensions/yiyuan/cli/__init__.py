@@ -59,12 +59,14 @@ def cli() -> None:
 COMMAND_MODULES = (
     "associations",
     "audit",
+    "cohorts",
     "completion",
     "courses",
     "dashboards",
     "db",
     "demo",
     "grading",
+    "hours",
     "members",
     "report",
     "service",
@@ -76,6 +78,9 @@ def main(register_only: bool = False) -> None:
     from importlib import import_module
 
     for name in COMMAND_MODULES:
-        cli.add_command(import_module(f".{name}", __name__).group)
+        module = import_module(f".{name}", __name__)
+        # a module may hold more than one group (cohorts: programmes and cohorts)
+        for command in getattr(module, "groups", (module.group,)):
+            cli.add_command(command)
     if not register_only:
         cli(prog_name="yiyuan")

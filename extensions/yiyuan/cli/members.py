@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import getpass
 import json
 import logging
 import os
@@ -16,11 +17,10 @@ from sqlalchemy.orm import selectinload
 
 from ..db.migrate import check_schema
 from ..errors import YiyuanError
-from ..members import hubsync
-from ..members.importer import ImportResult, apply_rows
-from ..members.normalise import STANDING_LABELS, mask_mobile, normalise_mobile
-from ..members.roster import read_roster
-from ..members.rows import associations_matcher, check_rows
+from ..members import hubsync, rosterimport
+from ..members.importer import ImportResult
+from ..members.normalise import STANDING_LABELS, mask_mobile
+from ..members.rows import associations_matcher
 from ..members.spreadsheets import (
     error_report_path,
     write_error_report,
@@ -57,31 +57,32 @@ def hub_api(ctx: Context) -> hubsync.HubAPI:
     help="把新账号的初始密码写入此 .xlsx 文件（仅此一处，请妥善分发后删除）",
 )
 @click.option("--no-sync", is_flag=True, help="不立即同步到 JupyterHub")
+@click.option(
+    "--actor",
+    default=getpass.getuser,
+    help="操作人的用户名（记录在审计日志中），默认为当前系统用户",
+)
 @pass_context
-def import_(ctx: Context, file, dry_run, deactivate_missing, passwords_out, no_sync) -> None:
+def import_(ctx: Context, file, dry_run, deactivate_missing, passwords_out, no_sync, actor) -> None:
     check_schema(ctx.database)
     keep_passwords = passwords_out is not None and not dry_run
     if keep_passwords:
         _claim(passwords_out)
     result = ImportResult()
     try:
-        roster = read_roster(file)
-        with ctx.database.session() as session:
-            matcher = associations_matcher(session, ctx.settings.city)
-        rows, result.errors = check_rows(roster, matcher)
-        mentioned, unreadable = _mobiles(roster)
-        click.echo(f"读取 {file.name}：{len(roster.rows)} 行，其中 {len(rows)} 行有效。")
+        checked = rosterimport.check(ctx.database, ctx.settings.city, file)
+        roster = checked.roster
+        click.echo(f"读取 {file.name}：{len(roster.rows)} 行，其中 {len(checked.rows)} 行有效。")
         if roster.ignored_headers:
             click.echo("未识别的列（已忽略）：" + "、".join(roster.ignored_headers))
-        with _progress(len(rows)) as advance:
-            apply_rows(
+        with _progress(len(checked.rows)) as advance:
+            outcome = rosterimport.apply(
                 ctx.database,
-                rows,
-                result=result,
+                checked,
+                actor=actor,
                 dry_run=dry_run,
                 deactivate_missing=deactivate_missing,
-                roster_mobiles=mentioned,
-                invalid_mobiles=unreadable,
+                result=result,
                 progress=advance,
             )
     finally:
@@ -92,12 +93,7 @@ def import_(ctx: Context, file, dry_run, deactivate_missing, passwords_out, no_s
             else:
                 passwords_out.unlink(missing_ok=True)
     errors = result.errors
-    prefix = "【试运行，未写入】" if dry_run else ""
-    click.echo(
-        f"{prefix}新增 {result.created} 人，更新 {result.updated} 人，未变 {result.unchanged} 人，"
-        f"恢复 {result.reactivated} 人，停用 {result.deactivated} 人，"
-        f"拒绝 {result.rejected_rows} 行。"
-    )
+    click.echo(outcome.summary())
     if result.deactivation_skipped:
         click.echo(result.deactivation_skipped)
     if errors:
@@ -140,17 +136,6 @@ def _sync_now(ctx: Context) -> None:
         click.echo(f"JupyterHub 尚未同步：{error}")
         return
     click.echo(f"已同步到 JupyterHub：{report.summary()}。")
-
-
-def _mobiles(roster) -> tuple[set[str], int]:
-    """Every mobile number the roster mentions, and how many rows have none readable."""
-    mentioned, unreadable = set(), 0
-    for row in roster.rows:
-        try:
-            mentioned.add(normalise_mobile(row.values.get("mobile")))
-        except ValueError:
-            unreadable += 1
-    return mentioned, unreadable
 
 
 class _progress:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 
 import click
 from sqlalchemy import select
 
-from ..accounts import service
+from ..accounts import admin, service
 from ..associations import find_association
 from ..db.migrate import check_schema
 from ..errors import AccountError
@@ -80,6 +81,16 @@ def create(ctx, username, display_name, roles, associations, password_stdin) -> 
         click.echo(f"初始密码：{initial}（只显示这一次）")
 
 
+def actor_option(function):
+    """``--actor``: who the audit log names (the logged-in system user unless given)."""
+    return click.option(
+        "--actor",
+        default=getpass.getuser,
+        show_default="当前系统用户",
+        help="记入审计日志的操作人",
+    )(function)
+
+
 @group.command("set-password", help="从标准输入读取新密码并设置；默认要求用户下次登录时修改。")
 @click.argument("username")
 @click.option(
@@ -88,15 +99,17 @@ def create(ctx, username, display_name, roles, associations, password_stdin) -> 
     show_default=True,
     help="临时密码：用户下次登录时必须修改",
 )
+@actor_option
 @pass_context
-def set_password(ctx: Context, username: str, temporary: bool) -> None:
+def set_password(ctx: Context, username: str, temporary: bool, actor: str) -> None:
     check_schema(ctx.database)
     password = _read_password()
     with ctx.database.session() as session:
-        account = service.set_password(
+        account = admin.set_password(
             session,
             username,
             password,
+            actor,
             min_length=ctx.settings.auth.min_password_length,
             must_change=temporary,
         )
@@ -104,36 +117,54 @@ def set_password(ctx: Context, username: str, temporary: bool) -> None:
     click.echo(f"已为 {account.username} 设置新密码{note}；账号锁定（如有）已解除。")
 
 
-@group.command(help="解除因多次输错密码而锁定的账号。")
+@group.command(
+    "reset-password", help="生成新的初始密码并显示一次；用户下次登录时须修改，锁定随之解除。"
+)
 @click.argument("username")
+@actor_option
 @pass_context
-def unlock(ctx: Context, username: str) -> None:
+def reset_password(ctx: Context, username: str, actor: str) -> None:
     check_schema(ctx.database)
     with ctx.database.session() as session:
-        account = service.unlock(session, username)
+        password = admin.reset_password(
+            session, username, actor, ctx.settings.auth.min_password_length
+        )
+        name = admin.get(session, username).username
+    click.echo(f"已重置 {name} 的密码。初始密码：{password}（只显示这一次）")
+    click.echo("请当面或电话告知本人，登录后须修改。")
+
+
+@group.command(help="解除因多次输错密码而锁定的账号。")
+@click.argument("username")
+@actor_option
+@pass_context
+def unlock(ctx: Context, username: str, actor: str) -> None:
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        account = admin.unlock(session, username, actor)
     click.echo(f"已解锁 {account.username}。")
 
 
 @group.command(help="停用账号：不能再登录，退出所有群组；记录保留。")
 @click.argument("username")
+@actor_option
 @pass_context
-def deactivate(ctx: Context, username: str) -> None:
-    _set_active(ctx, username, False)
-    click.echo(f"已停用 {username}。")
+def deactivate(ctx: Context, username: str, actor: str) -> None:
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        account = admin.deactivate(session, username, actor)
+    click.echo(f"已停用 {account.username}。")
 
 
 @group.command(help="恢复已停用的账号。")
 @click.argument("username")
+@actor_option
 @pass_context
-def activate(ctx: Context, username: str) -> None:
-    _set_active(ctx, username, True)
-    click.echo(f"已恢复 {username}。")
-
-
-def _set_active(ctx: Context, username: str, active: bool) -> None:
+def activate(ctx: Context, username: str, actor: str) -> None:
     check_schema(ctx.database)
     with ctx.database.session() as session:
-        service.set_active(session, username, active)
+        account = admin.activate(session, username, actor)
+    click.echo(f"已恢复 {account.username}。")
 
 
 @group.command("list", help="列出账号及其角色与状态。")

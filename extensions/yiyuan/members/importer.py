@@ -52,6 +52,10 @@ class ImportResult:
     deactivation_skipped: str = ""
     #: hub groups must change (the sync has work to do)
     groups_changed: bool = False
+    #: roster row numbers of the members created, updated and reactivated (for previews)
+    created_rows: list[int] = field(default_factory=list)
+    updated_rows: list[int] = field(default_factory=list)
+    reactivated_rows: list[int] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> int:
@@ -149,12 +153,15 @@ def _apply_batch(
         groups_changed |= member_groups_changed
         if reactivated:
             result.reactivated += 1
+            result.reactivated_rows.append(row.row)
         elif changed:
             result.updated += 1
+            result.updated_rows.append(row.row)
         else:
             result.unchanged += 1
     passwords = _insert_new(session, new_rows, taken, now, dry_run, hashers)
     result.created += len(new_rows)
+    result.created_rows.extend(row.row for row in new_rows)
     if new_rows or groups_changed:
         result.groups_changed = True
         request_hub_sync(session)

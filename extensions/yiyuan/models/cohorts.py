@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -34,6 +34,12 @@ class Cohort(Base):
     programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id"), index=True)
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    #: target association codes (``writers`` …; ``全部`` for all): codes, because short names
+    #: can be renamed and ids mean nothing in an export; empty = members are added by hand only
+    associations: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    #: target standing codes (``member``, ``council`` …); empty = any standing
+    standings: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -69,7 +69,15 @@ def _notebooks(module: Module) -> list[str]:
 
 class UploadHandler(ApiHandler):
     """Bodies are streamed and refused with 413 as soon as they are known to be too large:
-    from Content-Length before reading any of it, or while a chunked body streams in."""
+    from Content-Length before reading any of it, or while a chunked body streams in.
+
+    With ``drain_oversized`` the refusal waits instead: the body is read and discarded and the
+    error (too large, or any :class:`ApiError` from ``check_upload``) is raised by
+    :meth:`body`. Browsers uploading through the hub's proxy need this: an answer sent before
+    the body is read reaches them as the proxy's 503, not as our Chinese message."""
+
+    #: read an oversized or refused body to its end before answering (see the class doc)
+    drain_oversized = False
 
     def upload_limit(self) -> int:
         """Largest body accepted, in bytes."""
@@ -88,37 +96,48 @@ class UploadHandler(ApiHandler):
         self._chunks: list[bytes] = []
         self._received = 0
         self._refused = False
+        self._deferred: ApiError | None = None
         if self.request.method not in ("PUT", "POST"):
             return
-        self.check_upload(*self.path_args)
-        length = self.request.headers.get("Content-Length")
-        if length is not None:
-            try:
-                size = int(length)
-            except ValueError:
-                raise ApiError(400, "请求头 Content-Length 无效。") from None
-            if size > self.upload_limit():
-                raise self.too_large()
-        elif "chunked" not in self.request.headers.get("Transfer-Encoding", "").lower():
-            raise ApiError(411, "请求缺少 Content-Length。", "length-required")
+        try:
+            self.check_upload(*self.path_args)
+            length = self.request.headers.get("Content-Length")
+            if length is not None:
+                try:
+                    size = int(length)
+                except ValueError:
+                    raise ApiError(400, "请求头 Content-Length 无效。") from None
+                if size > self.upload_limit():
+                    raise self.too_large()
+            elif "chunked" not in self.request.headers.get("Transfer-Encoding", "").lower():
+                raise ApiError(411, "请求缺少 Content-Length。", "length-required")
+        except ApiError as error:
+            if not self.drain_oversized or error.status_code == 411:
+                raise
+            self._deferred = error  # answered by body(), once the body has been read
 
     def data_received(self, chunk: bytes) -> None:
-        if self._refused or self._finished:
+        if self._refused or self._finished or self._deferred is not None:
             return
         self._received += len(chunk)
         if self._received > self.upload_limit():
-            self._refused = True
             self._chunks.clear()
+            if self.drain_oversized:
+                self._deferred = self.too_large()
+                return
+            self._refused = True
             error = self.too_large()
             self.send_error(413, exc_info=(type(error), error, None))
             return
         self._chunks.append(chunk)
 
     def body(self) -> bytes:
+        if self._deferred is not None:
+            raise self._deferred
         return b"".join(self._chunks)
 
     def write_error(self, status_code: int, **kwargs) -> None:
-        if status_code == 413:
+        if status_code == 413 and getattr(self, "_deferred", None) is None:
             # the unread body leaves the connection unusable: say so, or the hub's proxy reuses
             # it for the next request (which then fails with 503)
             self.set_header("Connection", "close")

@@ -298,11 +298,171 @@ ADMIN_PATHS: dict[str, dict[str, Any]] = {
     },
 }
 #: members, accounts and study hours (service/admin_member_handlers.py)
-ADMIN_MEMBER_PATHS: dict[str, dict[str, Any]] = {}
+USERNAME = {"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}
+ADMIN_MEMBER_PATHS: dict[str, dict[str, Any]] = {
+    "/api/admin/members": {
+        "parameters": [
+            {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+            for name in ("text", "association", "standing", "active", "offset", "limit")
+        ],
+        "get": _op(
+            "查找会员：text 为姓名/用户名/手机号片段，association 协会简称或全称，standing 身份，"
+            "active 为 1（正常，默认）、0（已停用）或 all；返回 members 与 total"
+            " / search members (paged)",
+            errors=(400, 401, 403),
+        ),
+    },
+    "/api/admin/members/{username}": {
+        "parameters": [USERNAME],
+        "get": _op(
+            "一位会员：账号、会员信息、协会与身份、课程与单元成绩、本年度学时与学时台账、证书"
+            " / a member's profile"
+        ),
+    },
+    "/api/admin/members/{username}/deactivate": {
+        "parameters": [USERNAME],
+        "post": _op(
+            "停用账号（不能停用自己，记入审计日志）/ deactivate an account",
+            errors=(400, 401, 403, 404),
+        ),
+    },
+    "/api/admin/members/{username}/activate": {
+        "parameters": [USERNAME],
+        "post": _op("恢复账号（记入审计日志）/ reactivate an account"),
+    },
+    "/api/admin/members/{username}/reset-password": {
+        "parameters": [USERNAME],
+        "post": _op(
+            '重置密码，返回 {"password": 初始密码}（只返回这一次；登录后须修改，锁定随之解除）'
+            " / reset to a one-time initial password"
+        ),
+    },
+    "/api/admin/members/{username}/unlock": {
+        "parameters": [USERNAME],
+        "post": _op("解除因多次输错密码造成的锁定 / unlock after failed logins"),
+    },
+    "/api/admin/hours/credits": {
+        "get": _op(
+            "最近手工计入的学时与现行学时规则 / recent manual credits and the rules in force",
+            errors=(401, 403),
+        ),
+        "post": _op(
+            '手工计入学时 {"username": 用户名或手机号, "hours": 6, "date": "2026-11-20", '
+            '"reason": 事由, "approver": 批准人} / credit hours earned outside the platform',
+            body=JSON,
+            ok=201,
+            errors=(400, 401, 403, 404),
+        ),
+    },
+}
 #: roster upload, preview and confirm (service/admin_roster_handlers.py)
-ADMIN_ROSTER_PATHS: dict[str, dict[str, Any]] = {}
+UPLOAD_TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ADMIN_ROSTER_PATHS: dict[str, dict[str, Any]] = {
+    "/api/admin/roster/uploads": {
+        "parameters": [
+            {"name": "name", "in": "query", "required": True, "schema": {"type": "string"}},
+            {
+                "name": "deactivate_missing",
+                "in": "query",
+                "required": False,
+                "schema": {"enum": ["0", "1"]},
+            },
+        ],
+        "post": _op(
+            "上传名册（请求体为 .xlsx 或 .csv 文件本身）并试运行，返回 {token, preview}：将发生的"
+            "变化与每个被拒绝的行（管理员）/ upload a roster and preview the import (dry run)",
+            body="application/octet-stream",
+            ok=201,
+            errors=(400, 401, 403, 413),
+        ),
+    },
+    "/api/admin/roster/uploads/{token}": {
+        "parameters": [UPLOAD_TOKEN],
+        "get": _op("一次上传：预览与导入结果（管理员）/ an upload's preview and result"),
+    },
+    "/api/admin/roster/uploads/{token}/confirm": {
+        "parameters": [UPLOAD_TOKEN],
+        "post": _op(
+            "确认导入（与 yiyuan members import 相同；只能一次，再次确认为 409）"
+            " / import the previewed roster, once",
+            errors=(400, 401, 403, 404),
+        ),
+    },
+    "/api/admin/roster/uploads/{token}/errors": {
+        "parameters": [UPLOAD_TOKEN],
+        "get": _op("下载错误报告（被拒绝的行与原因）/ the error report", returns=XLSX),
+    },
+    "/api/admin/roster/uploads/{token}/passwords": {
+        "parameters": [UPLOAD_TOKEN],
+        "post": _op(
+            "下载新账号的初始密码，仅一次（随后删除；再次请求为 410）"
+            " / the initial passwords, once (then deleted)",
+            returns=XLSX,
+        ),
+    },
+}
+for _path, _method, _status, _text in (
+    (
+        "/api/admin/roster/uploads/{token}/confirm",
+        "post",
+        "409",
+        "已经确认导入过 / already imported",
+    ),
+    ("/api/admin/roster/uploads/{token}/passwords", "post", "409", "尚未导入 / not imported yet"),
+    ("/api/admin/roster/uploads/{token}/passwords", "post", "410", "已下载过 / already downloaded"),
+):
+    ADMIN_ROSTER_PATHS[_path][_method]["responses"][_status] = {
+        "description": _text,
+        "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
 #: programmes and cohorts (service/admin_cohort_handlers.py)
-ADMIN_COHORT_PATHS: dict[str, dict[str, Any]] = {}
+COHORT = {"name": "cohort", "in": "path", "required": True, "schema": {"type": "string"}}
+ADMIN_COHORT_PATHS: dict[str, dict[str, Any]] = {
+    "/api/admin/programmes": {
+        "get": _op("培训项目列表（管理员）/ programmes", errors=(401, 403)),
+        "post": _op(
+            "新建培训项目：code、name、description / create a programme",
+            body=JSON,
+            ok=201,
+            errors=(400, 401, 403),
+        ),
+    },
+    "/api/admin/cohorts": {
+        "get": _op("期次列表：日期、状态、学员、课程、完成率 / cohorts", errors=(401, 403)),
+        "post": _op(
+            "新建期次：code、name、programme、starts_on、ends_on、associations、standings、"
+            "courses、description / create a cohort",
+            body=JSON,
+            ok=201,
+            errors=(400, 401, 403),
+        ),
+    },
+    "/api/admin/cohorts/{cohort}": {
+        "parameters": [COHORT],
+        "get": _op("一个期次：面向对象、课程进度、学员名单 / one cohort"),
+    },
+    "/api/admin/cohorts/{cohort}/rule-targets": {
+        "parameters": [COHORT],
+        "get": _op("按规则报名的预览：将添加多少人及部分姓名 / preview of enrolment by rule"),
+    },
+    "/api/admin/cohorts/{cohort}/enrol": {
+        "parameters": [COHORT],
+        "post": _op("按规则报名并为学员报名期次课程 / enrol by rule", errors=(401, 403, 404, 409)),
+    },
+    "/api/admin/cohorts/{cohort}/members": {
+        "parameters": [COHORT],
+        "post": _op(
+            "手工添加学员：people 为用户名或手机号列表 / add members by hand",
+            body=JSON,
+            errors=(400, 401, 403, 404, 409),
+        ),
+    },
+    "/api/admin/cohorts/{cohort}/close": {
+        "parameters": [COHORT],
+        "post": _op("结束期次（不删除记录）/ close a cohort", errors=(401, 403, 404, 409)),
+    },
+}
 
 for _section in (
     TRAINER_PATHS,
@@ -350,6 +510,7 @@ def spec(prefix: str = "/services/yiyuan") -> dict[str, Any]:
                     401: "未登录",
                     403: "无权限",
                     404: "不存在",
+                    409: "与当前状态冲突",
                     413: "内容太大",
                 }.items()
             },

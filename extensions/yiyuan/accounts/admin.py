@@ -1,0 +1,123 @@
+"""What an administrator does to someone else's account: deactivate, activate, reset or set
+the password, unlock. The one code path for the CLI (``yiyuan users …``) and the workspace
+(``admin/members/<username>``): each action writes its audit entry in the caller's
+transaction, so an entry exists exactly when the change does.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..errors import AccountError
+from ..models import Account, utcnow
+from . import service
+from .passwords import generate_initial_password
+
+
+class UnknownAccount(AccountError):
+    """No account by that name (the web answers 404)."""
+
+
+class SelfDeactivation(AccountError):
+    """An administrator may not lock themselves out."""
+
+
+def get(session: Session, username: str) -> Account:
+    """The account named ``username``, or :class:`UnknownAccount` with a Chinese message."""
+    account = service.find_account(session, username)
+    if account is None:
+        raise UnknownAccount(f"没有用户名为“{username}”的账号。")
+    return account
+
+
+def deactivate(session: Session, username: str, actor: str) -> Account:
+    """Stop someone logging in (their records stay); refuses the actor's own account."""
+    account = get(session, username)
+    if account.username == service.normalise_username(actor or ""):
+        raise SelfDeactivation("不能停用自己的账号：请由另一位管理员操作。")
+    return _set_active(session, account, actor, False)
+
+
+def activate(session: Session, username: str, actor: str) -> Account:
+    return _set_active(session, get(session, username), actor, True)
+
+
+def _set_active(session: Session, account: Account, actor: str, active: bool) -> Account:
+    changed = account.active != active
+    service.set_active(session, account.username, active)
+    if changed:  # a repeated click changes nothing and needs no entry
+        action, verb = ("account.activate", "恢复") if active else ("account.deactivate", "停用")
+        audit.record(
+            session,
+            actor,
+            action,
+            f"{verb}账号 {account.username}（{account.display_name}）",
+            account_id=account.id,
+            target=account.username,
+        )
+    return account
+
+
+def reset_password(session: Session, username: str, actor: str, min_length: int) -> str:
+    """A new initial password (returned once, never stored in clear or in the log): the
+    person must change it at their next login; any lockout is lifted."""
+    account = get(session, username)
+    password = generate_initial_password(max(min_length, 12))
+    service.set_password(
+        session, account.username, password, min_length=min_length, must_change=True
+    )
+    audit.record(
+        session,
+        actor,
+        "account.password",
+        f"重置 {account.username}（{account.display_name}）的密码，登录后须修改",
+        account_id=account.id,
+        target=account.username,
+        detail={"must_change": True},
+    )
+    return password
+
+
+def set_password(
+    session: Session,
+    username: str,
+    password: str,
+    actor: str,
+    *,
+    min_length: int,
+    must_change: bool,
+) -> Account:
+    """An administrator sets a chosen password (``yiyuan users set-password``)."""
+    account = get(session, username)
+    service.set_password(
+        session, account.username, password, min_length=min_length, must_change=must_change
+    )
+    audit.record(
+        session,
+        actor,
+        "account.password",
+        f"为 {account.username}（{account.display_name}）设置密码"
+        + ("，登录后须修改" if must_change else ""),
+        account_id=account.id,
+        target=account.username,
+        detail={"must_change": must_change},
+    )
+    return account
+
+
+def unlock(session: Session, username: str, actor: str) -> Account:
+    """Lift a lockout after too many wrong passwords (and forget the failures)."""
+    account = get(session, username)
+    was_locked = account.locked_until is not None and account.locked_until > utcnow()
+    service.unlock(session, account.username)
+    audit.record(
+        session,
+        actor,
+        "account.unlock",
+        f"解除 {account.username}（{account.display_name}）的账号锁定",
+        account_id=account.id,
+        target=account.username,
+        detail={"was_locked": was_locked},
+    )
+    return account

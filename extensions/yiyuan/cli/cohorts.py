@@ -1,0 +1,246 @@
+"""``yiyuan programmes`` and ``yiyuan cohorts``: training programmes and their cohorts
+(第N期培训班), through the same functions as the administrator's web pages."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import click
+
+from ..db.migrate import check_schema
+from ..errors import YiyuanError
+from . import Context, pass_context
+
+ACTOR_HELP = "操作人的用户名（记录在审计日志中），默认为当前系统用户"
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    """Options given once per value or comma-separated (书协,作协 or 书协，作协)."""
+    return [
+        part.strip()
+        for value in values
+        for part in value.replace("，", ",").replace("、", ",").split(",")
+        if part.strip()
+    ]
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+# --- programmes ----------------------------------------------------------------------------
+
+
+@click.group("programmes", help="培训项目：创建和列出培训项目（其下按期次开班）。")
+def programmes() -> None:
+    pass
+
+
+@programmes.command("create", help="新建培训项目，例如 文艺骨干培训。")
+@click.argument("code")
+@click.option("--name", required=True, help="培训项目名称，例如 文艺骨干培训")
+@click.option("--description", default="", help="说明")
+@click.option("--actor", default="", help=ACTOR_HELP)
+@pass_context
+def programme_create(ctx: Context, code: str, name: str, description: str, actor: str) -> None:
+    from ..cohorts import create_programme
+
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        programme = create_programme(session, code, name, description, actor or getpass.getuser())
+        click.echo(f"已创建培训项目 {programme.code}：{programme.name}")
+
+
+@programmes.command("list", help="列出培训项目及其期次数。")
+@pass_context
+def programme_list(ctx: Context) -> None:
+    from ..cohorts import list_programmes
+
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        lines = list_programmes(session)
+    if not lines:
+        click.echo("还没有培训项目：用 yiyuan programmes create 创建。")
+    for line in lines:
+        state = "" if line.active else "（已停用）"
+        click.echo(f"{line.code:<20} {line.name}{state}，{line.cohorts} 个期次")
+
+
+# --- cohorts -------------------------------------------------------------------------------
+
+
+@click.group("cohorts", help="期次（第N期培训班）：创建期次，按规则或手工报名，结束期次。")
+def group() -> None:
+    pass
+
+
+@group.command(
+    "create",
+    help="新建期次：名称、起止日期、面向的协会和会员身份、所学课程。"
+    "创建后用 yiyuan cohorts enrol 按规则报名。",
+)
+@click.argument("code")
+@click.option("--name", required=True, help="期次名称，例如 2026年第三期文艺骨干培训班")
+@click.option("--programme", default="", help="所属培训项目的代码")
+@click.option("--starts", required=True, help="开始日期，例如 2026-09-01")
+@click.option("--ends", required=True, help="结束日期，例如 2026-11-30")
+@click.option(
+    "--association", "associations", multiple=True, help="面向的协会（可多次给出或用逗号分隔）"
+)
+@click.option(
+    "--standing",
+    "standings",
+    multiple=True,
+    help="面向的会员身份：会员、理事、常务理事、主席团成员",
+)
+@click.option("--course", "courses", multiple=True, help="期次的课程代码（可多次给出）")
+@click.option("--description", default="", help="说明")
+@click.option("--actor", default="", help=ACTOR_HELP)
+@pass_context
+def create(
+    ctx: Context,
+    code: str,
+    name: str,
+    programme: str,
+    starts: str,
+    ends: str,
+    associations: tuple[str, ...],
+    standings: tuple[str, ...],
+    courses: tuple[str, ...],
+    description: str,
+    actor: str,
+) -> None:
+    from ..cohorts import create_cohort
+
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        cohort = create_cohort(
+            session,
+            code=code,
+            name=name,
+            programme_code=programme,
+            starts_on=starts,
+            ends_on=ends,
+            associations=_split(associations),
+            standings=_split(standings),
+            courses=_split(courses),
+            description=description,
+            actor=actor or getpass.getuser(),
+        )
+        click.echo(f"已创建期次 {cohort.code}：{cohort.name}")
+    click.echo(
+        f"下一步：yiyuan cohorts enrol {code}（按规则报名），或 yiyuan cohorts add {code} 用户名…"
+    )
+
+
+@group.command("list", help="列出期次：日期、状态、学员数、课程数、完成率。")
+@pass_context
+def list_(ctx: Context) -> None:
+    from ..cohorts import cohort_summary
+
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        rows = cohort_summary(session)
+    if not rows:
+        click.echo("还没有期次：用 yiyuan cohorts create 创建。")
+    for row in rows:
+        click.echo(
+            f"{row['code']:<20} {row['name']}（{row['starts_on']} 至 {row['ends_on']}，"
+            f"{row['state']}）学员 {row['members']}，课程 {row['courses']}，"
+            f"完成率 {_percent(row['completion_rate'])}"
+        )
+
+
+@group.command("show", help="一个期次：面向对象、课程进度和学员名单。")
+@click.argument("code")
+@pass_context
+def show(ctx: Context, code: str) -> None:
+    from ..cohorts import cohort_detail
+
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        data = cohort_detail(session, code)
+    click.echo(f"{data['name']}（{data['code']}，{data['state']}）")
+    if data["programme"]:
+        click.echo(f"培训项目：{data['programme_name']}（{data['programme']}）")
+    click.echo(f"日期：{data['starts_on']} 至 {data['ends_on']}")
+    click.echo(f"面向协会：{'、'.join(data['associations']) or '（无，手工添加学员）'}")
+    click.echo(f"会员身份：{'、'.join(data['standings']) or '不限'}")
+    click.echo(f"学员：{data['members']} 人；课程完成率 {_percent(data['completion_rate'])}")
+    for course in data["courses"]:
+        click.echo(
+            f"  {course['code']:<22} {course['title']}：报名 {course['enrolled']}，"
+            f"完成 {course['completed']}（{_percent(course['completion_rate'])}）"
+        )
+    for member in data["member_list"]:
+        click.echo(
+            f"  {member['username']:<16} {member['name']}（{'、'.join(member['associations'])}）"
+            f" {member['source_label']}"
+        )
+
+
+@group.command(
+    "enrol",
+    help="按规则报名：把符合面向协会和会员身份的在册学员加入期次，并为每位学员报名期次的全部课程。"
+    "可重复执行，只添加新的学员。",
+)
+@click.argument("code")
+@click.option("--dry-run", is_flag=True, help="只显示将添加多少人，不做任何改动")
+@click.option("--actor", default="", help=ACTOR_HELP)
+@pass_context
+def enrol(ctx: Context, code: str, dry_run: bool, actor: str) -> None:
+    from ..cohorts import enrol_by_rule, get_cohort, preview_rule
+
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        cohort = get_cohort(session, code)
+        if dry_run:
+            preview = preview_rule(session, cohort)
+            names = "、".join(p["name"] for p in preview["sample"])
+            click.echo(f"将添加 {preview['would_add']} 名学员{('：' + names) if names else ''}")
+            return
+        added = enrol_by_rule(session, cohort, actor or getpass.getuser())
+        click.echo(f"期次 {code}：新增 {added} 名学员，已为全部学员报名期次课程。")
+
+
+@group.command(
+    "add",
+    help="手工添加学员（用户名或手机号，可多个；给 - 时从标准输入每行读一个），并报名期次课程。",
+)
+@click.argument("code")
+@click.argument("people", nargs=-1, required=True)
+@click.option("--actor", default="", help=ACTOR_HELP)
+@pass_context
+def add(ctx: Context, code: str, people: tuple[str, ...], actor: str) -> None:
+    from ..cohorts import add_members, get_cohort
+
+    words = list(people)
+    if words == ["-"]:
+        words = sys.stdin.read().splitlines()
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        cohort = get_cohort(session, code)
+        added, problems = add_members(session, cohort, words, actor or getpass.getuser())
+    click.echo(f"已添加 {len(added)} 名学员" + (f"：{'、'.join(added)}" if added else "。"))
+    for problem in problems:
+        click.echo(f"  未添加 {problem}")
+    if problems and not added:
+        raise YiyuanError(f"没有添加任何学员：{len(problems)} 个用户名或手机号有问题。")
+
+
+@group.command("close", help="结束期次：不删除任何记录，结束后不再接受报名。")
+@click.argument("code")
+@click.option("--actor", default="", help=ACTOR_HELP)
+@pass_context
+def close(ctx: Context, code: str, actor: str) -> None:
+    from ..cohorts import close_cohort, get_cohort
+
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        cohort = close_cohort(session, get_cohort(session, code), actor or getpass.getuser())
+        click.echo(f"期次 {cohort.code}（{cohort.name}）已结束。")
+
+
+#: both command groups of this module (cli/__init__.py registers them)
+groups = (programmes, group)
