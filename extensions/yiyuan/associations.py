@@ -8,6 +8,9 @@ from sqlalchemy.orm import Session
 
 from .models import Association
 
+#: in a course's or cohort's audience: every association
+ALL_ASSOCIATIONS = "全部"
+
 #: (code, short name, full name without the city prefix)
 STANDARD_ASSOCIATIONS: list[tuple[str, str, str]] = [
     ("writers", "作协", "作家协会"),

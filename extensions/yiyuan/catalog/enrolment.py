@@ -12,8 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from ..associations import find_association
-from ..courses.check import ALL_ASSOCIATIONS
+from ..associations import ALL_ASSOCIATIONS, find_association
 from ..members.matching import AssociationMatcher
 from ..members.normalise import STANDING_LABELS
 from ..models import (

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from ..courses.check import check_courses
 from ..db.migrate import check_schema
 from ..errors import DatabaseError, YiyuanError
 from ..members.matching import AssociationMatcher, standard_matcher
@@ -38,6 +37,8 @@ def check(ctx: Context, ids: tuple[str, ...]) -> None:
     courses_dir = ctx.settings.courses_dir
     if not courses_dir.is_dir():
         raise YiyuanError(f"课程目录 {courses_dir} 不存在：请检查配置项 courses_dir。")
+    from ..courses.check import check_courses  # nbformat and jsonschema: a second to import
+
     results = check_courses(courses_dir, _matcher(ctx), ids)
     if not results:
         raise YiyuanError(f"{courses_dir} 中没有课程清单（*.yml）。")
@@ -88,6 +89,8 @@ def new(ctx: Context, code: str, title: str, trainer: str, folder: Path | None) 
 @group.command("list", help="列出课程目录中的课程。")
 @pass_context
 def list_(ctx: Context) -> None:
+    from ..courses.check import check_courses
+
     results = check_courses(ctx.settings.courses_dir, _matcher(ctx), ())
     for result in results:
         if result.course:

@@ -14,9 +14,9 @@ from sqlalchemy import Select, and_, false, func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..associations import ALL_ASSOCIATIONS
 from ..catalog import enrolment
 from ..completion.rollup import refresh_enrolments
-from ..courses.check import ALL_ASSOCIATIONS
 from ..members.normalise import STANDING_LABELS
 from ..models import (
     Account,

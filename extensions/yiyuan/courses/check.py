@@ -13,11 +13,11 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ..associations import ALL_ASSOCIATIONS
 from ..members.matching import AssociationMatcher
 from .manifest import Course, Problem, read_manifest, schema_problems, to_course
 from .notebooks import LessonFacts, quiz_problems, read_lesson
 
-ALL_ASSOCIATIONS = "全部"
 #: the course's opening and due dates are the city's calendar days
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 

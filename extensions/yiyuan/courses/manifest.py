@@ -6,6 +6,11 @@ this module turns its errors into sentences a trainer can act on.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,8 +19,6 @@ from importlib.resources import files
 from pathlib import Path
 
 import yaml
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
 
 FIELD_NAMES = {
     "id": "课程代码",
@@ -145,6 +148,10 @@ def read_manifest(path: Path) -> tuple[dict | None, list[Problem]]:
 
 
 def schema_problems(name: str, data: dict) -> list[Problem]:
+    # imported here: jsonschema's format checker costs a second at import (rfc3987 grammar),
+    # which every `yiyuan` command and the service would pay without checking a manifest
+    from jsonschema import Draft202012Validator, FormatChecker
+
     validator = Draft202012Validator(schema(), format_checker=FormatChecker())
     problems = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):

@@ -13,15 +13,11 @@ import string
 import unicodedata
 from collections.abc import Container
 
-from pypinyin import lazy_pinyin
-
 MAX_BASE = 20
 
 
 def username_base(name: str) -> str:
-    letters = re.sub(
-        r"[^a-z]", "", "".join(lazy_pinyin(unicodedata.normalize("NFKC", name))).lower()
-    )
+    letters = re.sub(r"[^a-z]", "", "".join(_pinyin(unicodedata.normalize("NFKC", name))).lower())
     return letters[:MAX_BASE] or "member"
 
 
@@ -32,3 +28,10 @@ def derive_username(name: str, mobile: str, taken: Container[str]) -> str:
             return stem + suffix
     # 26 namesakes sharing four digits: fall back to the whole number, unique by itself
     return username_base(name)[:MAX_BASE] + mobile
+
+
+def _pinyin(text: str) -> list[str]:
+    # imported on first use: pypinyin's dictionaries take half a second to load
+    from pypinyin import lazy_pinyin
+
+    return lazy_pinyin(text)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tornado import web
 
 from .. import cohorts
-from ..courses.check import ALL_ASSOCIATIONS
+from ..associations import ALL_ASSOCIATIONS
 from ..members.normalise import STANDING_LABELS
 from ..models import Association, Course
 from .admin import AdminApi, AdminPage
