@@ -344,6 +344,10 @@ def test_cli_hours_and_users_go_through_the_audited_functions(database, world, d
         env=env,
     )  # fmt: skip
     assert setp.exit_code == 0, setp.output
+    made = run(
+        "users", "create", "xinren", "--name", "新人", "--role", "trainer", "--actor", "zhangsan"
+    )
+    assert made.exit_code == 0 and "初始密码" in made.output, made.output
     with database.session() as session:
         acc = session.query(Account).filter_by(username="liuyang").one()
         assert verify_password(acc.password_hash, password)
@@ -355,6 +359,7 @@ def test_cli_hours_and_users_go_through_the_audited_functions(database, world, d
         ("zhangsan", "account.activate", "liuyang"),
         ("zhangsan", "account.unlock", "liuyang"),
         ("zhangsan", "account.password", "zhaolei"),
+        ("zhangsan", "account.create", "xinren"),
     }
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import stat
+import time
 import zipfile
 
 import pytest
@@ -442,3 +444,15 @@ def test_the_cli_import_is_audited_with_its_actor(admin_platform, tmp_path):
             "members.import",
             1,
         )
+
+
+def test_old_uploads_are_removed_at_the_next_upload(tmp_path):
+    roster = "姓名,手机号,协会\n王芳,13800000001,书协\n".encode()
+    old = uploads.create(tmp_path, "admin", "旧名册.csv", roster, False)
+    recent = uploads.create(tmp_path, "admin", "新名册.csv", roster, False)
+    long_ago = time.time() - (uploads.KEEP_DAYS + 1) * 86400
+    os.utime(old.folder / "meta.json", (long_ago, long_ago))
+    uploads.create(tmp_path, "admin", "今天的名册.csv", roster, False)
+    assert not old.folder.exists()
+    assert recent.folder.exists()
+    assert len(uploads.recent(tmp_path)) == 2

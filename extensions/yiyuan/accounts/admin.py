@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..errors import AccountError
-from ..models import Account, utcnow
+from ..models import ROLE_LABELS, Account, Role, utcnow
 from . import service
 from .passwords import generate_initial_password
 
@@ -29,6 +29,30 @@ def get(session: Session, username: str) -> Account:
     if account is None:
         raise UnknownAccount(f"没有用户名为“{username}”的账号。")
     return account
+
+
+def create(
+    session: Session,
+    username: str,
+    display_name: str,
+    roles: list[Role],
+    actor: str,
+    **options,
+) -> tuple[Account, str | None]:
+    """:func:`service.create_account` (same ``options``), audited; returns the account and
+    its generated initial password, if one was generated."""
+    account, initial = service.create_account(session, username, display_name, roles, **options)
+    audit.record(
+        session,
+        actor,
+        "account.create",
+        f"创建账号 {account.username}（{display_name}），角色："
+        + "、".join(ROLE_LABELS[role] for role in roles),
+        account_id=account.id,
+        target=account.username,
+        detail={"roles": [role.value for role in roles]},
+    )
+    return account, initial
 
 
 def deactivate(session: Session, username: str, actor: str) -> Account:

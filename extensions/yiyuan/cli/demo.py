@@ -8,10 +8,10 @@ import click
 
 from ..db.migrate import check_schema
 from ..demo import DEMO_PASSWORD, seed_demo
+from ..models import ROLE_LABELS
 from ..synthetic import SYNTHETIC_PASSWORD
 from ..synthetic import generate as generate_data
 from . import Context, pass_context
-from .users import ROLE_LABELS
 
 
 @click.group("demo", help="演示数据。")

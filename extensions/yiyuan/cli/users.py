@@ -8,19 +8,12 @@ import sys
 import click
 from sqlalchemy import select
 
-from ..accounts import admin, service
+from ..accounts import admin
 from ..associations import find_association
 from ..db.migrate import check_schema
 from ..errors import AccountError
-from ..models import Account, Role, utcnow
+from ..models import ROLE_LABELS, Account, Role, utcnow
 from . import Context, pass_context
-
-ROLE_LABELS = {
-    Role.learner: "学员",
-    Role.trainer: "教师",
-    Role.manager: "协会管理员",
-    Role.administrator: "管理员",
-}
 
 
 @click.group("users", help="账号：创建、设置密码、解锁、停用与恢复、列表。")
@@ -36,6 +29,16 @@ def _read_password() -> str:
     if not line:
         raise AccountError("没有从标准输入读到密码：请用 `echo 密码 | yiyuan users …` 传入。")
     return line
+
+
+def actor_option(function):
+    """``--actor``: who the audit log names (the logged-in system user unless given)."""
+    return click.option(
+        "--actor",
+        default=getpass.getuser,
+        show_default="当前系统用户",
+        help="记入审计日志的操作人",
+    )(function)
 
 
 @group.command(help="创建账号。不加 --password-stdin 时生成初始密码并显示一次。")
@@ -54,8 +57,9 @@ def _read_password() -> str:
     "--association", "associations", multiple=True, help="协会管理员负责的协会（简称或全称）"
 )
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码")
+@actor_option
 @pass_context
-def create(ctx, username, display_name, roles, associations, password_stdin) -> None:
+def create(ctx, username, display_name, roles, associations, password_stdin, actor) -> None:
     check_schema(ctx.database)
     password = _read_password() if password_stdin else None
     with ctx.database.session() as session:
@@ -67,11 +71,12 @@ def create(ctx, username, display_name, roles, associations, password_stdin) -> 
             manages.append(association)
         if Role.manager.value in roles and not manages:
             raise AccountError("协会管理员需要用 --association 指定所负责的协会。")
-        account, initial = service.create_account(
+        account, initial = admin.create(
             session,
             username,
             display_name,
             [Role(r) for r in roles],
+            actor,
             password=password,
             min_password_length=ctx.settings.auth.min_password_length,
             manages=manages,
@@ -79,16 +84,6 @@ def create(ctx, username, display_name, roles, associations, password_stdin) -> 
     click.echo(f"已创建账号 {account.username}（{display_name}）。首次登录须修改密码。")
     if initial:
         click.echo(f"初始密码：{initial}（只显示这一次）")
-
-
-def actor_option(function):
-    """``--actor``: who the audit log names (the logged-in system user unless given)."""
-    return click.option(
-        "--actor",
-        default=getpass.getuser,
-        show_default="当前系统用户",
-        help="记入审计日志的操作人",
-    )(function)
 
 
 @group.command("set-password", help="从标准输入读取新密码并设置；默认要求用户下次登录时修改。")

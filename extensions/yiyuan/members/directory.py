@@ -18,13 +18,13 @@ from ..accounts.admin import get as get_account
 from ..completion import progress
 from ..errors import YiyuanError
 from ..models import (
+    ROLE_LABELS,
     Account,
     Association,
     Course,
     Member,
     Membership,
     Module,
-    Role,
     Standing,
     StudyHours,
     utcnow,
@@ -35,12 +35,6 @@ from .normalise import STANDING_LABELS, mask_mobile, parse_standing
 #: at most this many rows in one page of results
 MAX_LIMIT = 200
 
-ROLE_LABELS = {
-    Role.learner: "学员",
-    Role.trainer: "教师",
-    Role.manager: "协会管理员",
-    Role.administrator: "管理员",
-}
 GENDERS = {"M": "男", "F": "女", "": ""}
 
 

@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import shutil
+import time
 import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,9 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 SUFFIXES = (".xlsx", ".csv")
 NAME_MAX_CHARS = 120
 PREVIEWED, IMPORTING, IMPORTED, FAILED = "previewed", "importing", "imported", "failed"
+#: uploads (rosters with full mobile numbers, error reports, unclaimed passwords) are removed
+#: this many days after their last change, at the next upload
+KEEP_DAYS = 30
 
 
 class UploadRefused(YiyuanError):
@@ -189,6 +193,7 @@ def create(
     check_content(name, data)
     base = root(data_dir)
     base.mkdir(mode=0o700, parents=True, exist_ok=True)
+    prune(data_dir)
     token = secrets.token_urlsafe(24)  # 32 characters of [A-Za-z0-9_-]
     folder = base / token
     folder.mkdir(mode=0o700)
@@ -290,6 +295,22 @@ def recent(data_dir: Path, limit: int = 10) -> list[Upload]:
         except (UploadNotFound, ValueError, TypeError):
             continue  # half-written or from another version: not worth a failed page
     return items
+
+
+def prune(data_dir: Path, keep_days: int = KEEP_DAYS, now: float | None = None) -> int:
+    """Remove uploads untouched for ``keep_days`` (personal data is not kept for ever);
+    returns how many were removed."""
+    base = root(data_dir)
+    if not base.is_dir():
+        return 0
+    cutoff = (now if now is not None else time.time()) - keep_days * 86400
+    removed = 0
+    for folder in base.iterdir():
+        meta = folder / "meta.json"
+        if TOKEN.fullmatch(folder.name) and meta.is_file() and meta.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def discard(upload: Upload) -> None:

@@ -1,6 +1,6 @@
 """SQLAlchemy models of the platform database. Import from here so Alembic sees them all."""
 
-from .accounts import Account, AccountRole, Role
+from .accounts import ROLE_LABELS, Account, AccountRole, Role
 from .associations import Association
 from .audit import AuditEntry
 from .base import Base, UTCDateTime, utcnow
@@ -26,6 +26,7 @@ from .members import HubSync, Member, Membership, Standing
 from .onsite import OnsiteSession
 
 __all__ = [
+    "ROLE_LABELS",
     "Account",
     "AccountRole",
     "Association",

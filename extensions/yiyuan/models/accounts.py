@@ -27,6 +27,15 @@ class Role(enum.StrEnum):
     administrator = "administrator"
 
 
+#: each role as pages, exports and the CLI name it
+ROLE_LABELS = {
+    Role.learner: "学员",
+    Role.trainer: "教师",
+    Role.manager: "协会管理员",
+    Role.administrator: "管理员",
+}
+
+
 class Account(Base):
     """A person who can log in. Accounts exist only because an administrator created them."""
 

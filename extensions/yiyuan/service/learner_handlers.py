@@ -13,17 +13,10 @@ from tornado import web
 from ..catalog import enrolment
 from ..completion import progress
 from ..dashboards import SERVICE_NAME as DASHBOARDS_SERVICE
-from ..models import Account, Course, Grade, GradingJob, ModuleResult, Role
+from ..models import ROLE_LABELS, Account, Course, Grade, GradingJob, ModuleResult, Role
 from ..reports.scope import ReportAccessDenied, scope_of
 from .access import course_by_code, module_by_code, submission_for
 from .base import ApiError, ApiHandler, BaseHandler, PageHandler
-
-ROLE_LABELS = {
-    Role.learner: "学员",
-    Role.trainer: "教师",
-    Role.manager: "协会管理员",
-    Role.administrator: "管理员",
-}
 
 
 def open_electives(session, account) -> list[Course]:
