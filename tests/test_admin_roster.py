@@ -407,6 +407,17 @@ def test_admin_uploads_previews_confirms_in_the_browser(
     page.goto(f"{admin_platform.url}/services/yiyuan/admin/roster")
     row = page.locator("table.recent tr", has_text="协会名册.xlsx")
     assert "已导入" in row.inner_text() and "初始密码未下载" not in row.inner_text()
+
+    # one of the new members: found by mobile number, password reset, and they log in with it
+    page.goto(f"{admin_platform.url}/services/yiyuan/admin/members?text=13700000203")
+    page.locator("tr", has_text="何静").get_by_role("link").first.click()
+    page.wait_for_url("**/admin/members/*")
+    username = page.url.rsplit("/", 1)[1]
+    page.get_by_label("我确认重置密码", exact=False).check()
+    page.get_by_role("button", name="重置密码").click()
+    password = page.locator(".password").inner_text().strip()
+    landed = admin_platform.browser().login(username, password)
+    assert "/hub/change-password" in landed.url  # logged in; first asked for a new password
     page.context.close()
 
     phone = login_page(chromium, admin_platform, "admin", viewport=PHONE, next_url=url)
