@@ -303,6 +303,12 @@ def test_reports_and_portal_count_manual_credits(database, world):
             session, Scope.all(), ReportFilter(courses=("c1",))
         )
         assert by_course.totals["hours"] == 2.0
+        # a credit entered by hand is not learning on the platform: liuyang does not become
+        # an active learner of the week
+        active = trend.rows[-1]["active"]
+        credits.credit_manual(session, "liuyang", 3, "外出培训", "张主任", "admin")
+        trend = participation.weekly_trend(session, Scope.all(), weeks=2)
+        assert trend.rows[-1]["hours"] == 11.0 and trend.rows[-1]["active"] == active
 
 
 # --- the CLI --------------------------------------------------------------------------------

@@ -338,6 +338,9 @@ def active(scope: Scope, resolved: Resolved, by_course: bool = False):
         .where(
             CompletionEvent.at >= active_since(resolved),
             CompletionEvent.at < resolved.end,
+            # learning in a course: a study-hours credit an administrator entered by hand
+            # (no course) is not the learner's activity on the platform
+            CompletionEvent.course_id.is_not(None),
         )
         .distinct()
     )

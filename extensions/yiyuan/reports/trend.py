@@ -51,7 +51,8 @@ def weekly_trend(
 
     e = CompletionEvent
     events = counted(
-        select().select_from(e),
+        # activity in courses (a hand-entered study-hours credit has none)
+        select().select_from(e).where(e.course_id.is_not(None)),
         e.at,
         e.account_id,
         e.course_id,
