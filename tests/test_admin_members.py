@@ -6,12 +6,14 @@ calls them, and the same functions through the service and a browser on the shar
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
+from openpyxl import load_workbook
 from people import Person
 
 from hubtest import login_page
@@ -407,6 +409,23 @@ def test_api_search_and_profile(admin):
     missing = admin.call("GET", "api/admin/members/nobody")
     assert missing.status_code == 404 and "没有用户名" in missing.json()["error"]
     assert admin.call("POST", "api/admin/members/nobody/unlock").status_code == 404
+
+
+def test_export_the_search_as_excel_and_csv(admin):
+    masked = admin.call("GET", "api/admin/export/members", params={"association": "书协"})
+    assert masked.status_code == 200 and masked.headers["Cache-Control"] == "no-store"
+    rows = list(load_workbook(io.BytesIO(masked.content)).active.values)
+    assert rows[0][:3] == ("用户名", "姓名", "手机号")
+    wangfang = next(r for r in rows if r[0] == "wangfang")
+    assert wangfang[2] == "199****0001" and "书协（会员）" in wangfang[6]
+    full = admin.call(
+        "GET",
+        "api/admin/export/members",
+        params={"text": "wangfang", "format": "csv", "show_mobile": "1"},
+    )
+    assert full.content.startswith("\ufeff".encode()) and "19900000001" in full.text
+    bad = admin.call("GET", "api/admin/export/members", params={"format": "pdf"})
+    assert bad.status_code == 400 and "xlsx 或 csv" in bad.json()["error"]
 
 
 def test_reset_deactivate_activate_through_the_api(platform, admin):

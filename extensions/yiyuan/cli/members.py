@@ -13,27 +13,24 @@ from pathlib import Path
 
 import click
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..db.migrate import check_schema
 from ..errors import YiyuanError
-from ..members import hubsync, rosterimport
+from ..members import directory, hubsync, rosterimport
 from ..members.importer import ImportResult
-from ..members.normalise import STANDING_LABELS, mask_mobile
-from ..members.rows import associations_matcher
 from ..members.spreadsheets import (
     error_report_path,
     write_error_report,
     write_passwords,
     write_table,
 )
-from ..models import Account, Member, Membership
+from ..models import Account, Member
+from ..reports.export import safe_cell
 from ..secrets import service_token
 from . import Context, pass_context
 
 #: imports larger than this show a progress bar
 PROGRESS_FROM = 300
-GENDERS = {"M": "男", "F": "女", "": ""}
 
 
 @click.group("members", help="会员：导入名册、查询、导出、与 JupyterHub 同步。")
@@ -181,49 +178,36 @@ def sync(ctx: Context, watch: bool, interval: float) -> None:
     click.echo(f"已同步到 JupyterHub：{report.summary()}。")
 
 
-def _records(ctx: Context, association: str | None, include_inactive: bool, show_mobile: bool):
-    """Members as plain records, optionally of one association named as people write it."""
-    query = (
-        select(Member)
-        .options(selectinload(Member.memberships).joinedload(Membership.association))
-        .order_by(Member.id)
-    )
-    if not include_inactive:
-        query = query.where(Member.active)
+def _lines(ctx: Context, association: str | None, include_inactive: bool, show_mobile: bool):
+    """Members (not staff) as the workspace's search finds them, optionally of one
+    association named as people write it."""
     with ctx.database.session() as session:
-        if association:
-            matcher = associations_matcher(session, ctx.settings.city)
-            found = matcher.match(association)
-            if found is None:
-                raise YiyuanError(matcher.describe_unknown(association))
-            query = query.where(
-                Member.memberships.any(Membership.active & (Membership.association_id == found.id))
-            )
-        return [_record(member, show_mobile) for member in session.scalars(query)]
+        lines, _ = directory.search_members(
+            session,
+            association=association,
+            active=None if include_inactive else True,
+            limit=None,
+            city=ctx.settings.city,
+            members_only=True,
+            show_mobile=show_mobile,
+        )
+    return lines
 
 
-def _record(member: Member, show_mobile: bool) -> dict:
-    memberships = [m for m in member.memberships if m.active]
+def _record(line: directory.MemberLine) -> dict:
     return {
-        "username": member.account.username,
-        "name": member.name,
-        "mobile": member.mobile if show_mobile else mask_mobile(member.mobile),
-        "gender": GENDERS[member.gender],
-        "work_unit": member.work_unit,
-        "email": member.email,
+        "username": line.username,
+        "name": line.name,
+        "mobile": line.mobile,
+        "gender": line.gender,
+        "work_unit": line.work_unit,
+        "email": line.email,
         "associations": [
-            {
-                "association": m.association.short_name,
-                "standing": STANDING_LABELS[m.standing.value],
-            }
-            for m in memberships
+            {"association": a["association"], "standing": a["standing_label"]}
+            for a in line.associations
         ],
-        "active": member.active,
+        "active": line.active,
     }
-
-
-def _associations_text(record: dict) -> str:
-    return "、".join(f"{a['association']}（{a['standing']}）" for a in record["associations"])
 
 
 @group.command("list", help="列出会员。手机号默认打码（138****5678）。")
@@ -240,27 +224,24 @@ def _associations_text(record: dict) -> str:
 @pass_context
 def list_(ctx: Context, association, include_inactive, fmt, show_mobile) -> None:
     check_schema(ctx.database)
-    records = _records(ctx, association, include_inactive, show_mobile)
+    lines = _lines(ctx, association, include_inactive, show_mobile)
     if fmt == "json":
-        click.echo(json.dumps(records, ensure_ascii=False, indent=1))
+        click.echo(json.dumps([_record(line) for line in lines], ensure_ascii=False, indent=1))
     elif fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(["用户名", "姓名", "手机号", "协会", "状态"])
-        for r in records:
+        for line in lines:
             writer.writerow(
-                [
-                    _csv_safe(v)
-                    for v in (r["username"], r["name"], r["mobile"], _associations_text(r))
-                ]
-                + ["正常" if r["active"] else "已停用"]
+                [safe_cell(v) for v in (line.username, line.name, line.mobile)]
+                + [safe_cell(line.associations_text), "正常" if line.active else "已停用"]
             )
     else:
-        for r in records:
-            state = "" if r["active"] else "（已停用）"
+        for line in lines:
+            state = "" if line.active else "（已停用）"
             click.echo(
-                f"{r['username']:<18} {r['name']:<8} {r['mobile']}  {_associations_text(r)}{state}"
+                f"{line.username:<18} {line.name:<8} {line.mobile}  {line.associations_text}{state}"
             )
-        click.echo(f"共 {len(records)} 人。")
+        click.echo(f"共 {len(lines)} 人。")
 
 
 @group.command(help="显示一位会员（用户名或手机号）。")
@@ -270,25 +251,25 @@ def list_(ctx: Context, association, include_inactive, fmt, show_mobile) -> None
 def show(ctx: Context, who: str, show_mobile: bool) -> None:
     check_schema(ctx.database)
     with ctx.database.session() as session:
-        member = session.scalar(
-            select(Member).join(Account).where((Account.username == who) | (Member.mobile == who))
+        username = session.scalar(
+            select(Account.username)
+            .join(Member, Member.account_id == Account.id)
+            .where((Account.username == who) | (Member.mobile == who))
         )
-        if member is None:
+        if username is None:
             raise YiyuanError(f"没有用户名或手机号为 {who!r} 的会员。")
-        record = _record(member, show_mobile)
-        history = [
-            (m.association.short_name, STANDING_LABELS[m.standing.value], m.joined_at, m.left_at)
-            for m in member.memberships
-        ]
-    click.echo(f"{record['name']}（{record['username']}）{'' if record['active'] else '已停用'}")
-    click.echo(f"手机号：{record['mobile']}")
+        profile = directory.member_profile(session, username, show_mobile=show_mobile)
+    facts = profile.member or {}
+    click.echo(f"{facts['name']}（{profile.username}）{'' if facts['active'] else '已停用'}")
+    click.echo(f"手机号：{facts['mobile']}")
     for label, key in (("性别", "gender"), ("工作单位", "work_unit"), ("邮箱", "email")):
-        if record[key]:
-            click.echo(f"{label}：{record[key]}")
+        if facts[key]:
+            click.echo(f"{label}：{facts[key]}")
     click.echo("协会：")
-    for short, standing, joined, left in history:
+    for a in profile.associations:
+        joined, left = a["joined_at"], a["left_at"]
         period = f"{joined:%Y-%m-%d} 起" + (f"，{left:%Y-%m-%d} 退出" if left else "")
-        click.echo(f"  {short}（{standing}）{period}")
+        click.echo(f"  {a['association']}（{a['standing_label']}）{period}")
 
 
 @group.command(help="把会员导出为 .xlsx。手机号默认打码。")
@@ -301,28 +282,6 @@ def export(ctx: Context, file: Path, association, include_inactive, show_mobile)
     check_schema(ctx.database)
     if file.suffix.lower() != ".xlsx":
         raise YiyuanError(f"导出文件应以 .xlsx 结尾，而不是 {file.name}。")
-    records = _records(ctx, association, include_inactive, show_mobile)
-    write_table(
-        file,
-        "会员",
-        ["用户名", "姓名", "手机号", "性别", "工作单位", "邮箱", "所属协会", "状态"],
-        [
-            [
-                r["username"],
-                r["name"],
-                r["mobile"],
-                r["gender"],
-                r["work_unit"],
-                r["email"],
-                _associations_text(r),
-                "正常" if r["active"] else "已停用",
-            ]
-            for r in records
-        ],
-    )
-    click.echo(f"已导出 {len(records)} 人到 {file}。")
-
-
-def _csv_safe(value: str) -> str:
-    # a cell starting with = + - @ would run as a formula when the CSV is opened in Excel
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    table = directory.as_table(_lines(ctx, association, include_inactive, show_mobile))
+    write_table(file, table.title, table.labels, table.records())
+    click.echo(f"已导出 {len(table.rows)} 人到 {file}。")

@@ -29,6 +29,7 @@ from ..models import (
     StudyHours,
     utcnow,
 )
+from ..reports.table import Column, Table
 from .matching import AssociationMatcher
 from .normalise import STANDING_LABELS, mask_mobile, parse_standing
 
@@ -48,16 +49,54 @@ class MemberLine:
 
     username: str
     name: str
-    #: masked, e.g. 138****5678 ("" for accounts without a member record)
+    #: masked, e.g. 138****5678, unless asked for in full ("" for accounts without a member
+    #: record)
     mobile: str
     #: [{"association": "书协", "standing": "council", "standing_label": "理事"}]
     associations: list[dict]
     roles: list[str]
     active: bool
     locked: bool
+    #: 男 / 女 / ""
+    gender: str = ""
+    work_unit: str = ""
+    email: str = ""
 
     def as_json(self) -> dict:
         return asdict(self)
+
+    @property
+    def associations_text(self) -> str:
+        """``书协（理事）、美协（会员）``"""
+        return "、".join(f"{a['association']}（{a['standing_label']}）" for a in self.associations)
+
+
+#: the member list as exports (web and ``yiyuan members export``) lay it out
+EXPORT_COLUMNS = (
+    Column("username", "用户名", "text"),
+    Column("name", "姓名", "text"),
+    Column("mobile", "手机号", "text"),
+    Column("gender", "性别", "text"),
+    Column("work_unit", "工作单位", "text"),
+    Column("email", "邮箱", "text"),
+    Column("associations", "所属协会", "text"),
+    Column("state", "状态", "text"),
+)
+
+
+def as_table(lines: list[MemberLine]) -> Table:
+    return Table(
+        "会员",
+        EXPORT_COLUMNS,
+        [
+            {
+                **line.as_json(),
+                "associations": line.associations_text,
+                "state": "正常" if line.active else "已停用",
+            }
+            for line in lines
+        ],
+    )
 
 
 def resolve_association(session: Session, name: str, city: str = "") -> Association:
@@ -85,12 +124,17 @@ def search_members(
     standing: str | None = None,
     active: bool | None = True,
     offset: int = 0,
-    limit: int = 50,
+    limit: int | None = 50,
     city: str = "",
+    members_only: bool = False,
+    show_mobile: bool = False,
 ) -> tuple[list[MemberLine], int]:
     """Accounts whose name, user name or mobile contains ``text``, optionally members of an
     ``association`` (name as people write it) with a ``standing`` (会员/理事/主席团成员 or the
-    code) in an active membership; ``active`` True/False/None (all). The page and the total."""
+    code) in an active membership; ``active`` True/False/None (all). The page and the total.
+
+    Pages ask for at most :data:`MAX_LIMIT` lines; ``limit=None`` (exports, the CLI) gives
+    them all. ``members_only`` leaves out staff without a member record."""
     conditions = []
     text = (text or "").strip()
     if text:
@@ -114,32 +158,37 @@ def search_members(
         conditions.append(exists().where(and_(*membership)))
     if active is not None:
         conditions.append(Account.active.is_(active))
+    if members_only:
+        conditions.append(Member.id.is_not(None))
 
     base = select(Account.id).outerjoin(Member, Member.account_id == Account.id).where(*conditions)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    limit = max(1, min(int(limit), MAX_LIMIT))
-    offset = max(0, int(offset))
-    rows = session.execute(
+    query = (
         select(Account, Member)
         .outerjoin(Member, Member.account_id == Account.id)
         .where(*conditions)
         .order_by(Account.username)
-        .offset(offset)
-        .limit(limit)
-    ).all()
+        .offset(max(0, int(offset)))
+    )
+    if limit is not None:
+        query = query.limit(max(1, min(int(limit), MAX_LIMIT)))
     now = utcnow()
-    return [_line(account, member, now) for account, member in rows], int(total)
+    lines = [_line(account, member, now, show_mobile) for account, member in session.execute(query)]
+    return lines, int(total)
 
 
-def _line(account: Account, member: Member | None, now: datetime) -> MemberLine:
+def _line(account: Account, member: Member | None, now: datetime, show_mobile: bool) -> MemberLine:
     return MemberLine(
         username=account.username,
         name=member.name if member else account.display_name,
-        mobile=mask_mobile(member.mobile) if member else "",
+        mobile=(member.mobile if show_mobile else mask_mobile(member.mobile)) if member else "",
         associations=_standings(member, active_only=True) if member else [],
         roles=[ROLE_LABELS[grant.role] for grant in account.roles],
         active=account.active,
         locked=account.locked_until is not None and account.locked_until > now,
+        gender=GENDERS.get(member.gender, "") if member else "",
+        work_unit=member.work_unit if member else "",
+        email=member.email if member else "",
     )
 
 
@@ -207,8 +256,11 @@ class MemberProfile:
         return data
 
 
-def member_profile(session: Session, username: str, now: datetime | None = None) -> MemberProfile:
-    """Everything the workspace shows about one person; ``UnknownAccount`` if there is none."""
+def member_profile(
+    session: Session, username: str, now: datetime | None = None, show_mobile: bool = False
+) -> MemberProfile:
+    """Everything the workspace (and ``yiyuan members show``) shows about one person;
+    ``UnknownAccount`` if there is none. The mobile number is masked unless asked for."""
     account = get_account(session, username)
     now = now or utcnow()
     member = session.scalar(select(Member).where(Member.account_id == account.id))
@@ -222,7 +274,7 @@ def member_profile(session: Session, username: str, now: datetime | None = None)
         must_change_password=account.must_change_password,
         last_login_at=account.last_login_at,
         created_at=account.created_at,
-        member=_member_facts(member) if member else None,
+        member=_member_facts(member, show_mobile) if member else None,
         associations=_standings(member, active_only=False) if member else [],
         courses=progress.courses_of(session, account.id),
         hours_this_year=progress.hours_this_year(session, account.id, now),
@@ -230,10 +282,10 @@ def member_profile(session: Session, username: str, now: datetime | None = None)
     )
 
 
-def _member_facts(member: Member) -> dict:
+def _member_facts(member: Member, show_mobile: bool) -> dict:
     return {
         "name": member.name,
-        "mobile": mask_mobile(member.mobile),
+        "mobile": member.mobile if show_mobile else mask_mobile(member.mobile),
         "gender": GENDERS.get(member.gender, ""),
         "work_unit": member.work_unit,
         "email": member.email,

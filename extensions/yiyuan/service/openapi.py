@@ -312,6 +312,18 @@ ADMIN_MEMBER_PATHS: dict[str, dict[str, Any]] = {
             errors=(400, 401, 403),
         ),
     },
+    "/api/admin/export/members": {
+        "parameters": [
+            {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+            for name in ("text", "association", "standing", "active", "format", "show_mobile")
+        ],
+        "get": _op(
+            "导出查找到的全部会员（format=xlsx|csv；show_mobile=1 含完整手机号）"
+            " / export the members a search finds",
+            returns="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            errors=(400, 401, 403),
+        ),
+    },
     "/api/admin/members/{username}": {
         "parameters": [USERNAME],
         "get": _op(
