@@ -8,7 +8,7 @@ accounts/admin.py, completion/credits.py), which also writes the audit entry.
 from __future__ import annotations
 
 from dataclasses import asdict
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from tornado import web
@@ -19,7 +19,6 @@ from ..completion.progress import LOCAL_ZONE
 from ..members import directory
 from ..members.normalise import STANDING_LABELS
 from ..models import Account, Association, utcnow
-from ..reports.export import csv_text, to_xlsx_bytes
 from .admin import AdminApi, AdminPage
 from .base import ApiError
 
@@ -91,25 +90,12 @@ class MembersExportApi(_Search, AdminApi):
 
     @web.authenticated
     def get(self) -> None:
-        fmt = self.get_argument("format", "xlsx")
-        if fmt not in ("xlsx", "csv"):
+        if self.get_argument("format", "xlsx") not in ("xlsx", "csv"):
             raise ApiError(400, "导出格式只能是 xlsx 或 csv。", "bad-format")
         args = {**self.search_args(), "offset": 0, "limit": None}
         args["show_mobile"] = self.get_argument("show_mobile", "") == "1"
         lines, _ = self.search(args)
-        table = directory.as_table(lines)
-        if fmt == "xlsx":
-            data = to_xlsx_bytes([table], title="会员")
-            kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        else:
-            data = csv_text(table).encode("utf-8-sig")
-            kind = "text/csv; charset=UTF-8"
-        self.set_header("Content-Type", kind)
-        self.set_header("Cache-Control", "no-store")  # it may hold full mobile numbers
-        self.set_header(
-            "Content-Disposition", f"attachment; filename*=UTF-8''{quote('会员.' + fmt)}"
-        )
-        self.finish(data)
+        self.send_table(directory.as_table(lines), "会员")
 
 
 class MemberApi(AdminApi):

@@ -21,17 +21,15 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
 
 from tornado import web
 
 from ..members import uploads
 from ..members.roster import RosterUnreadable
 from .admin import AdminApi, AdminOnly, AdminPage
-from .base import ApiError
+from .base import XLSX, ApiError
 from .exchange_handlers import LOCAL_ZONE, MB, UploadHandler
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TOKEN_ROUTE = r"([A-Za-z0-9_-]{1,64})"
 
 
@@ -40,13 +38,6 @@ def _find(handler, token: str) -> uploads.Upload:
         return uploads.find(handler.settings_.data_dir, token)
     except uploads.UploadNotFound as error:
         raise ApiError(404, str(error), "not-found") from None
-
-
-def _attachment(handler, name: str, data: bytes) -> None:
-    handler.set_header("Content-Type", XLSX)
-    handler.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{quote(name)}")
-    handler.set_header("Cache-Control", "no-store")
-    handler.finish(data)
 
 
 class RosterPage(AdminPage):
@@ -164,7 +155,7 @@ class ErrorReportApi(AdminApi):
         if not upload.error_report.exists():
             raise ApiError(404, "这份名册没有被拒绝的行，没有错误报告。", "no-errors")
         name = f"{Path(upload.meta.name).stem}.错误报告.xlsx"
-        _attachment(self, name, upload.error_report.read_bytes())
+        self.send_file(name, upload.error_report.read_bytes(), XLSX)
 
 
 class PasswordsApi(AdminApi):
@@ -177,7 +168,7 @@ class PasswordsApi(AdminApi):
             data = upload.take_passwords()
         except uploads.PasswordsGone as error:
             raise ApiError(410, str(error), "passwords-gone") from None
-        _attachment(self, f"{Path(upload.meta.name).stem}.初始密码.xlsx", data)
+        self.send_file(f"{Path(upload.meta.name).stem}.初始密码.xlsx", data, XLSX)
 
 
 routes = [

@@ -6,12 +6,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from tornado import web
 
 from .. import audit
-from ..reports.export import csv_text, to_xlsx_bytes
 from .admin import AdminApi, AdminPage
 from .base import ApiError
 
@@ -50,22 +47,10 @@ class AuditHandler(_AuditMixin, AdminApi):
 class AuditExportHandler(_AuditMixin, AdminApi):
     @web.authenticated
     def get(self) -> None:
-        fmt = self.get_argument("format", "xlsx")
-        if fmt not in ("xlsx", "csv"):
+        if self.get_argument("format", "xlsx") not in ("xlsx", "csv"):
             raise ApiError(400, "导出格式只能是 xlsx 或 csv。", "bad-format")
         _, rows = self._entries()
-        table = audit.as_table(self.session, rows)
-        if fmt == "xlsx":
-            data = to_xlsx_bytes([table], title="审计日志")
-            kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        else:
-            data = csv_text(table).encode("utf-8-sig")
-            kind = "text/csv; charset=UTF-8"
-        self.set_header("Content-Type", kind)
-        self.set_header(
-            "Content-Disposition", f"attachment; filename*=UTF-8''{quote('审计日志.' + fmt)}"
-        )
-        self.finish(data)
+        self.send_table(audit.as_table(self.session, rows), "审计日志")
 
 
 class AuditPageHandler(_AuditMixin, AdminPage):

@@ -9,6 +9,7 @@ import logging
 import traceback
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jupyterhub.services.auth import HubOAuthenticated
 from sqlalchemy import select
@@ -23,6 +24,8 @@ from ..settings import Settings
 from .storage import Storage
 
 log = logging.getLogger("yiyuan.service")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 MESSAGES = {
     400: "请求无效。",
@@ -116,6 +119,28 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         self.set_status(status)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(json.dumps(data, ensure_ascii=False, default=str))
+
+    def send_file(self, name: str, data: bytes, kind: str) -> None:
+        """A download named ``name`` (Chinese names survive, RFC 5987); never cached: exports
+        hold personal data."""
+        self.set_header("Content-Type", kind)
+        self.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{quote(name)}")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(data)
+
+    def send_table(self, table, name: str) -> None:
+        """A report table as the ``format`` argument asks: Excel (default) or CSV with a BOM,
+        cells that would start a formula defused (``reports.export``)."""
+        from ..reports.export import csv_text, to_xlsx_bytes
+
+        fmt = self.get_argument("format", "xlsx")
+        if fmt not in ("xlsx", "csv"):
+            raise ApiError(400, "导出格式只能是 xlsx 或 csv。", "bad-format")
+        if fmt == "xlsx":
+            self.send_file(f"{name}.xlsx", to_xlsx_bytes([table], title=name), XLSX)
+        else:
+            data = csv_text(table).encode("utf-8-sig")
+            self.send_file(f"{name}.csv", data, "text/csv; charset=UTF-8")
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         if self._session is not None:
