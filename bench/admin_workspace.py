@@ -30,6 +30,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
@@ -134,7 +135,7 @@ def search_figures(api: requests.Session, url: str, runs: int, say) -> None:
     # ours only: JupyterHub knows user names, not people's names, mobiles or associations
     for label, query in (
         ("surname 王", f"text={quote('王')}"),
-        ("given name 雅琴", f"text={quote('雅琴')}"),
+        ("given name 雅", f"text={quote('雅')}"),
         ("mobile fragment 1380", "text=1380"),
         ("association 书协", f"association={quote('书协')}"),
         ("王 in 书协", f"text={quote('王')}&association={quote('书协')}"),
@@ -243,6 +244,10 @@ def roster_figures(api, url: str, hub: Hub, database: Database, rows: int, runs:
         f"preview: {counts['created']} new, {counts['updated']} updated, "
         f"{counts['rejected']} rejected rows"
     )
+    reasons = Counter(
+        reason["reason"].split("（")[0] for row in preview["rejected"] for reason in row["reasons"]
+    )
+    say("rejected rows' reasons: " + "; ".join(f"{r} {n}" for r, n in reasons.most_common(4)))
     say()
     say("| step | median | ratio to CLI dry run |")
     say("|---|---|---|")

@@ -8,8 +8,6 @@ produces (its members, its courses' enrolments) is what the participation report
 from .cohorts import (
     add_members,
     close_cohort,
-    cohort_detail,
-    cohort_summary,
     create_cohort,
     enrol_by_rule,
     get_cohort,
@@ -18,6 +16,7 @@ from .cohorts import (
     update_cohort,
 )
 from .common import CohortClosed, CohortError, CohortNotFound
+from .figures import cohort_detail, cohort_summary
 from .programmes import create_programme, get_programme, list_programmes, update_programme
 
 __all__ = [
