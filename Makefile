@@ -15,6 +15,7 @@ run: setup
 	$(BIN)/yiyuan db upgrade
 	$(BIN)/yiyuan demo seed
 	$(BIN)/yiyuan courses publish --all --actor admin
+	$(BIN)/yiyuan demo cohort
 	@echo "艺苑已启动：http://127.0.0.1:8000 （Ctrl-C 停止）"
 	$(BIN)/jupyterhub -f jupyterhub_config.py
 

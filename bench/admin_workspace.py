@@ -44,7 +44,7 @@ import report_summary  # noqa: E402  (bench/report_summary.py: the same syntheti
 import roster_import  # noqa: E402  (bench/roster_import.py: its roster generator)
 import stats  # noqa: E402  (bench/stats.py)
 from scratch_pg import fresh_pg  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, or_, select  # noqa: E402
 
 from hubtest import Hub  # noqa: E402  (the test suite's real-hub harness)
 from yiyuan.db import Database  # noqa: E402
@@ -58,6 +58,21 @@ ADMIN = "synadmin"
 PANEL_QUERY = "include_stopped_servers=1&offset=0&limit=50&sort=id&state="
 PAGINATION = {"Accept": "application/jupyterhub-pagination+json"}
 HUB_BATCH = 1000
+#: username prefixes both searches take: the synthetic platform's, then the imported roster's
+#: pinyin user names (wangfang1234…)
+SYNTHETIC_PREFIXES = ("", "syn1", "syn012", "syn01234")
+PINYIN_PREFIXES = ("wang", "zhang", "wangf", "liu")
+#: ours only: JupyterHub knows user names, not people's names, mobiles or associations
+PEOPLE_QUERIES = (
+    ("surname 王", f"text={quote('王')}"),
+    ("given name 雅", f"text={quote('雅')}"),
+    ("mobile fragment 1380", "text=1380"),
+    ("association 书协", f"association={quote('书协')}"),
+    ("王 in 书协", f"text={quote('王')}&association={quote('书协')}"),
+    ("书协 理事", f"association={quote('书协')}&standing={quote('理事')}"),
+)
+#: the city of bench/report_summary.fill's associations (the roster names them in full)
+CITY = "深圳市"
 
 
 def timed(function) -> tuple[float, object]:
@@ -101,7 +116,14 @@ def median_of(function, runs: int) -> tuple[float, object]:
     return median, result
 
 
-def search_figures(api: requests.Session, url: str, runs: int, say) -> None:
+def search_figures(
+    api: requests.Session,
+    url: str,
+    runs: int,
+    say,
+    prefixes: tuple[str, ...] = SYNTHETIC_PREFIXES,
+    people: tuple[tuple[str, str], ...] = PEOPLE_QUERIES,
+) -> None:
     def ours(query: str):
         def call():
             return ok(api.get(f"{url}{SERVICE}api/admin/members?{query}&limit=50")).json()
@@ -119,10 +141,13 @@ def search_figures(api: requests.Session, url: str, runs: int, say) -> None:
 
         return call
 
-    say("| query | yiyuan median | found (shown) | JupyterHub median | found (shown) | ratio |")
+    say(
+        "| query | yiyuan median | found (shown) | JupyterHub median | found (shown) "
+        "| yiyuan / JupyterHub |"
+    )
     say("|---|---|---|---|---|---|")
     # comparable: username prefixes (a substring on our side, which for these is the same set)
-    for prefix in ("", "syn1", "syn012", "syn01234"):
+    for prefix in prefixes:
         query = f"text={quote(prefix)}"
         our_s, our_r = median_of(ours(query), runs)
         hub_s, hub_r = median_of(stock(prefix), runs)
@@ -133,19 +158,14 @@ def search_figures(api: requests.Session, url: str, runs: int, say) -> None:
             f"| {total} ({len(hub_r['items'])}) | {our_s / hub_s:.2f} |"
         )
     # ours only: JupyterHub knows user names, not people's names, mobiles or associations
-    for label, query in (
-        ("surname 王", f"text={quote('王')}"),
-        ("given name 雅", f"text={quote('雅')}"),
-        ("mobile fragment 1380", "text=1380"),
-        ("association 书协", f"association={quote('书协')}"),
-        ("王 in 书协", f"text={quote('王')}&association={quote('书协')}"),
-        ("书协 理事", f"association={quote('书协')}&standing={quote('理事')}"),
-    ):
+    for label, query in people:
         our_s, our_r = median_of(ours(query), runs)
         say(
             f"| {label} | {our_s * 1000:.0f} ms | {our_r['total']} ({len(our_r['members'])}) "
             "| — | — | no stock search |"
         )
+    if not people:
+        return
     say()
     say(
         "yiyuan: total counted in the same request (a COUNT over the filtered join, then the "
@@ -228,7 +248,7 @@ def roster_figures(api, url: str, hub: Hub, database: Database, rows: int, runs:
         start_up = statistics.median(timed(lambda: hub.cli("--help"))[0] for _ in range(3))
 
         def in_process():
-            checked = rosterimport.check(database, "深圳市", path)
+            checked = rosterimport.check(database, CITY, path)
             return rosterimport.apply(database, checked, actor=ADMIN, dry_run=True)
 
         _, domain, _ = stats.timed_runs(in_process, runs)
@@ -277,6 +297,35 @@ def roster_figures(api, url: str, hub: Hub, database: Database, rows: int, runs:
     )
 
 
+def pinyin_search(api: requests.Session, url: str, database: Database, runs: int, say) -> None:
+    """After the roster import: the imported people's pinyin user names in the hub too (only
+    those starting with a compared prefix), then the same prefix searches on both sides."""
+    with database.session() as session:
+        accounts = session.scalar(select(func.count(Account.id)))
+        names = list(
+            session.scalars(
+                select(Account.username).where(
+                    or_(*(Account.username.startswith(p) for p in PINYIN_PREFIXES if p))
+                )
+            )
+        )
+    seconds = create_hub_users(api, url, names)
+    say()
+    say(
+        f"### Member search after the roster import ({accounts} accounts; the {len(names)} "
+        f"imported user names starting with {'/'.join(PINYIN_PREFIXES)} added to the hub "
+        f"in {seconds:.0f} s; median of {runs})"
+    )
+    say()
+    search_figures(api, url, runs, say, PINYIN_PREFIXES, ())
+    say()
+    say(
+        "Totals differ where the two searches differ: JupyterHub counts user names starting "
+        "with the text; yiyuan counts accounts whose user name, name or mobile contains it "
+        "(e.g. zhangwang1234 for wang)."
+    )
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -303,7 +352,7 @@ def main() -> None:
     started = time.perf_counter()
     drop = None
     with tempfile.TemporaryDirectory(prefix="admin-workspace-") as tmp:
-        settings: dict = {"culler": {"enabled": False}}
+        settings: dict = {"city": CITY, "culler": {"enabled": False}}
         if args.pg:
             pg_url, drop = fresh_pg(args.pg_url)
             settings["db_url"] = pg_url
@@ -345,6 +394,7 @@ def main() -> None:
             say(f"### Roster preview and import (median of {args.roster_runs})")
             say()
             roster_figures(api, hub.url, hub, database, args.roster_rows, args.roster_runs, say)
+            pinyin_search(api, hub.url, database, args.runs, say)
             database.dispose()
         finally:
             hub.stop()

@@ -341,3 +341,17 @@ def test_migration_0007_keeps_existing_cohorts(db_url):
         migrate.upgrade(database)
     finally:
         database.dispose()
+
+
+def test_the_demo_cohort_is_made_once_after_the_courses_are_published(database):
+    from yiyuan.demo import DEMO_COHORT, seed_demo, seed_demo_cohort
+
+    with database.session() as session:
+        seed_demo(session, "深圳市")
+        assert seed_demo_cohort(session, "admin") is None  # no demo course published yet
+        course(session, code="ershida-wenyi")
+        name, enrolled = seed_demo_cohort(session, "admin")
+        assert name == DEMO_COHORT[1] and enrolled == 2
+        detail = cohorts.cohort_detail(session, DEMO_COHORT[0])
+        assert {m["username"] for m in detail["member_list"]} == {"wangfang", "zhaolei"}
+        assert seed_demo_cohort(session, "admin") is None  # make run twice adds nothing

@@ -98,3 +98,44 @@ def _seed_members(session: Session) -> bool:
                 changed = True
     session.flush()
     return changed
+
+
+#: the demo's programme and cohort, so that 培训项目与期次 and the 期次 dashboard are not empty
+DEMO_PROGRAMME = ("wenyi-gugan", "文艺骨干培训")
+DEMO_COHORT = ("2026-3qi", "2026年第三期文艺骨干培训班")
+
+
+def seed_demo_cohort(session: Session, actor: str) -> tuple[str, int] | None:
+    """The demo cohort for 书协 and 作协 with the published demo courses, its learners enrolled
+    by rule; None when it exists already (or no demo course is published yet)."""
+    from datetime import date
+
+    from . import cohorts
+    from .models import Cohort, Course, Programme
+
+    code, name = DEMO_COHORT
+    if session.scalar(select(Cohort.id).where(Cohort.code == code)) is not None:
+        return None
+    courses = list(
+        session.scalars(
+            select(Course.code).where(
+                Course.active.is_(True), Course.code.in_(("ershida-wenyi", "shufa-jianshang"))
+            )
+        )
+    )
+    if not courses:
+        return None
+    if session.scalar(select(Programme.id).where(Programme.code == DEMO_PROGRAMME[0])) is None:
+        cohorts.create_programme(session, *DEMO_PROGRAMME, actor=actor)
+    cohort = cohorts.create_cohort(
+        session,
+        code=code,
+        name=name,
+        programme_code=DEMO_PROGRAMME[0],
+        starts_on=date(2026, 12, 1),
+        ends_on=date(2027, 3, 31),
+        associations=["书协", "作协"],
+        courses=courses,
+        actor=actor,
+    )
+    return name, cohorts.enrol_by_rule(session, cohort, actor=actor)

@@ -7,7 +7,7 @@ import time
 import click
 
 from ..db.migrate import check_schema
-from ..demo import DEMO_PASSWORD, seed_demo
+from ..demo import DEMO_PASSWORD, seed_demo, seed_demo_cohort
 from ..models import ROLE_LABELS
 from ..synthetic import SYNTHETIC_PASSWORD
 from ..synthetic import generate as generate_data
@@ -30,6 +30,22 @@ def seed(ctx: Context) -> None:
         note = "新建" if created else "已存在"
         role = ROLE_LABELS[demo.role]
         click.echo(f"  {demo.username:<10} {role:<6} {demo.display_name}（{note}）")
+
+
+@group.command(
+    help="写入演示期次（2026年第三期文艺骨干培训班：书协、作协，已发布的示范课程），"
+    "并按规则报名；已存在时不再写入。请在发布示范课程之后运行。"
+)
+@click.option("--actor", default="admin", show_default=True, help="记入审计日志的操作人")
+@pass_context
+def cohort(ctx: Context, actor: str) -> None:
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        made = seed_demo_cohort(session, actor)
+    if made is None:
+        click.echo("演示期次已存在，或示范课程尚未发布：未写入。")
+    else:
+        click.echo(f"已创建演示期次 {made[0]}，按规则报名 {made[1]} 人。")
 
 
 #: table → how the summary names it, in the order it is printed
