@@ -3,6 +3,7 @@ configuration errors, the plugin selected by the shipped nbgrader config."""
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import re
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from yiyuan.exchange import archives, plugin
+from yiyuan.exchange import archives
 from yiyuan.exchange.client import ServiceClient, ServiceError
 from yiyuan.exchange.modulefolder import MARKER, ModuleRef, module_of, pack_module, write_marker
 from yiyuan.exchange.names import BadName
@@ -111,17 +112,18 @@ def test_the_shipped_config_selects_every_plugin_class(tmp_path):
     assert result.returncode == 0, result.stderr
     selected = result.stdout.split()
     expected = [
-        "Exchange",
-        "ExchangeFetchAssignment",
-        "ExchangeFetchFeedback",
-        "ExchangeReleaseAssignment",
-        "ExchangeReleaseFeedback",
-        "ExchangeList",
-        "ExchangeSubmit",
-        "ExchangeCollect",
+        ("base", "Exchange"),
+        ("plugin", "ExchangeFetchAssignment"),
+        ("plugin", "ExchangeFetchFeedback"),
+        ("trainer_commands", "ExchangeReleaseAssignment"),
+        ("trainer_commands", "ExchangeReleaseFeedback"),
+        ("plugin", "ExchangeList"),
+        ("plugin", "ExchangeSubmit"),
+        ("trainer_commands", "ExchangeCollect"),
     ]
-    assert selected == [f"yiyuan.exchange.plugin.{name}" for name in expected]
-    for name in expected:  # and each is nbgrader's interface
+    assert selected == [f"yiyuan.exchange.{module}.{name}" for module, name in expected]
+    for module, name in expected:  # and each is nbgrader's interface
         from nbgrader.exchange import abc
 
-        assert issubclass(getattr(plugin, name), getattr(abc, name))
+        found = getattr(importlib.import_module(f"yiyuan.exchange.{module}"), name)
+        assert issubclass(found, getattr(abc, name))

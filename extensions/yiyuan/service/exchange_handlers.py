@@ -1,6 +1,6 @@
 """The exchange endpoints (``api/exchange/…``): what nbgrader's exchange does with a shared
 folder, done by the service — it checks enrolment, keeps the clock, limits sizes and stores
-files atomically (see ``yiyuan.exchange.plugin`` for the client side).
+files atomically (see ``yiyuan.exchange.plugin`` and ``trainer_commands`` for the client side).
 
 Learners see only their own submissions and feedback; a course's trainers see their course's.
 Someone else's submission answers 404, as if it did not exist.
