@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 
 import click
@@ -47,6 +48,17 @@ class YiyuanGroup(click.Group):
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+def actor_option(function):
+    """``--actor``: who the audit log names (the logged-in system user unless given); every
+    command that changes something an administrator answers for takes it."""
+    return click.option(
+        "--actor",
+        default=getpass.getuser,
+        show_default="当前系统用户",
+        help="记入审计日志的操作人",
+    )(function)
 
 
 @click.group(cls=YiyuanGroup, help="艺苑 Yiyuan 平台管理命令。")

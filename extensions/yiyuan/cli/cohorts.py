@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 import click
 
 from ..db.migrate import check_schema
 from ..errors import YiyuanError
-from . import Context, pass_context
-
-ACTOR_HELP = "操作人的用户名（记录在审计日志中），默认为当前系统用户"
+from . import Context, actor_option, pass_context
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -41,14 +38,14 @@ def programmes() -> None:
 @click.argument("code")
 @click.option("--name", required=True, help="培训项目名称，例如 文艺骨干培训")
 @click.option("--description", default="", help="说明")
-@click.option("--actor", default="", help=ACTOR_HELP)
+@actor_option
 @pass_context
 def programme_create(ctx: Context, code: str, name: str, description: str, actor: str) -> None:
     from ..cohorts import create_programme
 
     check_schema(ctx.database)
     with ctx.database.session() as session:
-        programme = create_programme(session, code, name, description, actor or getpass.getuser())
+        programme = create_programme(session, code, name, description, actor)
         click.echo(f"已创建培训项目 {programme.code}：{programme.name}")
 
 
@@ -96,7 +93,7 @@ def group() -> None:
 )
 @click.option("--course", "courses", multiple=True, help="期次的课程代码（可多次给出）")
 @click.option("--description", default="", help="说明")
-@click.option("--actor", default="", help=ACTOR_HELP)
+@actor_option
 @pass_context
 def create(
     ctx: Context,
@@ -126,7 +123,7 @@ def create(
             standings=_split(standings),
             courses=_split(courses),
             description=description,
-            actor=actor or getpass.getuser(),
+            actor=actor,
         )
         click.echo(f"已创建期次 {cohort.code}：{cohort.name}")
     click.echo(
@@ -187,7 +184,7 @@ def show(ctx: Context, code: str) -> None:
 )
 @click.argument("code")
 @click.option("--dry-run", is_flag=True, help="只显示将添加多少人，不做任何改动")
-@click.option("--actor", default="", help=ACTOR_HELP)
+@actor_option
 @pass_context
 def enrol(ctx: Context, code: str, dry_run: bool, actor: str) -> None:
     from ..cohorts import enrol_by_rule, get_cohort, preview_rule
@@ -200,7 +197,7 @@ def enrol(ctx: Context, code: str, dry_run: bool, actor: str) -> None:
             names = "、".join(p["name"] for p in preview["sample"])
             click.echo(f"将添加 {preview['would_add']} 名学员{('：' + names) if names else ''}")
             return
-        added = enrol_by_rule(session, cohort, actor or getpass.getuser())
+        added = enrol_by_rule(session, cohort, actor)
         click.echo(f"期次 {code}：新增 {added} 名学员，已为全部学员报名期次课程。")
 
 
@@ -210,7 +207,7 @@ def enrol(ctx: Context, code: str, dry_run: bool, actor: str) -> None:
 )
 @click.argument("code")
 @click.argument("people", nargs=-1, required=True)
-@click.option("--actor", default="", help=ACTOR_HELP)
+@actor_option
 @pass_context
 def add(ctx: Context, code: str, people: tuple[str, ...], actor: str) -> None:
     from ..cohorts import add_members, get_cohort
@@ -221,7 +218,7 @@ def add(ctx: Context, code: str, people: tuple[str, ...], actor: str) -> None:
     check_schema(ctx.database)
     with ctx.database.session() as session:
         cohort = get_cohort(session, code)
-        added, problems = add_members(session, cohort, words, actor or getpass.getuser())
+        added, problems = add_members(session, cohort, words, actor)
     click.echo(f"已添加 {len(added)} 名学员" + (f"：{'、'.join(added)}" if added else "。"))
     for problem in problems:
         click.echo(f"  未添加 {problem}")
@@ -231,14 +228,14 @@ def add(ctx: Context, code: str, people: tuple[str, ...], actor: str) -> None:
 
 @group.command("close", help="结束期次：不删除任何记录，结束后不再接受报名。")
 @click.argument("code")
-@click.option("--actor", default="", help=ACTOR_HELP)
+@actor_option
 @pass_context
 def close(ctx: Context, code: str, actor: str) -> None:
     from ..cohorts import close_cohort, get_cohort
 
     check_schema(ctx.database)
     with ctx.database.session() as session:
-        cohort = close_cohort(session, get_cohort(session, code), actor or getpass.getuser())
+        cohort = close_cohort(session, get_cohort(session, code), actor)
         click.echo(f"期次 {cohort.code}（{cohort.name}）已结束。")
 
 

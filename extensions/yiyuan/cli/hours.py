@@ -9,8 +9,7 @@ from ..completion.progress import LOCAL_ZONE, hours_this_year
 from ..db.migrate import check_schema
 from ..members import directory
 from ..models import Account
-from . import Context, pass_context
-from .users import actor_option
+from . import Context, actor_option, pass_context
 
 
 @click.group("hours", help="学时：现行规则、手工计入、个人学时台账。")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import getpass
 import json
 import logging
 import os
@@ -27,7 +26,7 @@ from ..members.spreadsheets import (
 from ..models import Account, Member
 from ..reports.export import safe_cell
 from ..secrets import service_token
-from . import Context, pass_context
+from . import Context, actor_option, pass_context
 
 #: imports larger than this show a progress bar
 PROGRESS_FROM = 300
@@ -54,11 +53,7 @@ def hub_api(ctx: Context) -> hubsync.HubAPI:
     help="把新账号的初始密码写入此 .xlsx 文件（仅此一处，请妥善分发后删除）",
 )
 @click.option("--no-sync", is_flag=True, help="不立即同步到 JupyterHub")
-@click.option(
-    "--actor",
-    default=getpass.getuser,
-    help="操作人的用户名（记录在审计日志中），默认为当前系统用户",
-)
+@actor_option
 @pass_context
 def import_(ctx: Context, file, dry_run, deactivate_missing, passwords_out, no_sync, actor) -> None:
     check_schema(ctx.database)

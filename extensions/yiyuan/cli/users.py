@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 
 import click
@@ -13,7 +12,7 @@ from ..associations import find_association
 from ..db.migrate import check_schema
 from ..errors import AccountError
 from ..models import ROLE_LABELS, Account, Role, utcnow
-from . import Context, pass_context
+from . import Context, actor_option, pass_context
 
 
 @click.group("users", help="账号：创建、设置密码、解锁、停用与恢复、列表。")
@@ -29,16 +28,6 @@ def _read_password() -> str:
     if not line:
         raise AccountError("没有从标准输入读到密码：请用 `echo 密码 | yiyuan users …` 传入。")
     return line
-
-
-def actor_option(function):
-    """``--actor``: who the audit log names (the logged-in system user unless given)."""
-    return click.option(
-        "--actor",
-        default=getpass.getuser,
-        show_default="当前系统用户",
-        help="记入审计日志的操作人",
-    )(function)
 
 
 @group.command(help="创建账号。不加 --password-stdin 时生成初始密码并显示一次。")
