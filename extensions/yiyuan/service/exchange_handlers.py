@@ -117,9 +117,11 @@ class UploadHandler(ApiHandler):
             self._deferred = error  # answered by body(), once the body has been read
 
     def data_received(self, chunk: bytes) -> None:
-        if self._refused or self._finished or self._deferred is not None:
+        if self._refused or self._finished:
             return
         self._received += len(chunk)
+        if self._deferred is not None:
+            return  # draining: read and dropped
         if self._received > self.upload_limit():
             self._chunks.clear()
             if self.drain_oversized:
@@ -136,8 +138,19 @@ class UploadHandler(ApiHandler):
             raise self._deferred
         return b"".join(self._chunks)
 
+    def _body_unread(self) -> bool:
+        """An answer is going out before the whole body came in (a refusal in ``prepare``:
+        too large, not allowed — including checks of subclasses that run before ours)."""
+        if self.request.method not in ("PUT", "POST"):
+            return False
+        length = self.request.headers.get("Content-Length")
+        try:
+            return length is None or getattr(self, "_received", 0) < int(length)
+        except ValueError:
+            return True
+
     def write_error(self, status_code: int, **kwargs) -> None:
-        if status_code == 413 and getattr(self, "_deferred", None) is None:
+        if self._body_unread():
             # the unread body leaves the connection unusable: say so, or the hub's proxy reuses
             # it for the next request (which then fails with 503)
             self.set_header("Connection", "close")
