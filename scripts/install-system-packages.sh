@@ -4,7 +4,8 @@
 set -euo pipefail
 
 # CJK fonts: lessons draw Chinese (Noto Sans/Serif CJK = 黑体/宋体, AR PL UKai = 楷体).
-runtime=(fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming)
+# bubblewrap: the grading sandbox (learners' code runs in its own namespaces, no network).
+runtime=(fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming bubblewrap)
 # Node.js may come from elsewhere than Debian (e.g. NodeSource): a working npm is enough.
 command -v npm >/dev/null 2>&1 || runtime+=(nodejs npm)
 # Debian's python3.11 makes venvs only with python3.11-venv (it brings ensurepip).
