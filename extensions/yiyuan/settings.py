@@ -105,6 +105,21 @@ class GradingSettings:
     retries: int = 3
     #: seconds without a heartbeat after which a running job is taken to be orphaned
     stale_after: int = 60
+    #: how kernels running learners' code are isolated: ``bwrap`` (bubblewrap: no network, a
+    #: filesystem of their own, an unprivileged uid, limits) or ``none`` (refused in
+    #: production mode: learners' code would run with the grader's rights)
+    sandbox: Literal["bwrap", "none"] = "bwrap"
+    #: first uid of sandboxed kernels: worker N's kernels run as ``sandbox_uid + N`` (a uid no
+    #: account uses; no passwd entry is needed)
+    sandbox_uid: int = 64000
+    #: memory (address space) of one sandboxed kernel, in MB
+    kernel_memory_mb: int = 1024
+    #: processes and threads one sandboxed kernel may run at once
+    kernel_processes: int = 64
+    #: largest file a sandboxed kernel may write, in MB
+    kernel_file_mb: int = 64
+    #: output of one graded notebook kept for the feedback, in KB; the rest is dropped
+    max_output_kb: int = 256
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,15 @@ class DashboardsSettings:
     db_url: str = ""
     #: seconds without activity after which a viewer's dashboard kernel is shut down
     kernel_idle_timeout: int = 600
+    #: kernels started ahead of demand (imports done, bound to nobody until a view claims one)
+    warm_kernels: int = 2
+    #: at most this many dashboard kernels at once (warm ones included; ~150 MB each); a view
+    #: beyond it gets a Chinese "busy, try again" page (HTTP 503). 0 means no cap
+    max_kernels: int = 30
+    #: seconds after a page's last connection closed before its kernel is shut down
+    kernel_close_grace: int = 10
+    #: seconds a served page may take to connect to its kernel before the kernel is shut down
+    kernel_connect_timeout: int = 60
 
 
 @dataclass(frozen=True)

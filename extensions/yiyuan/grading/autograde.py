@@ -49,6 +49,7 @@ from .coursedir import (
 )
 from .execute import NOT_RUN
 from .feedback import TEMPLATES, SanitizeFeedback
+from .sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -85,14 +86,17 @@ class Scores:
     feedback_path: str = ""
 
 
-def grade_submission(settings: Settings, database: Database, submission_id: int) -> None:
+def grade_submission(
+    settings: Settings, database: Database, submission_id: int, slot: int = 0
+) -> None:
     """Autograde one stored submission and record its Grade. Call it in a grading worker
-    (the learner's code runs in kernels started from this process), never in the service."""
+    (the learner's code runs in sandboxed kernels started from this process: ``slot`` is the
+    worker's number, which picks the kernels' uid), never in the service."""
     with database.session() as session:
         work = load_work(session, submission_id)
     with course_lock(settings, work.course_code, exclusive=False):
         with learner_lock(settings, work.course_code, work.username, work.module_code):
-            scores = autograde(settings, work)
+            scores = autograde(settings, work, slot)
     with database.session() as session:
         record(session, work, scores, kind="graded")
 
@@ -121,14 +125,15 @@ def load_work(session: Session, submission_id: int) -> Work:
 # -- files and nbgrader ----------------------------------------------------------------------
 
 
-def autograde(settings: Settings, work: Work) -> Scores:
+def autograde(settings: Settings, work: Work, slot: int = 0) -> Scores:
     root = course_root(settings, work.course_code)
-    if not (root / "release" / work.module_code).is_dir():
+    release = root / "release" / work.module_code
+    if not release.is_dir():
         raise GradingError(f"单元 {work.module_code} 尚未发布（课程目录中没有它）：请先发布课程。")
     submitted = unpack_submission(settings, work)
     ensure_path_for_nbgrader()
     _ensure_student(settings, work)
-    _run_autograde(settings, work)
+    _run_autograde(settings, work, sandbox_for(settings, slot, release))
     scores = read_scores(settings, work.course_code, work.module_code, work.username)
     scores.failed_lessons = _failed_lessons(root / "autograded" / work.username / work.module_code)
     scores.reflections_written = _reflections_written(submitted, work.reflections)
@@ -226,7 +231,14 @@ def _ensure_student(settings: Settings, work: Work) -> None:
         gradebook.update_or_create_student(work.username, last_name=work.display_name or None)
 
 
-def _run_autograde(settings: Settings, work: Work) -> None:
+def sandbox_for(settings: Settings, slot: int, release: Path) -> Sandbox | None:
+    """The sandbox this worker's kernels run in: they may read the module's release."""
+    if settings.grading.sandbox == "none":
+        return None
+    return Sandbox.for_worker(settings.grading, slot, readonly=[release])
+
+
+def _run_autograde(settings: Settings, work: Work, sandbox: Sandbox | None) -> None:
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
@@ -254,6 +266,8 @@ def _run_autograde(settings: Settings, work: Work) -> None:
     config.TimedExecute.timeout = timeout
     config.TimedExecute.notebook_timeout = timeout
     config.TimedExecute.execute_retries = 2
+    config.TimedExecute.sandbox = sandbox
+    config.TimedExecute.max_output_bytes = settings.grading.max_output_kb * 1024
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = work.module_code
     coursedir.student_id = work.username

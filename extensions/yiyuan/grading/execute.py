@@ -8,6 +8,9 @@
   notebook that started running is never re-run.
 - A kernel that dies while running (memory limit, ``os._exit``) fails the rest of the notebook
   the same way.
+- ``sandbox``: when set (a :class:`~yiyuan.grading.sandbox.Sandbox`), the kernel starts in it.
+- ``max_output_bytes``: output kept while the notebook runs; the rest is dropped as it arrives
+  (a learner printing 100 MB must not fill the grader's memory nor reach the feedback).
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from time import monotonic
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Any, Integer
 
 #: what the learner's feedback says about a check that did not run (no traceback)
 NOT_RUN = "NotRun"
+#: shown once in place of output that was dropped
+OUTPUT_DROPPED = "\n……（输出过长，其余部分已省略）\n"
 
 
 class KernelStartError(RuntimeError):
@@ -32,8 +37,22 @@ class TimedExecute(Execute):
     notebook_timeout = Integer(
         120, help="Seconds the whole notebook may run; 0 means no limit beyond the per-cell one."
     ).tag(config=True)
+    sandbox = Any(None, help="The Sandbox kernels run in (None: no sandbox).").tag(config=True)
+    max_output_bytes = Integer(
+        256 * 1024, help="Output kept per notebook while it runs; 0 means no limit."
+    ).tag(config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.sandbox is not None:
+            from .sandbox import SandboxKernelManager
+
+            self.kernel_manager_class = SandboxKernelManager
+            self.config.SandboxKernelManager.sandbox = self.sandbox
 
     def preprocess(self, nb: NotebookNode, resources=None, km=None):
+        self._output_bytes = 0
+        self._output_dropped = False
         original = copy.deepcopy(nb)
         attempts = max(0, self.execute_retries) + 1
         for attempt in range(attempts):
@@ -81,6 +100,27 @@ class TimedExecute(Execute):
             if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
                 self._stopped = "timeout"
         return cell, resources
+
+    def output(self, outs, msg, display_id, cell_index):  # nbclient's hook per output message
+        if self.max_output_bytes:
+            size = _size(msg.get("content", {}))
+            if self._output_bytes + size > self.max_output_bytes:
+                if not self._output_dropped:
+                    self._output_dropped = True
+                    outs.append(
+                        NotebookNode(output_type="stream", name="stderr", text=OUTPUT_DROPPED)
+                    )
+                return None
+            self._output_bytes += size
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _size(content: dict) -> int:
+    """Bytes of what an output message would add to the notebook (roughly)."""
+    if "text" in content:
+        return len(content["text"])
+    size = sum(len(str(value)) for value in content.get("data", {}).values())
+    return size + sum(len(line) for line in content.get("traceback", []))
 
 
 def _not_run(reason: str) -> NotebookNode:

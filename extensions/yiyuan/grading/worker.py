@@ -36,6 +36,9 @@ def pool_size(settings: Settings, workers: int | None = None) -> int:
 
 def run_pool(settings: Settings, workers: int | None = None, once: bool = False) -> None:
     """Run the pool until SIGTERM/SIGINT, or with ``once=True`` until the queue is drained."""
+    from .sandbox import require_sandbox
+
+    require_sandbox(settings.mode, settings.grading)
     size = pool_size(settings, workers)
     # a few malloc arenas keep a worker's address space (its memory limit) predictable
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
@@ -48,7 +51,10 @@ def run_pool(settings: Settings, workers: int | None = None, once: bool = False)
 
     def start(index: int):
         process = context.Process(
-            target=worker_main, args=(settings, once), name=f"yiyuan-grading-{index}", daemon=False
+            target=worker_main,
+            args=(settings, once, index),
+            name=f"yiyuan-grading-{index}",
+            daemon=False,
         )
         process.start()
         return process
@@ -99,8 +105,9 @@ def limit_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def worker_main(settings: Settings, once: bool = False) -> None:
-    """One worker process: loop over the queue until told to stop (or drained, with once)."""
+def worker_main(settings: Settings, once: bool = False, slot: int = 0) -> None:
+    """One worker process: loop over the queue until told to stop (or drained, with once).
+    ``slot`` numbers the worker in its pool; its sandboxed kernels run as their own uid."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # nbgrader logs every copied file (and a checksum warning per hidden test): errors only
     logging.getLogger("traitlets").setLevel(logging.ERROR)
@@ -118,13 +125,18 @@ def worker_main(settings: Settings, once: bool = False) -> None:
     database = Database(settings.platform_db_url)
     name = worker_name()
     try:
-        work_loop(settings, database, name, once, stopping)
+        work_loop(settings, database, name, once, stopping, slot)
     finally:
         database.dispose()
 
 
 def work_loop(
-    settings: Settings, database: Database, name: str, once: bool, stopping: threading.Event
+    settings: Settings,
+    database: Database,
+    name: str,
+    once: bool,
+    stopping: threading.Event,
+    slot: int = 0,
 ) -> None:
     from . import queue
 
@@ -147,10 +159,17 @@ def work_loop(
                         return
             stopping.wait(POLL)
             continue
-        run_job(settings, database, name, *claimed)
+        run_job(settings, database, name, *claimed, slot=slot)
 
 
-def run_job(settings: Settings, database: Database, name: str, job_id: int, submission_id: int):
+def run_job(
+    settings: Settings,
+    database: Database,
+    name: str,
+    job_id: int,
+    submission_id: int,
+    slot: int = 0,
+):
     from . import queue
     from .autograde import grade_submission
     from .coursedir import GradingError
@@ -170,7 +189,7 @@ def run_job(settings: Settings, database: Database, name: str, job_id: int, subm
     thread.start()
     started = time.monotonic()
     try:
-        grade_submission(settings, database, submission_id)
+        grade_submission(settings, database, submission_id, slot)
     except Exception as error:
         message = str(error) if isinstance(error, GradingError) else "评分程序出错，评分没有完成。"
         log.exception("grading job %s (submission %s) failed", job_id, submission_id)
