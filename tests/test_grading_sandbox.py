@@ -19,9 +19,9 @@ import textwrap
 import nbformat
 import pytest
 import yaml
+from people import Person
 
 from hubtest import ROOT, Hub
-from people import Person
 from yiyuan.exchange import archives
 from yiyuan.grading.sandbox import Sandbox, bwrap_command, kernel_environment
 
