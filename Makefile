@@ -2,8 +2,10 @@
 #   make run    set up and run the platform with demo data at http://127.0.0.1:8000
 #   make test   set up and run the whole test suite (as CI does)
 
+# Python 3.11, at least 3.11.2 (Debian 12's /usr/bin/python3.11); production needs one that every
+# system user may execute (scripts/check-python.sh says so). VENV: e.g. .venv-production.
 PYTHON ?= python3.11
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 # JupyterLab reads these defaults at start-up: every single-user server opens in Chinese.
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/yiyuan.json
@@ -37,6 +39,7 @@ test-system-packages:
 	scripts/install-system-packages.sh test
 
 $(BIN)/.runtime-installed: requirements.txt extensions/pyproject.toml
+	scripts/check-python.sh "$(PYTHON)" "$(VENV)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt

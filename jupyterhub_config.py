@@ -13,7 +13,7 @@ sys.path.insert(0, str(ROOT))
 
 import hub_config  # noqa: E402
 from yiyuan.errors import YiyuanError  # noqa: E402
-from yiyuan.preflight import check_hub_can_start  # noqa: E402
+from yiyuan.preflight import check_hub_can_start, check_services_can_start  # noqa: E402
 from yiyuan.secrets import service_token  # noqa: E402
 from yiyuan.settings import load_settings  # noqa: E402
 
@@ -29,10 +29,12 @@ facts = hub_config.HostFacts(
 )
 try:
     settings = load_settings(os.environ)
-    check_hub_can_start(settings, facts.proxy_command)
+    check_hub_can_start(settings, facts.proxy_command, facts.bin_dir)
+    facts = replace(facts, roster_sync_token=service_token(settings.data_dir, "roster-sync"))
+    # production: the data directory belongs to the platform's own system user (service.user)
+    check_services_can_start(settings, facts.config_file, facts.bin_dir / "python")
 except YiyuanError as error:
     sys.exit(f"艺苑无法启动：{error}")
-facts = replace(facts, roster_sync_token=service_token(settings.data_dir, "roster-sync"))
 
 hub_config.apply(c, settings, facts)
 

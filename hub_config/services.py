@@ -100,4 +100,9 @@ def configure_services(c: Config, settings: Settings, facts: HostFacts) -> None:
                 ],
             }
         )
+    if settings.mode == "production" and settings.service.user:
+        # only the hub needs root: the platform's own processes run as its system user
+        # (yiyuan.serviceuser; the data directory is handed to it at every start)
+        for service in services:
+            service["user"] = settings.service.user
     c.JupyterHub.services = services

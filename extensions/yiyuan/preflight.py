@@ -5,15 +5,23 @@ from __future__ import annotations
 import errno
 import os
 import socket
+import stat
+import subprocess
 from pathlib import Path
 
 from .db import Database
 from .db.migrate import check_schema
 from .errors import YiyuanError
+from .serviceuser import hand_over_data_dir, service_account
 from .settings import Settings
 
 
-def check_hub_can_start(settings: Settings, proxy_command: Path) -> None:
+def check_hub_can_start(
+    settings: Settings, proxy_command: Path, bin_dir: Path | None = None
+) -> None:
+    """``bin_dir``: the venv's executables (production: learners' servers must run them)."""
+    if settings.mode == "production":
+        check_production_host(settings, bin_dir)
     check_data_dir(settings.data_dir, private=settings.mode == "production")
     database = Database(settings.platform_db_url)
     try:
@@ -35,6 +43,133 @@ def check_hub_can_start(settings: Settings, proxy_command: Path) -> None:
     for setting, ip, port in ports:
         check_port_free(setting, ip, port)
     check_dashboards_dir(settings)
+
+
+def check_production_host(settings: Settings, bin_dir: Path | None) -> None:
+    """Production mode needs root (system users, servers started as them), the platform's own
+    system user, and a venv that learners' system users can execute: all checked before the
+    hub starts, so before the first login creates a system user that then cannot run."""
+    if os.geteuid() != 0:
+        raise YiyuanError(
+            "生产模式（mode: production）下 JupyterHub 须以 root 运行：它要在账号首次登录时建立"
+            "系统用户，并以各人的身份启动学习环境。请用 systemd 服务启动（见 docs/deploy.md）。"
+        )
+    service_account(settings)  # raises when service.user does not exist
+    if bin_dir is not None:
+        check_learners_can_run(bin_dir)
+
+
+#: an unprivileged uid and gid without groups: what a learner's server is to the file system
+NOBODY = 65534
+#: what a learner's server starts with: the venv's jupyterhub-singleuser (its python, the
+#: interpreter that one links to, the packages, and the platform's code beside them)
+_RUN_AS_LEARNER = (
+    "import os, sys, jupyterhub, yiyuan.exchange.names\n"
+    "sys.exit(0 if os.access(sys.argv[1], os.R_OK | os.X_OK) else 3)"
+)
+
+
+def check_learners_can_run(bin_dir: Path) -> None:
+    """Every learner's server runs ``bin_dir/jupyterhub-singleuser`` as the learner's own
+    system user: every folder on the way to it, to the venv's python and to the interpreter that
+    one links to must let other users through, and an unprivileged uid (nobody, no groups) must
+    be able to start the venv's python, import the server's packages and run the script."""
+    singleuser, python = bin_dir / "jupyterhub-singleuser", bin_dir / "python"
+    for path in (singleuser, python, Path(os.path.realpath(python))):
+        closed = closed_to_others(path)
+        if closed is not None:
+            raise _unusable_venv(bin_dir, f"{closed} 不允许其他用户进入或执行")
+    try:
+        result = subprocess.run(
+            [str(python), "-c", _RUN_AS_LEARNER, str(singleuser)],
+            user=NOBODY,
+            group=NOBODY,
+            extra_groups=[],
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+            cwd="/",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except OSError as error:
+        raise _unusable_venv(bin_dir, f"{python}：{error.strerror}") from None
+    if result.returncode != 0:
+        lines = (result.stderr.strip() or f"{singleuser} 不可读或不可执行").splitlines()
+        raise _unusable_venv(bin_dir, lines[-1])
+
+
+def closed_to_others(path: Path) -> Path | None:
+    """The first of ``path``'s folders that other users cannot enter, or ``path`` itself when
+    they cannot read and execute it; None when all is open."""
+    path = Path(os.path.abspath(path))
+    for folder in reversed(path.parents):
+        if not os.stat(folder).st_mode & stat.S_IXOTH:
+            return folder
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return path
+    return None if mode & stat.S_IROTH and mode & stat.S_IXOTH else path
+
+
+def _unusable_venv(bin_dir: Path, reason: str) -> YiyuanError:
+    venv = bin_dir.parent
+    make = "make setup" if venv.name == ".venv" else f"make setup VENV={venv.name}"
+    return YiyuanError(
+        f"学员的学习环境将无法启动：其他系统用户无法运行虚拟环境 {venv} 里的程序（{reason}）。"
+        f"请用人人可执行的 Python 重建它：cd {venv.parent} && rm -rf {venv.name} && {make} "
+        "PYTHON=/usr/bin/python3.11；项目目录（如 /opt/yiyuan）的每一级目录也须允许其他用户进入"
+        "（见 docs/deploy.md）。"
+    )
+
+
+#: run as the service user: may it read the settings file and work in the data directory?
+_SERVICE_USER_ACCESS = (
+    "import os, sys\n"
+    "config, data, home = sys.argv[1:]\n"
+    "if config and not os.access(config, os.R_OK): sys.exit(3)\n"
+    "if not os.access(data, os.R_OK | os.W_OK | os.X_OK): sys.exit(4)\n"
+    "sys.exit(0 if os.access(home, os.W_OK | os.X_OK) else 5)"
+)
+
+
+def check_services_can_start(settings: Settings, config_file: str, python: Path) -> None:
+    """Production mode: hand the data directory to the platform's system user (files root
+    made there would lock it out), then check as that user that it can read the settings file
+    (``YIYUAN_CONFIG``) and work in the data directory. Run after everything the hub itself
+    writes there before its services start (the roster-sync token)."""
+    account = service_account(settings)
+    if account is None:
+        return
+    hand_over_data_dir(settings.data_dir, account)
+    home = account.pw_dir
+    result = subprocess.run(
+        [str(python), "-c", _SERVICE_USER_ACCESS, config_file, str(settings.data_dir), home],
+        user=account.pw_uid,
+        group=account.pw_gid,
+        extra_groups=os.getgrouplist(account.pw_name, account.pw_gid),
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+        cwd="/",
+        capture_output=True,
+        timeout=60,
+    )
+    name = account.pw_name
+    if result.returncode == 3:
+        raise YiyuanError(
+            f"平台的系统用户 {name} 无法读取配置文件 {config_file}：请运行 chgrp {name} "
+            f"{config_file} && chmod 0640 {config_file}（见 docs/deploy.md）。"
+        )
+    if result.returncode == 5:
+        # Jupyter (dashboards, grading) keeps its runtime files under HOME
+        raise YiyuanError(
+            f"平台的系统用户 {name} 的主目录 {home} 不存在或不可写：请运行 install -d -m 0750 "
+            f"-o {name} -g {name} {home}（见 docs/deploy.md）。"
+        )
+    if result.returncode != 0:
+        raise YiyuanError(
+            f"平台的系统用户 {name} 无法进入数据目录 {settings.data_dir}：它的每一级上级目录"
+            "都须允许其他用户进入；请把数据目录放在如 /srv/yiyuan 处（配置项 data_dir）。"
+        )
 
 
 def check_dashboards_dir(settings: Settings) -> None:

@@ -89,6 +89,10 @@ class ServiceSettings:
     max_release_mb: int = 200
     #: largest roster (.xlsx/.csv) an administrator may upload in the browser, in MB
     max_roster_mb: int = 10
+    #: production mode: the system user the platform's own processes run as (this service,
+    #: the grading workers, roster sync, dashboards, idle culler and ``yiyuan`` commands run by
+    #: root); it owns ``data_dir``. Empty: they run as the hub's own user (root)
+    user: str = "yiyuan"
 
 
 @dataclass(frozen=True)

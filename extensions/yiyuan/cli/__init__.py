@@ -9,6 +9,7 @@ import click
 
 from ..db import Database
 from ..errors import YiyuanError
+from ..serviceuser import drop_root_for_commands
 from ..settings import Settings, load_settings
 
 
@@ -25,11 +26,15 @@ class Context:
     def __init__(self) -> None:
         self._settings: Settings | None = None
         self._database: Database | None = None
+        #: the system user a command run by root became (yiyuan.serviceuser)
+        self.dropped_to = ""
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings(os.environ)
+            # production, run by root: the rest of the command runs as the platform's user
+            self.dropped_to = drop_root_for_commands(self._settings)
         return self._settings
 
     @property
@@ -45,6 +50,15 @@ class YiyuanGroup(click.Group):
             return super().invoke(ctx)
         except YiyuanError as error:
             raise UserError(str(error)) from None
+        except PermissionError as error:
+            context = ctx.find_object(Context)
+            user = context.dropped_to if context else ""
+            if not user:
+                raise
+            raise UserError(
+                f"系统用户 {user} 无法访问 {error.filename}（root 运行的 yiyuan 命令以它的身份运行）："
+                f"请把文件放在 {user} 能读写的位置，如 /tmp。"
+            ) from None
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)

@@ -1,0 +1,287 @@
+"""Production mode end to end, installed the way docs/deploy.md installs it: a venv built by
+``make setup`` from Debian's own /usr/bin/python3.11, a dedicated system user for the platform's
+processes, the hub as root. A learner logs in for the first time (the hub creates her system
+user), her server runs as her own uid, the lesson opens in it, her submission is graded. Every
+system user the test made is removed afterwards, also when it fails.
+
+Needs root (system users) and Debian's python3.11: CI has both. The venv is built once in
+``.venv-production`` (git-ignored) and reused while requirements.txt is unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+import hubtest
+from hubtest import ROOT, Hub
+from yiyuan.exchange import archives
+
+pytestmark = pytest.mark.production
+
+DEBIAN_PYTHON = "/usr/bin/python3.11"
+VENV = ".venv-production"
+COURSE, MODULE = "shufa-jianshang", "shuti-yanbian"
+RIGHT = {"q1": "小篆", "q2": False, "q3": ["章草", "今草", "狂草"], "q4": "隶变", "q5": "柳公权"}
+FIRST_PASSWORD, PASSWORD = "Chuci-2026-prod", "Zixuan-2027-prod"
+
+
+def unavailable(reason: str) -> None:
+    """Skip on a developer's machine; in CI a skip would hide a broken production mode."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def production_bin() -> Path:
+    """The venv the docs install (``make setup PYTHON=/usr/bin/python3.11``), here under
+    another name so that it does not replace the development venv."""
+    if os.geteuid() != 0:
+        unavailable("production mode needs root (system users)")
+    if not os.access(DEBIAN_PYTHON, os.X_OK):
+        unavailable(f"{DEBIAN_PYTHON} is missing (apt-get install python3.11 python3.11-venv)")
+    built = subprocess.run(
+        ["make", "setup", f"VENV={VENV}", f"PYTHON={DEBIAN_PYTHON}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    return ROOT / VENV / "bin"
+
+
+def processes_of(uid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    found.append(int(entry.name))
+            except FileNotFoundError:
+                pass
+    return found
+
+
+def remove_system_user(name: str) -> None:
+    """Stop what still runs as ``name`` (only users this test created), then ``userdel -r``."""
+    try:
+        uid = pwd.getpwnam(name).pw_uid
+    except KeyError:
+        return
+    for _ in range(50):
+        pids = processes_of(uid)
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.1)
+    subprocess.run(["userdel", "-r", name], capture_output=True, timeout=60)
+    subprocess.run(["groupdel", name], capture_output=True, timeout=60)
+    assert name not in {entry.pw_name for entry in pwd.getpwall()}, f"{name} was not removed"
+
+
+def environ(pid: int) -> dict[str, str]:
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return {}
+    pairs = (item.split(b"=", 1) for item in raw.split(b"\0") if b"=" in item)
+    return {key.decode(errors="replace"): value.decode(errors="replace") for key, value in pairs}
+
+
+def uids(pid: int) -> set[int]:
+    """Real, effective, saved and file-system uid of ``pid`` (/proc/<pid>/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Uid:"):
+            return {int(value) for value in line.split()[1:]}
+    raise AssertionError(f"no Uid line for {pid}")
+
+
+def service_processes(hub: Hub) -> dict[str, list[int]]:
+    """The processes of ``hub``'s managed services (their children too), by service name."""
+    api = f"http://127.0.0.1:{hub.hub_port}/hub/api"
+    found: dict[str, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        env = environ(int(entry.name))
+        if env.get("JUPYTERHUB_API_URL") == api and "JUPYTERHUB_SERVICE_NAME" in env:
+            found.setdefault(env["JUPYTERHUB_SERVICE_NAME"], []).append(int(entry.name))
+    return found
+
+
+def server_pid(username: str) -> int:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"jupyterhub-singleuser" in cmdline:
+                if environ(int(entry.name)).get("JUPYTERHUB_USER") == username:
+                    return int(entry.name)
+    raise AssertionError(f"no jupyterhub-singleuser process of {username}")
+
+
+@pytest.fixture(scope="module")
+def deployment(production_bin):
+    """A production deployment in a folder every user may enter (like /srv): the platform's
+    system user, the settings file it may read, the database, a published course and a
+    learner enrolled in it. Yields (hub, service user, learner)."""
+    token = secrets.token_hex(3)
+    service_user, learner = f"yyprod{token}", f"xueyuan{token}"
+    for name in (service_user, learner):
+        if name in {entry.pw_name for entry in pwd.getpwall()}:
+            pytest.fail(f"system user {name} exists already: the test would take it over")
+    workdir = Path(tempfile.mkdtemp(prefix="yiyuan-production-", dir="/tmp"))
+    workdir.chmod(0o755)
+    hub = None
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            # the hub and the yiyuan command come from the production venv
+            patch.setattr(hubtest, "BIN", production_bin)
+            home = workdir / "service-home"
+            subprocess.run(
+                ["adduser", "--system", "--group", "--home", str(home), service_user],
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
+            hub = Hub(
+                workdir / "hub",
+                {
+                    "mode": "production",
+                    "courses_dir": str(ROOT / "courses"),
+                    "service": {"user": service_user},
+                },
+            )
+            hub.workdir.chmod(0o755)
+            # as docs/deploy.md: root owns the settings file, the service user's group reads it
+            shutil.chown(hub.config_file, "root", service_user)
+            hub.config_file.chmod(0o640)
+            hub.cli("db", "upgrade")
+            hub.cli("demo", "seed")  # the course's trainer; nobody logs in with these
+            hub.cli("courses", "publish", COURSE, "--actor", "admin")
+            create = ("users", "create", learner, "--name", "测试学员", "--password-stdin")
+            hub.cli(*create, stdin=f"{FIRST_PASSWORD}\n")
+            hub.cli("courses", "enrol", COURSE, learner)
+            hub.start(timeout=120)
+            yield hub, service_user, learner
+    finally:
+        if hub is not None:
+            hub.stop()
+        for name in (learner, service_user):
+            remove_system_user(name)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def test_the_cli_run_by_root_leaves_the_data_dir_to_the_service_user(deployment):
+    hub, service_user, _ = deployment
+    account = pwd.getpwnam(service_user)
+    data = hub.data_dir
+    assert data.stat().st_uid == account.pw_uid and data.stat().st_mode & 0o777 == 0o700
+    # written by `yiyuan db upgrade` / `courses publish` run as root, and by the hub at start
+    for path in (data / "yiyuan.sqlite", data / "coursedirs" / COURSE, data / "secrets"):
+        assert path.stat().st_uid == account.pw_uid, path
+    # the hub keeps its own database and cookie secret
+    assert (data / "jupyterhub.sqlite").stat().st_uid == 0
+    assert (data / "jupyterhub_cookie_secret").stat().st_uid == 0
+
+
+def test_platform_services_run_as_the_service_user(deployment):
+    hub, service_user, _ = deployment
+    uid = pwd.getpwnam(service_user).pw_uid
+    running = service_processes(hub)
+    assert {"yiyuan", "grader", "roster-sync", "idle-culler"} <= set(running), running
+    for name, pids in running.items():
+        for pid in pids:
+            assert uids(pid) == {uid}, (name, pid, uids(pid))
+
+
+def test_a_learner_studies_and_is_graded_as_her_own_system_user(deployment):
+    hub, _, learner = deployment
+    browser = hub.browser()
+    first = browser.login(learner, FIRST_PASSWORD)
+    assert "/hub/change-password" in first.url, hub.log()
+    changed = browser.post_form(
+        "/hub/change-password",
+        {
+            "current_password": FIRST_PASSWORD,
+            "new_password": PASSWORD,
+            "confirm_password": PASSWORD,
+        },
+    )
+    assert changed.status_code == 200, changed.text
+    # her first login made her a system user, as JupyterHub's LocalAuthenticator does
+    account = pwd.getpwnam(learner)
+    assert account.pw_uid >= 1000 and account.pw_dir == f"/home/{learner}"
+
+    browser.get("/hub/spawn")
+    browser.wait_for_server(learner, timeout=120)
+    pid = server_pid(learner)
+    assert uids(pid) == {account.pw_uid}, hub.log()
+
+    # the lesson opens in her server: fetched into her home, as her, then shown by Voila
+    lesson = browser.get(f"/user/{learner}/yiyuan/open/{COURSE}/{MODULE}")
+    assert lesson.status_code == 200, lesson.text[-2000:]
+    assert "/voila/render/" in lesson.url and "Traceback" not in lesson.text
+    folder = Path(account.pw_dir) / COURSE / MODULE
+    notebooks = list(folder.glob("*.ipynb"))
+    assert notebooks and all(p.stat().st_uid == account.pw_uid for p in notebooks)
+
+    # her answers, saved through her server (as the lesson's widgets would), then submitted
+    # with her own hub token (what the lesson's submit button does from her server)
+    saved = browser.session.put(
+        f"{hub.url}/user/{learner}/api/contents/{COURSE}/{MODULE}/answers.json",
+        json={
+            "type": "file",
+            "format": "text",
+            "content": json.dumps({"version": 1, "answers": RIGHT}, ensure_ascii=False),
+        },
+        headers={"X-XSRFToken": browser.xsrf(f"/user/{learner}/")},
+        timeout=60,
+    )
+    assert saved.status_code in (200, 201), saved.text
+    assert (folder / "answers.json").stat().st_uid == account.pw_uid
+    service = f"{hub.url}/services/yiyuan/"
+    headers = {"Authorization": f"token {browser.token()}"}
+    submitted = requests.post(
+        f"{service}api/exchange/submissions/{COURSE}/{MODULE}",
+        data=archives.pack(folder),
+        headers=headers,
+        timeout=120,
+    )
+    assert submitted.status_code == 201, submitted.text
+    submission = submitted.json()["id"]
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        state = requests.get(f"{service}api/submissions/{submission}", headers=headers, timeout=60)
+        state = state.json()
+        if state["grading"] in ("done", "failed") and state["result"]:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"submission {submission} not graded: {state}\n{hub.log()}")
+    assert state["grading"] == "done", (state, hub.log())
+    assert state["grade"]["auto_score"] == state["grade"]["auto_max"] == 5, state
+    [page] = state["grade"]["feedback"]
+    feedback = requests.get(
+        f"{service}api/submissions/{submission}/feedback/{page}", headers=headers, timeout=60
+    )
+    assert feedback.status_code == 200, feedback.text
