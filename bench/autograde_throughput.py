@@ -11,10 +11,12 @@ mixed right and wrong answers, graded twice on the same notebooks:
     submission, sequentially, in a plain nbgrader course directory (``--stock-sample`` of them
     when that is fewer than all: the per-submission time is what is compared);
 (b) the platform: every submission queued, then ``run_pool(once=True)`` with the default
-    worker count (one per core): autograde, scores into the Grade table, feedback pages, the
-    completion engine.
+    worker count (one per core): autograde in the grading sandbox (bubblewrap), scores into
+    the Grade table, feedback pages, the completion engine;
+(c) the same pool with ``grading.sandbox: none`` (kernels as the worker's own processes, as
+    before the sandbox), on a second copy of the same submissions: the sandbox's cost.
 
-Prints per-submission time, throughput, the ratio and the failed jobs.
+Prints per-submission time, throughput, the ratios and the failed jobs.
 """
 
 from __future__ import annotations
@@ -63,8 +65,8 @@ def answers(number: int) -> dict:
     return given
 
 
-def build(tmp: Path, count: int):
-    settings = settings_for(tmp)
+def build(tmp: Path, count: int, sandbox: str = "bwrap"):
+    settings = settings_for(tmp, sandbox=sandbox)
     database = Database(settings.platform_db_url)
     migrate.upgrade(database)
     with database.session() as session:
@@ -133,6 +135,12 @@ def main() -> None:
     parser.add_argument("--stock-sample", type=int, default=20)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--no-unsandboxed",
+        dest="unsandboxed",
+        action="store_false",
+        help="skip (c), the pool without the sandbox",
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="yiyuan-bench-autograde-"))
     try:
@@ -156,6 +164,19 @@ def main() -> None:
             f"failed jobs: {counts[JobState.failed.value]}"
         )
         database.dispose()
+        if args.unsandboxed:
+            plain, plain_database, plain_ids = build(tmp / "plain", args.submissions, "none")
+            per_plain, plain_counts = pool(plain, plain_database, plain_ids, args.workers)
+            plain_database.dispose()
+            print(
+                f"(c) run_pool(once=True), {workers} workers, no sandbox: {per_plain:.2f} "
+                f"s/submission, {60 / per_plain:.1f} submissions/min"
+            )
+            print(f"    jobs: {plain_counts}")
+            print(
+                f"sandbox cost: (b)/(c) time per submission {per_pool / per_plain:.2f}x; "
+                f"(c)/(a) throughput {per_stock / per_plain:.2f}x"
+            )
     finally:
         if args.keep:
             print(f"kept {tmp}")

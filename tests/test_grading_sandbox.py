@@ -356,3 +356,26 @@ def test_the_sandbox_command_holds_nothing_secret(tmp_path):
         assert word not in joined
     environment = kernel_environment(str(tmp_path / "home"))
     assert not [k for k in environment if "TOKEN" in k or k.startswith("YIYUAN")]
+
+
+def test_production_never_grades_without_the_sandbox():
+    from yiyuan.grading.sandbox import SandboxError, require_sandbox
+    from yiyuan.settings import GradingSettings
+
+    with pytest.raises(SandboxError, match="生产模式不能关闭评分沙箱"):
+        require_sandbox("production", GradingSettings(sandbox="none"))
+    require_sandbox("demo", GradingSettings(sandbox="none"))  # a trial machine without bwrap
+    require_sandbox("production", GradingSettings())  # bubblewrap works here
+
+
+def test_a_sandbox_that_cannot_start_stops_the_grader_with_the_reason(monkeypatch):
+    from yiyuan.grading import sandbox as sandbox_module
+    from yiyuan.settings import GradingSettings
+
+    monkeypatch.setattr(sandbox_module, "BWRAP", "/nonexistent/bwrap")
+    with pytest.raises(sandbox_module.SandboxError, match="找不到 bubblewrap"):
+        sandbox_module.require_sandbox("demo", GradingSettings())
+    monkeypatch.undo()
+    # a limit the sandbox cannot meet: the check runs a real sandboxed Python and fails
+    with pytest.raises(sandbox_module.SandboxError, match="评分沙箱无法启动"):
+        sandbox_module.check_sandbox(GradingSettings(kernel_memory_mb=8))

@@ -106,7 +106,6 @@ def kernel_environment(home: str, extra: dict[str, str] | None = None) -> dict[s
         "USER": "learner",
         "LOGNAME": "learner",
         "LANG": "C.UTF-8",
-        "MPLBACKEND": "Agg",
         "MPLCONFIGDIR": f"{home}/.matplotlib",
         "IPYTHONDIR": f"{home}/.ipython",
         "JUPYTER_RUNTIME_DIR": f"{home}/.runtime",
