@@ -23,6 +23,7 @@ from tornado import web
 from hubtest import ROOT, Hub, free_port
 from yiyuan.associations import ensure_standard_associations, find_association
 from yiyuan.dashboards import context
+from yiyuan.dashboards.kernels import DashboardsKernelManager
 from yiyuan.dashboards.readonly import dashboards_db_url, read_only_url
 from yiyuan.dashboards.server import binding_cell, make_prelaunch_hook, voila_config
 from yiyuan.db import Database
@@ -407,7 +408,10 @@ def test_voila_config_turns_culling_on_and_overrides_off(tmp_path):
     assert c.MappingKernelManager.cull_idle_timeout == 30
     assert c.MappingKernelManager.cull_interval == 30
     assert c.MappingKernelManager.cull_connected is True
-    assert c.VoilaConfiguration.preheat_kernel is False
+    assert c.VoilaConfiguration.preheat_kernel is False  # ours: warm kernels, claimed
+    assert c.VoilaConfiguration.multi_kernel_manager_class is DashboardsKernelManager
+    assert (c.DashboardsKernelManager.pool_size, c.DashboardsKernelManager.max_kernels) == (2, 30)
+    assert c.DashboardsKernelManager.close_grace == 10.0
     assert c.VoilaConfiguration.allow_template_override == "NO"
     assert c.VoilaConfiguration.allow_theme_override == "NO"
     assert c.VoilaConfiguration.strip_sources is True

@@ -11,10 +11,17 @@ managers: ``hub_config/roles.py``). What they see: the prelaunch hook resolves t
 report scope from the platform database — refusing learners and trainers without a course
 before any kernel starts — and puts a first cell into the notebook that binds the viewer in
 the kernel (``yiyuan.dashboards.context``), which the report layer then scopes by.
+
+How many kernels: ``yiyuan.dashboards.kernels`` (warm kernels claimed by a view, one per
+viewer and dashboard, shut down soon after their page, a cap answered with a Chinese 503).
+What the viewer sees first: the page's first table drawn by the service itself
+(``yiyuan.dashboards.previews``) while the kernel runs the notebook. A kernel's websocket,
+model and shutdown are refused to anyone but the viewer it was claimed for.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -23,15 +30,19 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_core.utils import ensure_async
 from jupyter_server.utils import url_path_join
 from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
 from tornado import web
+from tornado.ioloop import IOLoop
 from traitlets.config import Config
 
 from ..errors import SettingsError
 from ..reports.scope import ReportAccessDenied, viewer_scope
 from ..settings import Settings
 from . import SERVICE_NAME, TEMPLATE, template_path
+from .kernels import DashboardsKernelManager, Owner, current_claim
+from .previews import page_of, preview_html
 from .readonly import dashboards_db_url, read_only_session
 
 log = logging.getLogger(__name__)
@@ -40,6 +51,10 @@ log = logging.getLogger(__name__)
 CULL_INTERVAL = 60
 #: environment variables the kernels must not inherit (Voila gives kernels os.environ)
 SECRET_ENV = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
+#: seconds the busy page asks the browser to wait before trying again
+RETRY_AFTER = 30
+#: notebook metadata key under which the hook hands the template the first table's HTML
+PREVIEW_KEY = "yiyuan_preview"
 
 Hook = Callable[[web.RequestHandler, nbformat.NotebookNode, str], nbformat.NotebookNode]
 
@@ -75,7 +90,8 @@ def binding_cell(username: str) -> nbformat.NotebookNode:
 
 
 def make_prelaunch_hook(db_url: str) -> Hook:
-    """Voila's ``prelaunch_hook``: refuse viewers without a report scope, bind the others."""
+    """Voila's ``prelaunch_hook``: refuse viewers without a report scope, bind the others (and
+    hand the template the first table the render handler drew, if any)."""
 
     def prelaunch_hook(
         handler: web.RequestHandler, notebook: nbformat.NotebookNode, cwd: str
@@ -94,9 +110,104 @@ def make_prelaunch_hook(db_url: str) -> Hook:
         # a copy: the notebook Voila read stays as it was
         bound = nbformat.from_dict(notebook)
         bound.cells.insert(0, binding_cell(username))
+        bound.metadata[PREVIEW_KEY] = getattr(handler, "yiyuan_preview", "")
         return bound
 
     return prelaunch_hook
+
+
+def viewer_name(handler: web.RequestHandler) -> str:
+    user = handler.current_user
+    return getattr(user, "username", "") if user else ""
+
+
+def render_handler(db_url: str) -> type:
+    """Voila's page handler, with a place under the cap claimed first and the first table."""
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    class DashboardHandler(TornadoVoilaHandler):
+        yiyuan_preview = ""
+
+        @web.authenticated
+        async def get(self, path: str | None = None) -> None:
+            username = viewer_name(self)
+            if not username:
+                raise web.HTTPError(403, "no hub user")
+            notebook = (path or "").strip("/")
+            page = await self._page(notebook)
+            try:
+                # the scope check and the first table, off the event loop (10 viewers at once)
+                self.yiyuan_preview = await asyncio.to_thread(preview_html, db_url, username, page)
+            except ReportAccessDenied as refusal:
+                log.info("dashboards: %s refused: %s", username, refusal)
+                raise web.HTTPError(403, str(refusal)) from None
+            except Exception:
+                # the page still opens: its kernel draws the same table a little later
+                log.exception("dashboards: the first table of %s for %s failed", notebook, username)
+                self.yiyuan_preview = ""
+            manager: DashboardsKernelManager = self.kernel_manager
+            claim = manager.reserve(Owner(username, notebook))  # Busy → 503
+            token = current_claim.set(claim)
+            try:
+                await super().get(path)
+            finally:
+                current_claim.reset(token)
+                manager.release(claim)
+                if claim.kernel_id is not None and manager.owner(claim.kernel_id):
+                    manager.served(claim.kernel_id)
+
+        async def _page(self, notebook: str) -> str:
+            try:
+                model = await ensure_async(self.contents_manager.get(path=notebook))
+            except web.HTTPError:
+                return ""  # Voila answers 404 for it
+            content = model.get("content") if model.get("type") == "notebook" else None
+            return page_of(content.metadata) if content is not None else ""
+
+        def write_error(self, status_code: int, **kwargs: Any) -> None:
+            if status_code == 503:
+                self.set_header("Retry-After", str(RETRY_AFTER))
+            super().write_error(status_code, **kwargs)
+
+    return DashboardHandler
+
+
+def _owned_by_viewer(handler: web.RequestHandler, kernel_id: str) -> None:
+    """403 unless the kernel was claimed for the hub user making this request."""
+    owner = handler.kernel_manager.owner(kernel_id)
+    if owner is None or owner.viewer != viewer_name(handler):
+        raise web.HTTPError(403, "not this viewer's kernel")
+
+
+def kernel_handlers() -> dict[type, type]:
+    """Voila's kernel routes (websocket, model, shutdown on page close), each refusing a
+    kernel that is not the viewer's own: a kernel id is no key to someone else's view."""
+    from jupyter_server.services.kernels.handlers import KernelHandler
+    from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+    from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+
+    class OwnKernelWebsocket(VoilaKernelWebsocketHandler):
+        async def pre_get(self) -> None:
+            _owned_by_viewer(self, self.kernel_id)
+            await super().pre_get()
+
+    class OwnKernel(KernelHandler):
+        async def prepare(self) -> None:
+            await ensure_async(super().prepare())
+            if self.current_user and self.path_kwargs.get("kernel_id"):
+                _owned_by_viewer(self, self.path_kwargs["kernel_id"])
+
+    class OwnKernelShutdown(VoilaShutdownKernelHandler):
+        async def prepare(self) -> None:
+            await ensure_async(super().prepare())
+            if self.current_user and self.path_args:
+                _owned_by_viewer(self, self.path_args[0])
+
+    return {
+        VoilaKernelWebsocketHandler: OwnKernelWebsocket,
+        KernelHandler: OwnKernel,
+        VoilaShutdownKernelHandler: OwnKernelShutdown,
+    }
 
 
 def service_prefix(environ: Mapping[str, str]) -> str:
@@ -127,9 +238,15 @@ def voila_config(settings: Settings, base_url: str, hook: Hook) -> Config:
     c.VoilaConfiguration.classic_tree = True  # our Chinese list, not the English tree app
     # voila/files/ is a static handler without login: serve nothing from the folder
     c.VoilaConfiguration.file_allowlist = []
-    # the hook needs the viewer's request; a preheated kernel would start before there is one
+    # the hook needs the viewer's request; Voila's preheated kernels run the notebook before
+    # there is one. Ours (DashboardsKernelManager.pool_size) only import, and are claimed.
     c.VoilaConfiguration.preheat_kernel = False
     c.VoilaConfiguration.prelaunch_hook = hook
+    c.VoilaConfiguration.multi_kernel_manager_class = DashboardsKernelManager
+    c.DashboardsKernelManager.pool_size = dashboards.warm_kernels
+    c.DashboardsKernelManager.max_kernels = dashboards.max_kernels
+    c.DashboardsKernelManager.close_grace = float(dashboards.kernel_close_grace)
+    c.DashboardsKernelManager.connect_timeout = float(dashboards.kernel_connect_timeout)
     # each view is a kernel of its own (~135 MB): shut it down when nobody uses it, even with
     # the tab still open (reloading the page starts a fresh one)
     c.MappingKernelManager.cull_idle_timeout = dashboards.kernel_idle_timeout
@@ -137,6 +254,9 @@ def voila_config(settings: Settings, base_url: str, hook: Hook) -> Config:
         1, min(CULL_INTERVAL, dashboards.kernel_idle_timeout)
     )
     c.MappingKernelManager.cull_connected = True
+    # a dashboard kernel holds nothing to save: when the service stops (and the hub waits for
+    # it), kernels get 1 s to end before they are killed, not 5
+    c.KernelManager.shutdown_wait_time = 1.0
     return c
 
 
@@ -145,10 +265,29 @@ def run(settings: Settings) -> None:
     from voila.app import Voila  # heavy: only when serving
     from voila.tornado.contentshandler import VoilaContentsHandler
 
+    db_url = dashboards_db_url(settings)
+    replaced = kernel_handlers()
+
     class DashboardsVoila(Voila):
+        def init_settings(self) -> dict:
+            settings = super().init_settings()
+            # warm kernels start once the event loop runs (Voila starts it in listen())
+            IOLoop.current().add_callback(self.kernel_manager.fill)
+            return settings
+
         def init_handlers(self) -> list:
-            # the contents API of Voila's JavaScript tree page: our list is server-rendered
-            kept = [h for h in super().init_handlers() if h[1] is not VoilaContentsHandler]
+            from voila.tornado.handler import TornadoVoilaHandler
+
+            pages = render_handler(db_url)
+            kept = []
+            for route in super().init_handlers():
+                if route[1] is VoilaContentsHandler:
+                    continue  # the contents API of Voila's JavaScript tree: ours is HTML
+                if route[1] is TornadoVoilaHandler:
+                    route = (route[0], pages, *route[2:])
+                elif route[1] in replaced:
+                    route = (route[0], replaced[route[1]], *route[2:])
+                kept.append(route)
             return [
                 *kept,
                 (
@@ -166,11 +305,7 @@ def run(settings: Settings) -> None:
     # Voila looks for templates on the Jupyter data path, read when it starts
     existing = os.environ.get("JUPYTER_PATH", "")
     os.environ["JUPYTER_PATH"] = template_path() + (os.pathsep + existing if existing else "")
-    c = voila_config(
-        settings,
-        service_prefix(os.environ),
-        make_prelaunch_hook(dashboards_db_url(settings)),
-    )
+    c = voila_config(settings, service_prefix(os.environ), make_prelaunch_hook(db_url))
     # the service's hub token is for the OAuth client only; kernels get os.environ
     token = ""
     for name in SECRET_ENV:
