@@ -204,6 +204,43 @@ def test_the_cli_run_by_root_leaves_the_data_dir_to_the_service_user(deployment)
     assert (data / "jupyterhub_cookie_secret").stat().st_uid == 0
 
 
+def test_a_command_run_by_root_in_production_runs_as_the_service_user(production_bin):
+    """Without a hub: a world-open folder, the service user nobody, `yiyuan db upgrade`."""
+    folder = Path(tempfile.mkdtemp(prefix="yiyuan-cli-", dir="/tmp"))
+    try:
+        folder.chmod(0o755)
+        config = folder / "yiyuan.yml"
+        config.write_text(
+            f"mode: production\ndata_dir: {folder / 'data'}\nservice:\n  user: nobody\n"
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("YIYUAN_")}
+        env["YIYUAN_CONFIG"] = str(config)
+        yiyuan = str(production_bin / "yiyuan")
+        upgraded = subprocess.run(
+            [yiyuan, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert upgraded.returncode == 0, upgraded.stderr
+        nobody = pwd.getpwnam("nobody").pw_uid
+        data = folder / "data"
+        assert data.stat().st_uid == nobody and data.stat().st_mode & 0o777 == 0o700
+        assert (data / "yiyuan.sqlite").stat().st_uid == nobody
+        # a file the service user cannot read: one Chinese sentence, no traceback
+        private = folder / "private"
+        private.mkdir(mode=0o700)
+        (private / "roster.csv").write_text("姓名,手机\n王芳,13800001234\n", encoding="utf-8")
+        refused = subprocess.run(
+            [yiyuan, "members", "import", str(private / "roster.csv"), "--dry-run"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+        assert "以系统用户 nobody 的身份运行" in refused.stderr, refused.stderr
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_platform_services_run_as_the_service_user(deployment):
     hub, service_user, _ = deployment
     uid = pwd.getpwnam(service_user).pw_uid

@@ -5,14 +5,13 @@ from __future__ import annotations
 import errno
 import os
 import socket
-import stat
 import subprocess
 from pathlib import Path
 
 from .db import Database
 from .db.migrate import check_schema
 from .errors import YiyuanError
-from .serviceuser import hand_over_data_dir, service_account
+from .serviceuser import closed_to_others, hand_over_data_dir, service_account
 from .settings import Settings
 
 
@@ -98,20 +97,6 @@ def check_learners_can_run(bin_dir: Path) -> None:
         raise _unusable_venv(bin_dir, lines[-1])
 
 
-def closed_to_others(path: Path) -> Path | None:
-    """The first of ``path``'s folders that other users cannot enter, or ``path`` itself when
-    they cannot read and execute it; None when all is open."""
-    path = Path(os.path.abspath(path))
-    for folder in reversed(path.parents):
-        if not os.stat(folder).st_mode & stat.S_IXOTH:
-            return folder
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        return path
-    return None if mode & stat.S_IROTH and mode & stat.S_IXOTH else path
-
-
 def _unusable_venv(bin_dir: Path, reason: str) -> YiyuanError:
     venv = bin_dir.parent
     make = "make setup" if venv.name == ".venv" else f"make setup VENV={venv.name}"
@@ -143,17 +128,23 @@ def check_services_can_start(settings: Settings, config_file: str, python: Path)
         return
     hand_over_data_dir(settings.data_dir, account)
     home = account.pw_dir
-    result = subprocess.run(
-        [str(python), "-c", _SERVICE_USER_ACCESS, config_file, str(settings.data_dir), home],
-        user=account.pw_uid,
-        group=account.pw_gid,
-        extra_groups=os.getgrouplist(account.pw_name, account.pw_gid),
-        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
-        cwd="/",
-        capture_output=True,
-        timeout=60,
-    )
     name = account.pw_name
+    try:
+        result = subprocess.run(
+            [str(python), "-c", _SERVICE_USER_ACCESS, config_file, str(settings.data_dir), home],
+            user=account.pw_uid,
+            group=account.pw_gid,
+            extra_groups=os.getgrouplist(name, account.pw_gid),
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+            cwd="/",
+            capture_output=True,
+            timeout=60,
+        )
+    except OSError as error:
+        raise YiyuanError(
+            f"平台的系统用户 {name} 无法运行 {python}（{error.strerror}）：请按 docs/deploy.md "
+            "用 /usr/bin/python3.11 建立虚拟环境。"
+        ) from None
     if result.returncode == 3:
         raise YiyuanError(
             f"平台的系统用户 {name} 无法读取配置文件 {config_file}：请运行 chgrp {name} "

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 import pwd
+import stat
+import sys
 from pathlib import Path
 
 from .errors import YiyuanError
@@ -77,6 +79,20 @@ def hand_over_data_dir(data_dir: Path, account: pwd.struct_passwd) -> int:
     return changed
 
 
+def closed_to_others(path: Path) -> Path | None:
+    """The first of ``path``'s folders that other users cannot enter, or ``path`` itself when
+    they cannot read and execute it; None when all is open."""
+    path = Path(os.path.abspath(path))
+    for folder in reversed(path.parents):
+        if not os.stat(folder).st_mode & stat.S_IXOTH:
+            return folder
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return path
+    return None if mode & stat.S_IROTH and mode & stat.S_IXOTH else path
+
+
 def become(account: pwd.struct_passwd) -> None:
     """Drop root for ``account`` for the rest of this process (groups, gid, then uid)."""
     os.setgroups(os.getgrouplist(account.pw_name, account.pw_gid))
@@ -95,6 +111,14 @@ def drop_root_for_commands(settings: Settings) -> str:
     account = service_account(settings)
     if account is None:
         return ""
+    python = Path(sys.executable)
+    closed = closed_to_others(python) or closed_to_others(python.resolve())
+    if closed is not None:
+        raise YiyuanError(
+            f"生产模式下 root 运行的 yiyuan 命令以系统用户 {account.pw_name} 的身份运行，"
+            f"但它无法运行 {sys.executable}（{closed} 不允许其他用户进入或执行）：请按 "
+            "docs/deploy.md 用 /usr/bin/python3.11 建立虚拟环境。"
+        )
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     hand_over_data_dir(settings.data_dir, account)
     become(account)

@@ -46,19 +46,28 @@ class Context:
 
 class YiyuanGroup(click.Group):
     def invoke(self, ctx: click.Context):
+        ctx.ensure_object(Context)  # made here, so that the errors below can see it
         try:
             return super().invoke(ctx)
         except YiyuanError as error:
-            raise UserError(str(error)) from None
+            raise UserError(str(error) + _dropped_hint(ctx, error.__context__)) from None
         except PermissionError as error:
-            context = ctx.find_object(Context)
-            user = context.dropped_to if context else ""
-            if not user:
+            hint = _dropped_hint(ctx, error)
+            if not hint:
                 raise
-            raise UserError(
-                f"系统用户 {user} 无法访问 {error.filename}（root 运行的 yiyuan 命令以它的身份运行）："
-                f"请把文件放在 {user} 能读写的位置，如 /tmp。"
-            ) from None
+            raise UserError(f"无法访问 {error.filename}（{error.strerror}）。{hint}") from None
+
+
+def _dropped_hint(ctx: click.Context, cause: BaseException | None) -> str:
+    """Why root was refused a file: the command had become the service user."""
+    user = ctx.find_object(Context).dropped_to
+    if not user or not isinstance(cause, PermissionError):
+        return ""
+    # HOME is the service user's home since the drop (yiyuan.serviceuser.become)
+    return (
+        f"（生产模式下 root 运行的 yiyuan 命令以系统用户 {user} 的身份运行：请把文件放在 {user} "
+        f"能读写的目录里，例如其主目录 {os.environ.get('HOME', '')} 下，见 docs/admin.md。）"
+    )
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
