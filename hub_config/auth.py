@@ -21,6 +21,10 @@ def configure_authenticator(c: Config, settings: Settings) -> None:
         auth.db_url = settings.platform_db_url
         auth.max_failed_logins = settings.auth.max_failed_logins
         auth.lockout_minutes = settings.auth.lockout_minutes
+        auth.max_lockout_minutes = settings.auth.max_lockout_minutes
+        auth.address_max_failures = settings.auth.address_max_failures
+        auth.failure_window_minutes = settings.auth.failure_window_minutes
+        auth.known_client_days = settings.auth.known_client_days
         auth.min_password_length = settings.auth.min_password_length
         auth.language = settings.language
     c.YiyuanLocalAuthenticator.create_system_users = settings.mode == "production"

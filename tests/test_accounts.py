@@ -1,19 +1,22 @@
-"""Accounts on SQLite and PostgreSQL: login, lockout, password rules and changes."""
-
-from datetime import timedelta
+"""Accounts on SQLite and PostgreSQL: login, password rules and changes (the throttling of
+logins has its own file, test_login_throttle.py)."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from yiyuan.accounts import service
+from yiyuan.accounts import admin, service
+from yiyuan.accounts.login import Client
+from yiyuan.accounts.login import attempt as login_attempt
 from yiyuan.accounts.passwords import generate_initial_password, password_problems
+from yiyuan.accounts.throttle import ThrottlePolicy
 from yiyuan.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, seed_demo
 from yiyuan.errors import AccountError
 from yiyuan.hubgroups import groups_of
-from yiyuan.models import Role, utcnow
+from yiyuan.models import Role
 
-POLICY = service.LockoutPolicy(max_failed_logins=5, lockout_minutes=10)
+POLICY = ThrottlePolicy()
+CLIENT = Client(address="192.0.2.10")
 GOOD = "Qiuyue-77"
 
 
@@ -26,7 +29,7 @@ def learner(database):
 
 def attempt(database, password, now=None):
     with database.session() as session:
-        return service.login(session, "wangfang", password, POLICY, now=now)
+        return login_attempt(session, "wangfang", password, CLIENT, POLICY, now=now)
 
 
 def test_login_with_the_right_password(learner):
@@ -39,21 +42,7 @@ def test_login_with_the_right_password(learner):
 def test_unknown_user_and_wrong_password_read_the_same(learner):
     assert attempt(learner, "nope").key == "login_failed"
     with learner.session() as session:
-        assert service.login(session, "nobody", GOOD, POLICY).key == "login_failed"
-
-
-def test_fifth_failure_locks_and_the_lock_holds_even_for_the_right_password(learner):
-    now = utcnow()
-    for _ in range(4):
-        assert attempt(learner, "wrong", now).key == "login_failed"
-    fifth = attempt(learner, "wrong", now)
-    assert fifth.key == "account_locked_now"
-    assert fifth.params == {"attempts": 5, "minutes": 10}
-    sixth = attempt(learner, GOOD, now + timedelta(minutes=1))
-    assert not sixth.ok and sixth.key == "account_locked"
-    assert sixth.params == {"minutes": 9}
-    # ten minutes later the lock is over
-    assert attempt(learner, GOOD, now + timedelta(minutes=10, seconds=1)).ok
+        assert login_attempt(session, "nobody", GOOD, CLIENT, POLICY).key == "login_failed"
 
 
 def test_success_resets_the_failure_count(learner):
@@ -62,14 +51,6 @@ def test_success_resets_the_failure_count(learner):
     assert attempt(learner, GOOD).ok
     for _ in range(4):
         assert attempt(learner, "wrong").key == "login_failed"
-
-
-def test_unlock(learner):
-    for _ in range(5):
-        attempt(learner, "wrong")
-    with learner.session() as session:
-        service.unlock(session, "wangfang")
-    assert attempt(learner, GOOD).ok
 
 
 def test_inactive_account_is_refused_only_after_the_password_is_right(learner):
@@ -99,10 +80,13 @@ def test_change_password(learner):
 def test_administrator_sets_a_temporary_password_and_clears_the_lock(learner):
     for _ in range(5):
         attempt(learner, "wrong")
+    assert attempt(learner, GOOD).key == "login_throttled"
     with learner.session() as session:
         with pytest.raises(AccountError, match="至少"):
             service.set_password(session, "wangfang", "short", min_length=8, must_change=True)
-        service.set_password(session, "wangfang", "Dongxue-99", min_length=8, must_change=True)
+        admin.set_password(
+            session, "wangfang", "Dongxue-99", "admin", min_length=8, must_change=True
+        )
     outcome = attempt(learner, "Dongxue-99")
     assert outcome.ok and outcome.must_change_password
 
@@ -136,7 +120,7 @@ def test_demo_seed_is_idempotent(database):
     assert not any(created for _, created in second)
     with database.session() as session:
         for demo in DEMO_ACCOUNTS:
-            assert service.login(session, demo.username, DEMO_PASSWORD, POLICY).ok
+            assert login_attempt(session, demo.username, DEMO_PASSWORD, CLIENT, POLICY).ok
         manager = service.get_account(session, "chenjing")
         assert [g.association_id is not None for g in manager.roles] == [True]
 

@@ -20,7 +20,9 @@ from hubtest import login_page
 from learningdata import account, course, member
 from yiyuan import audit
 from yiyuan.accounts import admin as accounts
+from yiyuan.accounts import login
 from yiyuan.accounts.passwords import verify_password
+from yiyuan.accounts.throttle import ThrottlePolicy
 from yiyuan.cli import cli, main
 from yiyuan.completion import credits
 from yiyuan.completion.progress import LOCAL_ZONE
@@ -201,10 +203,18 @@ def test_deactivate_and_activate_are_audited_and_refuse_oneself(database, world)
         accounts.activate(session, "nobody", "admin")
 
 
+def _lock(database, username: str) -> None:
+    """Five wrong passwords from a stranger's browser: the account is blocked for strangers."""
+    for _ in range(5):
+        with database.session() as session:
+            login.attempt(session, username, "wrong", login.Client("192.0.2.1"), ThrottlePolicy())
+
+
 def test_reset_password_and_unlock_are_audited(database, world):
+    _lock(database, "liuyang")
     with database.session() as session:
         acc = session.query(Account).filter_by(username="liuyang").one()
-        acc.failed_logins, acc.locked_until = 3, utcnow() + timedelta(minutes=10)
+        assert directory.member_profile(session, "liuyang").locked
         acc.must_change_password = False
     with database.session() as session:
         password = accounts.reset_password(session, "liuyang", "admin", 8)
@@ -212,19 +222,22 @@ def test_reset_password_and_unlock_are_audited(database, world):
     with database.session() as session:
         acc = session.query(Account).filter_by(username="liuyang").one()
         assert verify_password(acc.password_hash, password)
-        assert acc.must_change_password and acc.locked_until is None and acc.failed_logins == 0
+        profile = directory.member_profile(session, "liuyang")
+        assert acc.must_change_password and not profile.locked and not profile.throttle.any
     ((actor, target, summary),) = _entries(database, "account.password")
     assert (actor, target) == ("admin", "liuyang") and password not in summary
-    with database.session() as session:
-        session.query(Account).filter_by(username="liuyang").one().locked_until = (
-            utcnow() + timedelta(minutes=10)
-        )
+    # the new password lifted the block: that is an unlock too, in the log
+    assert [e[:2] for e in _entries(database, "account.unlock")] == [("admin", "liuyang")]
+    _lock(database, "liuyang")
     with database.session() as session:
         accounts.unlock(session, "liuyang", "admin")
     with database.session() as session:
-        assert session.query(Account).filter_by(username="liuyang").one().locked_until is None
-        (entry,) = session.query(AuditEntry).filter_by(action="account.unlock").all()
-        assert entry.detail == {"was_locked": True} and entry.account_id is not None
+        assert not directory.member_profile(session, "liuyang").throttle.any
+        entries = session.query(AuditEntry).filter_by(action="account.unlock").all()
+        assert entries[-1].detail == {"was_locked": True, "failures": 5, "clients_blocked": 0}
+        assert entries[-1].account_id is not None
+        locks = session.query(AuditEntry).filter_by(action="account.lock").all()
+        assert [(e.actor, e.target) for e in locks] == [("system", "liuyang")] * 2
 
 
 # --- manual study hours ---------------------------------------------------------------------
@@ -450,14 +463,27 @@ def test_reset_deactivate_activate_through_the_api(platform, admin):
 
 
 def test_unlock_after_five_wrong_passwords(platform, admin):
-    browser = platform.browser()
+    owner = platform.browser()
+    assert owner.login("lock-c", PASSWORD).ok  # this browser is now a known client
+    owner.get("/hub/logout")
+    stranger = platform.browser()
     for _ in range(5):
-        browser.login("lock-c", "wrong-password")
+        stranger.login("lock-c", "wrong-password")
     locked = platform.browser().login("lock-c", PASSWORD)
-    assert locked.status_code == 403 and "锁定" in locked.text
-    assert admin.call("GET", "api/admin/members/lock-c").json()["locked"] is True
+    assert locked.status_code == 403 and "稍后再试" in locked.text and "锁定" not in locked.text
+    profile = admin.call("GET", "api/admin/members/lock-c").json()
+    assert profile["locked"] is True
+    assert profile["throttle"]["failures"] == 5 and profile["throttle"]["refused"] == 1
+    page = admin.call("GET", "admin/members/lock-c").text
+    assert "暂停登录至" in page and 'data-action="unlock"' in page
+    # the owner's own browser is not kept out by a stranger's guesses
+    assert owner.login("lock-c", PASSWORD, allow_redirects=False).status_code == 302
     assert admin.call("POST", "api/admin/members/lock-c/unlock").status_code == 200
     assert platform.browser().login("lock-c", PASSWORD).ok
+    assert 'data-action="unlock"' not in admin.call("GET", "admin/members/lock-c").text
+    log = admin.call("GET", "api/audit").json()["entries"]
+    done = [(e["actor"], e["action_key"]) for e in log if e["target"] == "lock-c"]
+    assert ("system", "account.lock") in done and ("admin", "account.unlock") in done
 
 
 def test_manual_credit_through_the_api(admin):

@@ -26,9 +26,11 @@ from yiyuan.models import (
     CourseCompletion,
     CourseTrainer,
     Enrolment,
+    LoginThrottle,
     Role,
     Standing,
     StudyHours,
+    ThrottleKind,
     utcnow,
 )
 from yiyuan.service import app
@@ -90,8 +92,25 @@ def test_platform_figures(database):
         member(session, a, ("书协", Standing.member))
         b = account(session, "b1", active=False)
         member(session, b, ("美协", Standing.member), active=False)
-        a.locked_until = now + timedelta(minutes=10)
-        b.locked_until = now - timedelta(minutes=10)  # long over
+        session.flush()
+        session.add_all(
+            [
+                LoginThrottle(
+                    kind=ThrottleKind.account,
+                    key=str(a.id),
+                    account_id=a.id,
+                    failures=5,
+                    blocked_until=now + timedelta(minutes=10),
+                ),
+                LoginThrottle(  # long over
+                    kind=ThrottleKind.account,
+                    key=str(b.id),
+                    account_id=b.id,
+                    failures=5,
+                    blocked_until=now - timedelta(minutes=10),
+                ),
+            ]
+        )
         a.last_login_at = now
         account(session, "c1")  # never logged in
         session.add_all([Cohort(code="q1", name="第一期"), Cohort(code="q2", name="第二期")])

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .accounts.lockouts import count_locked_accounts
 from .completion.progress import LOCAL_ZONE
 from .models import Account, Cohort, Course, Member, StudyHours
 
@@ -17,7 +18,7 @@ from .models import Account, Cohort, Course, Member, StudyHours
 class PlatformFigures:
     members_active: int
     members_inactive: int
-    #: accounts locked now after too many wrong passwords
+    #: accounts that clients new to them cannot log in to now, after too many wrong passwords
     accounts_locked: int
     #: active accounts that have never logged in (initial passwords not yet used)
     never_logged_in: int
@@ -37,12 +38,10 @@ def platform_figures(session: Session, now: datetime | None = None) -> PlatformF
     members = dict(
         session.execute(select(Member.active, func.count()).group_by(Member.active)).all()
     )
-    locked, never = session.execute(
-        select(
-            func.count().filter(Account.locked_until > now),
-            func.count().filter(Account.active.is_(True), Account.last_login_at.is_(None)),
-        ).select_from(Account)
-    ).one()
+    locked = count_locked_accounts(session, now)
+    never = session.scalar(
+        select(func.count()).where(Account.active.is_(True), Account.last_login_at.is_(None))
+    )
     cohorts = dict(
         session.execute(select(Cohort.active, func.count()).group_by(Cohort.active)).all()
     )

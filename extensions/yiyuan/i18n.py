@@ -3,7 +3,7 @@
 Simplified Chinese (``zh_CN``) is the default; English (``en``) is the second catalogue. Both
 have exactly the same message ids (a unit test checks it). Templates read messages as
 ``{{ t.login_button }}`` or ``{{ t.format("home_welcome", name=user.name) }}``; Python code uses
-``catalogue.format("account_locked", minutes=10)``.
+``catalogue.format("password_too_short", min_length=8)``.
 
 The hub passes a catalogue to its pages as ``t`` in ``c.JupyterHub.template_vars``; it must not
 be callable there, because JupyterHub calls callables in template_vars with the user.
@@ -62,9 +62,10 @@ ZH_CN: dict[str, str] = {
     "login_account_note": "账号由管理员创建，忘记密码请联系所在协会或服务中心。",
     # login and password messages used by Python code (ids fixed)
     "login_failed": "用户名或密码错误。",
-    "account_locked": "账号已被临时锁定，请在 {minutes} 分钟后重试，或联系管理员解锁。",
-    "account_locked_now": (
-        "密码连续输错 {attempts} 次，账号已锁定 {minutes} 分钟。如需立即解锁，请联系管理员。"
+    # the same for every cause (unknown name, wrong password, a block), so that the answer
+    # never tells whether an account exists
+    "login_throttled": (
+        "用户名或密码错误。尝试次数较多，请稍后再试；如需帮助，请联系所在协会或服务中心。"
     ),
     "account_inactive": "该账号已停用。如有疑问，请联系所在协会或服务中心。",
     "account_system_name": "该用户名与服务器的系统账号相同，不能登录。请联系管理员。",
@@ -281,13 +282,9 @@ EN: dict[str, str] = {
         " please contact your association or service centre."
     ),
     "login_failed": "Wrong username or password.",
-    "account_locked": (
-        "This account is temporarily locked. Try again in {minutes} minute(s),"
-        " or ask an administrator to unlock it."
-    ),
-    "account_locked_now": (
-        "Too many failed attempts ({attempts}): the account is locked for {minutes} minute(s)."
-        " Ask an administrator if you need it unlocked now."
+    "login_throttled": (
+        "Wrong username or password. Too many attempts: please try again later, or ask your"
+        " association or the service centre for help."
     ),
     "account_inactive": (
         "This account has been deactivated. Please contact your association or service centre."

@@ -58,10 +58,19 @@ class HubSettings:
 class AuthSettings:
     """Password login against the platform's own accounts."""
 
-    #: failed logins in a row that lock an account
+    #: failed logins on one account (from clients that never logged in to it), or from one
+    #: known client, before it is blocked (the owner's known clients are counted apart)
     max_failed_logins: int = 5
-    #: how long a locked account stays locked
+    #: the first block after max_failed_logins, in minutes; each further failure doubles it
     lockout_minutes: int = 10
+    #: the longest block, in minutes
+    max_lockout_minutes: int = 60
+    #: failed logins from one client address (on any name) before the address is blocked
+    address_max_failures: int = 50
+    #: failures are forgotten after this many minutes without one
+    failure_window_minutes: int = 1440
+    #: a browser that logged in within this many days counts as a known client
+    known_client_days: int = 180
     #: shortest password accepted when a password is set or changed
     min_password_length: int = 8
 

@@ -1,5 +1,5 @@
 """What an administrator does to someone else's account: deactivate, activate, reset or set
-the password, unlock. The one code path for the CLI (``yiyuan users …``) and the workspace
+the password, unlock (and lift a client address's login block). The one code path for the CLI (``yiyuan users …``) and the workspace
 (``admin/members/<username>``): each action writes its audit entry in the caller's
 transaction, so an entry exists exactly when the change does.
 """
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..errors import AccountError
 from ..models import ROLE_LABELS, Account, Role, utcnow
-from . import service
+from . import lockouts, service
 from .passwords import generate_initial_password
 
 
@@ -100,6 +100,7 @@ def reset_password(session: Session, username: str, actor: str, min_length: int)
         target=account.username,
         detail={"must_change": True},
     )
+    _lift_if_locked(session, account, actor)
     return password
 
 
@@ -127,21 +128,47 @@ def set_password(
         target=account.username,
         detail={"must_change": must_change},
     )
+    _lift_if_locked(session, account, actor)
     return account
 
 
 def unlock(session: Session, username: str, actor: str) -> Account:
-    """Lift a lockout after too many wrong passwords (and forget the failures)."""
+    """Lift every login block on the account (for strangers' clients and for its own known
+    clients) and forget its failures."""
     account = get(session, username)
-    was_locked = account.locked_until is not None and account.locked_until > utcnow()
-    service.unlock(session, account.username)
+    _lift(session, account, actor, lockouts.clear_account(session, account.id, utcnow()))
+    return account
+
+
+def unlock_address(session: Session, address: str, actor: str) -> str:
+    """Lift a client address's login block (e.g. a training room behind one address after
+    many first logins); returns the address as counted (an IPv6 /64)."""
+    key, was = lockouts.clear_address(session, address, utcnow())
+    audit.record(
+        session,
+        actor,
+        "address.unlock",
+        f"解除来源地址 {key} 的登录限制",
+        target=key,
+        detail=was,
+    )
+    return key
+
+
+def _lift_if_locked(session: Session, account: Account, actor: str) -> None:
+    """A new password also lifts a block; audited as an unlock only when there was one."""
+    was = lockouts.clear_account(session, account.id, utcnow())
+    if was["was_locked"]:
+        _lift(session, account, actor, was)
+
+
+def _lift(session: Session, account: Account, actor: str, was: dict) -> None:
     audit.record(
         session,
         actor,
         "account.unlock",
-        f"解除 {account.username}（{account.display_name}）的账号锁定",
+        f"解除 {account.username}（{account.display_name}）的登录限制",
         account_id=account.id,
         target=account.username,
-        detail={"was_locked": was_locked},
+        detail=was,
     )
-    return account

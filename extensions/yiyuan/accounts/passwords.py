@@ -43,11 +43,6 @@ def needs_rehash(password_hash: str) -> bool:
     return _HASHER.check_needs_rehash(password_hash)
 
 
-def burn_time(password: str) -> None:
-    """Spend one verification's time, for unknown usernames."""
-    verify_password("", password)
-
-
 @cache
 def _common_passwords() -> frozenset[str]:
     text = files(__package__).joinpath("common_passwords.txt").read_text(encoding="utf-8")

@@ -1,4 +1,5 @@
-"""What can happen to an account: create, log in (with lockout), change or set a password, unlock.
+"""What can happen to an account: create, find (by name or mobile), change or set a password,
+(de)activate. Logging in, with its throttling, is login.py.
 
 Functions take an open SQLAlchemy session and leave committing to the caller's
 ``Database.session()`` block, so that one request is one transaction.
@@ -6,10 +7,7 @@ Functions take an open SQLAlchemy session and leave committing to the caller's
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,11 +18,9 @@ from ..i18n import get_catalogue
 from ..models import Account, AccountRole, Association, Member, Role, utcnow
 from .passwords import (
     Problem,
-    burn_time,
     generate_initial_password,
     hash_initial_password,
     hash_password,
-    needs_rehash,
     password_problems,
     verify_password,
 )
@@ -39,24 +35,6 @@ RESERVED_USERNAMES = frozenset(
 )
 # Members may log in with their mobile number instead of their user name.
 MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
-
-
-@dataclass(frozen=True)
-class LockoutPolicy:
-    max_failed_logins: int = 5
-    lockout_minutes: int = 10
-
-
-@dataclass
-class LoginOutcome:
-    """The answer to one login attempt. ``key``/``params`` name the catalogue message."""
-
-    ok: bool
-    key: str = ""
-    params: dict = field(default_factory=dict)
-    must_change_password: bool = False
-    #: the account that logged in (when ``ok``)
-    account: Account | None = None
 
 
 def normalise_username(username: str) -> str:
@@ -137,47 +115,6 @@ def create_account(
     return account, generated
 
 
-def login(
-    session: Session,
-    username: str,
-    password: str,
-    policy: LockoutPolicy,
-    now: datetime | None = None,
-) -> LoginOutcome:
-    """Check a password, counting failures and locking after ``policy.max_failed_logins``.
-
-    ``username`` may also be a member's mobile number.
-    """
-    now = now or utcnow()
-    account = find_login_account(session, username)
-    if account is None:
-        burn_time(password)
-        return LoginOutcome(ok=False, key="login_failed")
-    if account.locked_until is not None and account.locked_until > now:
-        return LoginOutcome(
-            ok=False, key="account_locked", params={"minutes": _minutes_left(account, now)}
-        )
-    if not verify_password(account.password_hash, password):
-        account.failed_logins += 1
-        if account.failed_logins >= policy.max_failed_logins:
-            account.failed_logins = 0
-            account.locked_until = now + timedelta(minutes=policy.lockout_minutes)
-            return LoginOutcome(
-                ok=False,
-                key="account_locked_now",
-                params={"attempts": policy.max_failed_logins, "minutes": policy.lockout_minutes},
-            )
-        return LoginOutcome(ok=False, key="login_failed")
-    if not account.active:
-        return LoginOutcome(ok=False, key="account_inactive")
-    account.failed_logins = 0
-    account.locked_until = None
-    account.last_login_at = now
-    if needs_rehash(account.password_hash):
-        account.password_hash = hash_password(password)
-    return LoginOutcome(ok=True, must_change_password=account.must_change_password, account=account)
-
-
 def change_password(
     session: Session, username: str, current: str, new: str, min_length: int
 ) -> list[Problem]:
@@ -200,8 +137,6 @@ def set_password(
     account = get_account(session, username)
     _require_strong(new, account.username, min_length)
     _store_password(account, new, must_change=must_change)
-    account.failed_logins = 0
-    account.locked_until = None
     return account
 
 
@@ -219,13 +154,6 @@ def set_active(session: Session, username: str, active: bool) -> Account:
     return account
 
 
-def unlock(session: Session, username: str) -> Account:
-    account = get_account(session, username)
-    account.failed_logins = 0
-    account.locked_until = None
-    return account
-
-
 def _store_password(account: Account, password: str, must_change: bool) -> None:
     account.password_hash = hash_password(password)
     account.must_change_password = must_change
@@ -237,8 +165,3 @@ def _require_strong(password: str, username: str, min_length: int) -> None:
     if problems:
         catalogue = get_catalogue("zh_CN")
         raise AccountError(" ".join(catalogue.format(p.key, **p.params) for p in problems))
-
-
-def _minutes_left(account: Account, now: datetime) -> int:
-    assert account.locked_until is not None
-    return max(1, math.ceil((account.locked_until - now).total_seconds() / 60))

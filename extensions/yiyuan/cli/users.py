@@ -7,12 +7,21 @@ import sys
 import click
 from sqlalchemy import select
 
-from ..accounts import admin
+from ..accounts import admin, lockouts
+from ..accounts.throttle import policy_of
 from ..associations import find_association
+from ..audit import LOCAL
 from ..db.migrate import check_schema
 from ..errors import AccountError
-from ..models import ROLE_LABELS, Account, Role, utcnow
+from ..models import ROLE_LABELS, Account, Role, ThrottleKind, utcnow
 from . import Context, actor_option, pass_context
+
+KIND_LABELS = {
+    ThrottleKind.account: "账号",
+    ThrottleKind.client: "登录过的设备",
+    ThrottleKind.address: "来源地址",
+    ThrottleKind.name: "用户名",
+}
 
 
 @click.group("users", help="账号：创建、设置密码、解锁、停用与恢复、列表。")
@@ -118,15 +127,48 @@ def reset_password(ctx: Context, username: str, actor: str) -> None:
     click.echo("请当面或电话告知本人，登录后须修改。")
 
 
-@group.command(help="解除因多次输错密码而锁定的账号。")
-@click.argument("username")
+@group.command(help="解除账号的登录限制（多次输错密码后），或用 --address 解除某个来源地址的限制。")
+@click.argument("username", required=False)
+@click.option("--address", default="", help="来源地址，例如 203.0.113.7（IPv6 按 /64 计）")
 @actor_option
 @pass_context
-def unlock(ctx: Context, username: str, actor: str) -> None:
+def unlock(ctx: Context, username: str | None, address: str, actor: str) -> None:
     check_schema(ctx.database)
+    if not username and not address:
+        raise AccountError(
+            "请给出用户名，或用 --address 给出来源地址：例如 yiyuan users unlock zhangsan。"
+        )
     with ctx.database.session() as session:
-        account = admin.unlock(session, username, actor)
-    click.echo(f"已解锁 {account.username}。")
+        if username:
+            account = admin.unlock(session, username, actor)
+            click.echo(f"已解锁 {account.username}。")
+        if address:
+            click.echo(
+                f"已解除来源地址 {admin.unlock_address(session, address, actor)} 的登录限制。"
+            )
+
+
+@group.command(help="列出正在计数或限制中的登录：账号、已登录过的设备、来源地址。")
+@pass_context
+def throttles(ctx: Context) -> None:
+    check_schema(ctx.database)
+    now = utcnow()
+    with ctx.database.session() as session:
+        lines = lockouts.active(session, policy_of(ctx.settings.auth), now)
+    if not lines:
+        click.echo("没有登录限制，也没有正在计数的失败登录。")
+        return
+    for line in lines:
+        until = (
+            f"限制至 {line.blocked_until.astimezone(LOCAL):%m-%d %H:%M}"
+            if line.blocked_until
+            else "未限制"
+        )
+        who = line.who or "（不存在的用户名）"
+        click.echo(
+            f"{KIND_LABELS[line.kind]:<8} {who:<20} 失败 {line.failures} 次  "
+            f"拒绝 {line.refused} 次  {until}  最近来源 {line.last_address or '-'}"
+        )
 
 
 @group.command(help="停用账号：不能再登录，退出所有群组；记录保留。")
@@ -157,12 +199,13 @@ def list_(ctx: Context) -> None:
     check_schema(ctx.database)
     now = utcnow()
     with ctx.database.session() as session:
+        locked = lockouts.locked_account_ids(session, now)
         for account in session.scalars(select(Account).order_by(Account.username)):
             roles = "、".join(ROLE_LABELS[g.role] for g in account.roles) or "-"
             state = []
             if not account.active:
                 state.append("已停用")
-            if account.locked_until and account.locked_until > now:
+            if account.id in locked:
                 state.append("已锁定")
             if account.must_change_password:
                 state.append("待改密码")

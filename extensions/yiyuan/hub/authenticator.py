@@ -2,9 +2,10 @@
 
 Built on JupyterHub's ``Authenticator`` base class (its login page, cookie handling and
 ``manage_groups`` sync) and argon2-cffi for hashing; the platform adds what the stock
-authenticators lack together: accounts created by administrators only, a lockout that is
-stored in the database (so it survives a hub restart), and a forced password change at first
-login. See README "账号与登录" for why not NativeAuthenticator.
+authenticators lack together: accounts created by administrators only, login throttling
+stored in the database (so it survives a hub restart and is shared by replicas) that slows
+guessers without locking the owner out (accounts/login.py), and a forced password change at
+first login. See README "账号与登录" for why not NativeAuthenticator.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from tornado import web
 from traitlets import Integer, Unicode, default
 
 from ..accounts import service
+from ..accounts.clients import COOKIE
+from ..accounts.login import Client, LoginOutcome, attempt
+from ..accounts.throttle import ThrottlePolicy
 from ..db import Database
 from ..hubgroups import groups_of
 from ..i18n import get_catalogue
@@ -38,12 +42,33 @@ class YiyuanAuthenticator(Authenticator):
     ).tag(config=True)
 
     max_failed_logins = Integer(
-        5, help="Failed logins in a row after which an account is locked (default 5)."
+        5,
+        help="""Failed logins on one account from clients that never logged in to it (or
+        from one known client) before it is blocked for them (default 5).""",
     ).tag(config=True)
 
-    lockout_minutes = Integer(10, help="Minutes a locked account stays locked (default 10).").tag(
+    lockout_minutes = Integer(
+        10, help="First block in minutes; each further failure doubles it (default 10)."
+    ).tag(config=True)
+
+    max_lockout_minutes = Integer(60, help="Longest block in minutes (default 60).").tag(
         config=True
     )
+
+    address_max_failures = Integer(
+        50,
+        help="Failed logins from one client address before it is blocked (default 50).",
+    ).tag(config=True)
+
+    failure_window_minutes = Integer(
+        1440, help="Failures are forgotten after this many quiet minutes (default 1440)."
+    ).tag(config=True)
+
+    known_client_days = Integer(
+        180,
+        help="""Days a browser that logged in stays a known client of the account
+        (its device cookie's lifetime; default 180).""",
+    ).tag(config=True)
 
     min_password_length = Integer(
         8, help="Shortest password accepted on a password change (default 8)."
@@ -77,8 +102,15 @@ class YiyuanAuthenticator(Authenticator):
         return get_catalogue(self.language)
 
     @property
-    def lockout_policy(self) -> service.LockoutPolicy:
-        return service.LockoutPolicy(self.max_failed_logins, self.lockout_minutes)
+    def throttle_policy(self) -> ThrottlePolicy:
+        return ThrottlePolicy(
+            max_failures=self.max_failed_logins,
+            address_max_failures=self.address_max_failures,
+            lockout_minutes=self.lockout_minutes,
+            max_lockout_minutes=self.max_lockout_minutes,
+            window_minutes=self.failure_window_minutes,
+            known_client_days=self.known_client_days,
+        )
 
     def normalize_username(self, username):
         return service.normalise_username(super().normalize_username(username))
@@ -86,19 +118,41 @@ class YiyuanAuthenticator(Authenticator):
     async def authenticate(self, handler, data):
         username = self.normalize_username(data.get("username", ""))
         password = data.get("password", "")
+        client = Client()
+        if handler is not None:
+            client = Client(handler.request.remote_ip or "", handler.get_cookie(COOKIE) or "")
         # argon2 takes tens of milliseconds: keep the hub's event loop free meanwhile.
-        outcome, groups = await asyncio.to_thread(self._login, username, password)
+        outcome, groups = await asyncio.to_thread(self._login, username, password, client)
         if not outcome.ok:
-            self.log.warning("Refused login for %r: %s", username[:32], outcome.key)
+            self.log.warning(
+                "Refused login for %r from %s: %s%s",
+                username[:32],
+                client.address,
+                outcome.key,
+                f" (blocked by {','.join(outcome.refused_by)})" if outcome.refused_by else "",
+            )
             error = web.HTTPError(403)
             # JupyterHub's login page shows this text in place of its English default.
             error.jupyterhub_message = self.catalogue.format(outcome.key, **outcome.params)
             raise error
+        if handler is not None:
+            # the device cookie that makes this browser a known client of the account
+            handler.set_cookie(
+                COOKIE,
+                outcome.device,
+                path=handler.hub.base_url,
+                expires_days=self.known_client_days,
+                httponly=True,
+                secure=handler.request.protocol == "https",
+                samesite="Lax",
+            )
         return {"name": outcome.account.username, "groups": groups, "admin": False}
 
-    def _login(self, entered: str, password: str) -> tuple[service.LoginOutcome, list[str]]:
+    def _login(
+        self, entered: str, password: str, client: Client
+    ) -> tuple[LoginOutcome, list[str]]:
         with self.database.session() as session:
-            outcome = service.login(session, entered, password, self.lockout_policy)
+            outcome = attempt(session, entered, password, client, self.throttle_policy)
             groups = groups_of(session, outcome.account) if outcome.ok else []
             return outcome, groups
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from ..accounts import lockouts
 from ..accounts.admin import get as get_account
 from ..completion import progress
 from ..errors import YiyuanError
@@ -172,12 +173,13 @@ def search_members(
     )
     if limit is not None:
         query = query.limit(max(1, min(int(limit), MAX_LIMIT)))
-    now = utcnow()
-    lines = [_line(account, member, now, show_mobile) for account, member in session.execute(query)]
+    found = session.execute(query).all()
+    locked = lockouts.locked_account_ids(session, utcnow(), among=[a.id for a, _ in found])
+    lines = [_line(account, member, account.id in locked, show_mobile) for account, member in found]
     return lines, int(total)
 
 
-def _line(account: Account, member: Member | None, now: datetime, show_mobile: bool) -> MemberLine:
+def _line(account: Account, member: Member | None, locked: bool, show_mobile: bool) -> MemberLine:
     return MemberLine(
         username=account.username,
         name=member.name if member else account.display_name,
@@ -185,7 +187,7 @@ def _line(account: Account, member: Member | None, now: datetime, show_mobile: b
         associations=_standings(member, active_only=True) if member else [],
         roles=[ROLE_LABELS[grant.role] for grant in account.roles],
         active=account.active,
-        locked=account.locked_until is not None and account.locked_until > now,
+        locked=locked,
         gender=GENDERS.get(member.gender, "") if member else "",
         work_unit=member.work_unit if member else "",
         email=member.email if member else "",
@@ -235,8 +237,11 @@ class MemberProfile:
     display_name: str
     roles: list[str]
     active: bool
+    #: until when clients that never logged in to the account are refused (None: not now)
     locked_until: datetime | None
     locked: bool
+    #: the account's login counters: failures, refusals, its known clients blocked
+    throttle: lockouts.AccountThrottle
     must_change_password: bool
     last_login_at: datetime | None
     created_at: datetime
@@ -264,13 +269,15 @@ def member_profile(
     account = get_account(session, username)
     now = now or utcnow()
     member = session.scalar(select(Member).where(Member.account_id == account.id))
+    throttle = lockouts.account_state(session, account.id, now)
     return MemberProfile(
         username=account.username,
         display_name=account.display_name,
         roles=[ROLE_LABELS[grant.role] for grant in account.roles],
         active=account.active,
-        locked_until=account.locked_until,
-        locked=account.locked_until is not None and account.locked_until > now,
+        locked_until=throttle.locked_until,
+        locked=throttle.locked,
+        throttle=throttle,
         must_change_password=account.must_change_password,
         last_login_at=account.last_login_at,
         created_at=account.created_at,

@@ -300,7 +300,6 @@ def _insert_new(
                 "display_name": row.name,
                 "password_hash": password_hash,
                 "must_change_password": True,
-                "failed_logins": 0,
                 "active": True,
                 "created_at": now,
             }

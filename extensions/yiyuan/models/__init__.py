@@ -22,6 +22,7 @@ from .learning import (
     StudyHours,
     Submission,
 )
+from .logins import KnownClient, LoginThrottle, ThrottleKind
 from .members import HubSync, Member, Membership, Standing
 from .onsite import OnsiteSession
 
@@ -45,6 +46,8 @@ __all__ = [
     "GradingJob",
     "HubSync",
     "JobState",
+    "KnownClient",
+    "LoginThrottle",
     "Member",
     "Membership",
     "Module",
@@ -57,6 +60,7 @@ __all__ = [
     "Standing",
     "StudyHours",
     "Submission",
+    "ThrottleKind",
     "UTCDateTime",
     "utcnow",
 ]

@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     Enum,
     ForeignKey,
-    Integer,
     String,
     UniqueConstraint,
 )
@@ -48,9 +47,7 @@ class Account(Base):
     #: argon2id hash; empty for accounts that log in through single sign-on only
     password_hash: Mapped[str] = mapped_column(String(255), default="")
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
-    #: failed logins since the last success or lock; stored so a restart forgets nothing
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # failed logins and locks live in login_throttles (models/logins.py)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -238,7 +238,6 @@ def _account(username: str, display_name: str, password_hash: str, now: datetime
         "display_name": display_name,
         "password_hash": password_hash,
         "must_change_password": False,
-        "failed_logins": 0,
         "active": True,
         "created_at": now,
     }
