@@ -169,6 +169,8 @@ def deployment(production_bin):
                     "mode": "production",
                     "courses_dir": str(ROOT / "courses"),
                     "service": {"user": service_user},
+                    # as the docs install it (the test hubs leave it off to save time)
+                    "dashboards": {"enabled": True},
                 },
             )
             hub.workdir.chmod(0o755)
@@ -245,7 +247,8 @@ def test_platform_services_run_as_the_service_user(deployment):
     hub, service_user, _ = deployment
     uid = pwd.getpwnam(service_user).pw_uid
     running = service_processes(hub)
-    assert {"yiyuan", "grader", "roster-sync", "idle-culler"} <= set(running), running
+    expected = {"yiyuan", "grader", "roster-sync", "idle-culler", "dashboards"}
+    assert expected <= set(running), running
     for name, pids in running.items():
         for pid in pids:
             assert uids(pid) == {uid}, (name, pid, uids(pid))
