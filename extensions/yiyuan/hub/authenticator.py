@@ -148,9 +148,7 @@ class YiyuanAuthenticator(Authenticator):
             )
         return {"name": outcome.account.username, "groups": groups, "admin": False}
 
-    def _login(
-        self, entered: str, password: str, client: Client
-    ) -> tuple[LoginOutcome, list[str]]:
+    def _login(self, entered: str, password: str, client: Client) -> tuple[LoginOutcome, list[str]]:
         with self.database.session() as session:
             outcome = attempt(session, entered, password, client, self.throttle_policy)
             groups = groups_of(session, outcome.account) if outcome.ok else []
