@@ -19,7 +19,12 @@ import hub_config
 from hubtest import BIN, ROOT
 from yiyuan.errors import YiyuanError
 from yiyuan.preflight import check_learners_can_run, check_production_host, check_services_can_start
-from yiyuan.serviceuser import closed_to_others, hand_over_data_dir
+from yiyuan.serviceuser import (
+    check_hub_files,
+    closed_to_others,
+    hand_over_data_dir,
+    stop_processes_of,
+)
 from yiyuan.settings import load_settings
 
 DEBIAN_PYTHON = "/usr/bin/python3.11"
@@ -171,16 +176,62 @@ def test_hand_over_gives_everything_but_the_hubs_files_and_follows_no_link(open_
     outside = open_dir / "outside"
     outside.write_text("")
     (data / "link").symlink_to(outside)
+    (open_dir / "elsewhere").mkdir()
+    (open_dir / "elsewhere" / "file").write_text("")
+    (data / "folder-link").symlink_to(open_dir / "elsewhere", target_is_directory=True)
     changed = hand_over_data_dir(data, NOBODY)
-    assert changed == 5  # data, secrets, the token, yiyuan.sqlite, the link itself
+    assert changed == 6  # data, secrets, the token, yiyuan.sqlite, the two links themselves
     for path in (data, data / "secrets", data / "secrets" / "roster-sync.token"):
         assert path.stat().st_uid == NOBODY.pw_uid, path
     assert (data / "yiyuan.sqlite").stat().st_uid == NOBODY.pw_uid
     assert os.lstat(data / "link").st_uid == NOBODY.pw_uid
     assert outside.stat().st_uid == 0
+    assert (open_dir / "elsewhere").stat().st_uid == 0
+    assert (open_dir / "elsewhere" / "file").stat().st_uid == 0
     for name in ("jupyterhub.sqlite", "jupyterhub.sqlite-journal", "jupyterhub_cookie_secret"):
         assert (data / name).stat().st_uid == 0, name
     assert hand_over_data_dir(data, NOBODY) == 0
+
+
+@needs_root
+def test_hub_files_the_service_user_could_have_planted_are_refused(open_dir):
+    data = open_dir / "data"
+    (data / "secrets").mkdir(parents=True)
+    (data / "secrets" / "roster-sync.token").write_text("t")
+    (data / "jupyterhub.sqlite").write_text("")
+    (data / "jupyterhub_cookie_secret").write_text("")
+    check_hub_files(data)  # root's own files: nothing to say
+    # a pid file linked elsewhere is just removed (the hub writes a new one)
+    (data / "proxy.pid").symlink_to(open_dir / "victim")
+    check_hub_files(data)
+    assert not os.path.lexists(data / "proxy.pid")
+    # a cookie secret the service user made would let it sign anyone's login
+    os.chown(data / "jupyterhub_cookie_secret", NOBODY.pw_uid, NOBODY.pw_gid)
+    with pytest.raises(YiyuanError, match="jupyterhub_cookie_secret 不是 root 的普通文件"):
+        check_hub_files(data)
+    (data / "jupyterhub_cookie_secret").unlink()
+    (data / "jupyterhub_cookie_secret").symlink_to("/etc/hostname")
+    with pytest.raises(YiyuanError, match="不是 root 的普通文件"):
+        check_hub_files(data)
+    (data / "jupyterhub_cookie_secret").unlink()
+    # root reads the token: never through a link
+    (data / "secrets" / "roster-sync.token").unlink()
+    (data / "secrets" / "roster-sync.token").symlink_to("/etc/shadow")
+    with pytest.raises(YiyuanError, match=r"roster-sync\.token 是符号链接"):
+        check_hub_files(data)
+
+
+@needs_root
+def test_the_hub_stops_whatever_the_service_user_still_runs():
+    # a uid no one uses (no passwd entry needed): its process stands for a left-over service
+    account = pwd.struct_passwd(("yytest", "x", 63917, 63917, "", "/", "/bin/false"))
+    sleeper = subprocess.Popen(["sleep", "600"], user=63917, group=63917, extra_groups=[])
+    try:
+        assert stop_processes_of(account) == []
+        assert sleeper.wait(timeout=10) == -15  # SIGTERM
+    finally:
+        sleeper.kill()
+        sleeper.wait()
 
 
 @needs_root

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import pwd
 import socket
 import subprocess
 from pathlib import Path
@@ -11,7 +12,13 @@ from pathlib import Path
 from .db import Database
 from .db.migrate import check_schema
 from .errors import YiyuanError
-from .serviceuser import closed_to_others, hand_over_data_dir, service_account
+from .serviceuser import (
+    check_hub_files,
+    closed_to_others,
+    hand_over_data_dir,
+    service_account,
+    stop_processes_of,
+)
 from .settings import Settings
 
 
@@ -19,8 +26,23 @@ def check_hub_can_start(
     settings: Settings, proxy_command: Path, bin_dir: Path | None = None
 ) -> None:
     """``bin_dir``: the venv's executables (production: learners' servers must run them)."""
+    account = None
     if settings.mode == "production":
-        check_production_host(settings, bin_dir)
+        account = check_production_host(settings, bin_dir)
+    ports = [("hub.hub_port", "127.0.0.1", settings.hub.hub_port)]
+    # A proxy left behind by a hub that crashed is stopped by JupyterHub itself (pid file).
+    if not _leftover_proxy(settings.data_dir / "proxy.pid"):
+        ports += [
+            ("hub.port", settings.hub.ip, settings.hub.port),
+            ("hub.proxy_api_port", "127.0.0.1", settings.hub.proxy_api_port),
+        ]
+    for setting, ip, port in ports:
+        check_port_free(setting, ip, port)
+    if account is not None and settings.data_dir.exists():
+        # no other hub runs here (its ports are free): before root touches the data directory,
+        # nothing of the service user may run that could swap a path for a symbolic link
+        stop_processes_of(account)
+        check_hub_files(settings.data_dir)
     check_data_dir(settings.data_dir, private=settings.mode == "production")
     database = Database(settings.platform_db_url)
     try:
@@ -32,19 +54,10 @@ def check_hub_can_start(
             f"找不到 configurable-http-proxy（{proxy_command}）：请在项目目录运行 `make run`"
             "（或 `npm ci`）安装它。"
         )
-    ports = [("hub.hub_port", "127.0.0.1", settings.hub.hub_port)]
-    # A proxy left behind by a hub that crashed is stopped by JupyterHub itself (pid file).
-    if not _leftover_proxy(settings.data_dir / "proxy.pid"):
-        ports += [
-            ("hub.port", settings.hub.ip, settings.hub.port),
-            ("hub.proxy_api_port", "127.0.0.1", settings.hub.proxy_api_port),
-        ]
-    for setting, ip, port in ports:
-        check_port_free(setting, ip, port)
     check_dashboards_dir(settings)
 
 
-def check_production_host(settings: Settings, bin_dir: Path | None) -> None:
+def check_production_host(settings: Settings, bin_dir: Path | None) -> pwd.struct_passwd | None:
     """Production mode needs root (system users, servers started as them), the platform's own
     system user, and a venv that learners' system users can execute: all checked before the
     hub starts, so before the first login creates a system user that then cannot run."""
@@ -53,9 +66,10 @@ def check_production_host(settings: Settings, bin_dir: Path | None) -> None:
             "生产模式（mode: production）下 JupyterHub 须以 root 运行：它要在账号首次登录时建立"
             "系统用户，并以各人的身份启动学习环境。请用 systemd 服务启动（见 docs/deploy.md）。"
         )
-    service_account(settings)  # raises when service.user does not exist
+    account = service_account(settings)  # raises when service.user does not exist
     if bin_dir is not None:
         check_learners_can_run(bin_dir)
+    return account
 
 
 #: an unprivileged uid and gid without groups: what a learner's server is to the file system
@@ -179,8 +193,9 @@ def check_data_dir(data_dir: Path, private: bool = False) -> None:
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if private and data_dir.stat().st_mode & 0o077:
             data_dir.chmod(0o700)
-        probe = data_dir / ".write-test"
-        probe.write_text("ok")
+        # a new file of its own, never through a link (the service user owns the folder)
+        probe = data_dir / f".write-test-{os.getpid()}"
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
         probe.unlink()
     except OSError as error:
         raise YiyuanError(

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import os
 import pwd
+import signal
 import stat
 import sys
+import time
 from pathlib import Path
 
 from .errors import YiyuanError
@@ -58,25 +60,92 @@ def is_hub_file(name: str) -> bool:
 
 def hand_over_data_dir(data_dir: Path, account: pwd.struct_passwd) -> int:
     """Give ``account`` the data directory and everything in it except the hub's own files;
-    returns how many entries changed owner. Needs root. Symbolic links are changed themselves,
-    never followed."""
+    returns how many entries changed owner. Needs root. Walks by folder descriptors and never
+    follows a symbolic link (the service user owns these folders and could swap one in)."""
     uid, gid = account.pw_uid, account.pw_gid
     changed = 0
 
-    def own(path: str) -> None:
+    def own(name: str, folder: int | None) -> None:
         nonlocal changed
-        status = os.lstat(path)
+        status = os.stat(name, dir_fd=folder, follow_symlinks=False)
         if (status.st_uid, status.st_gid) != (uid, gid):
-            os.lchown(path, uid, gid)
+            os.chown(name, uid, gid, dir_fd=folder, follow_symlinks=False)
             changed += 1
 
-    own(str(data_dir))
-    for folder, folders, files in os.walk(data_dir):
+    own(str(data_dir), None)
+    for folder, folders, files, descriptor in os.fwalk(data_dir):
         top = folder == str(data_dir)
         for name in folders + files:
             if not (top and is_hub_file(name)):
-                own(os.path.join(folder, name))
+                own(name, descriptor)
     return changed
+
+
+def stop_processes_of(account: pwd.struct_passwd, grace: float = 5.0) -> list[int]:
+    """Stop every process running as ``account`` (SIGTERM, SIGKILL after ``grace`` seconds);
+    returns their pids. The hub does this before it starts: the service user runs nothing but
+    the platform's processes, and none may be left to race root in the data directory."""
+    pids = _processes_of(account.pw_uid)
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + grace
+        while _processes_of(account.pw_uid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        pids = _processes_of(account.pw_uid)
+        if not pids:
+            break
+    return pids
+
+
+def _processes_of(uid: int) -> list[int]:
+    """Live processes with ``uid`` as their real, effective, saved or file-system uid."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/status") as file:
+                status = dict(line.split(":", 1) for line in file if ":" in line)
+        except OSError:
+            continue
+        alive = not status.get("State", "").strip().startswith(("Z", "X"))
+        if alive and uid in {int(value) for value in status.get("Uid", "").split()}:
+            found.append(int(entry.name))
+    return found
+
+
+def check_hub_files(data_dir: Path) -> None:
+    """Root reads and writes the hub's files and ``secrets/`` in a folder the service user owns:
+    refuse (or, for pid files, remove) any that the service user could have made or linked."""
+    for name in os.listdir(data_dir):
+        if not is_hub_file(name):
+            continue
+        status = os.lstat(data_dir / name)
+        if stat.S_ISREG(status.st_mode) and status.st_uid == 0:
+            continue
+        if name.endswith(".pid"):
+            os.unlink(data_dir / name)
+            continue
+        raise YiyuanError(
+            f"JupyterHub 的文件 {data_dir / name} 不是 root 的普通文件，可能被改动过：请检查；"
+            "确认后删除它再启动（删除 jupyterhub_cookie_secret 会让所有人重新登录）。"
+        )
+    # the roster-sync token is read (or made) by root before the services start
+    secrets = data_dir / "secrets"
+    if not os.path.lexists(secrets):
+        return
+    wanted = [(secrets, stat.S_ISDIR)]
+    if not secrets.is_symlink():
+        wanted += [(path, stat.S_ISREG) for path in secrets.iterdir()]
+    for path, kind in wanted:
+        if not kind(os.lstat(path).st_mode):
+            raise YiyuanError(
+                f"{path} 是符号链接或特殊文件，可能被改动过：请检查后删除它再启动（令牌会重新生成）。"
+            )
 
 
 def closed_to_others(path: Path) -> Path | None:
