@@ -235,7 +235,14 @@ def sandbox_for(settings: Settings, slot: int, release: Path) -> Sandbox | None:
     """The sandbox this worker's kernels run in: they may read the module's release."""
     if settings.grading.sandbox == "none":
         return None
-    return Sandbox.for_worker(settings.grading, slot, readonly=[release])
+    return Sandbox.for_worker(
+        settings.grading, slot, readonly=[release], workspace=str(sandbox_workspace(settings))
+    )
+
+
+def sandbox_workspace(settings: Settings) -> Path:
+    """Where sandboxed kernels get their private folders (cleared when the pool starts)."""
+    return settings.data_dir / "sandbox"
 
 
 def _run_autograde(settings: Settings, work: Work, sandbox: Sandbox | None) -> None:

@@ -3,8 +3,12 @@
 What a sandboxed kernel has (and nothing else):
 
 - **identity**: its own uid (``grading.sandbox_uid`` + the worker's slot), no groups, no
-  capabilities, ``no_new_privs`` (setuid programs in /usr stay powerless). A worker that is not
-  root cannot switch uids: the kernel then runs in a user namespace of the worker's uid.
+  capabilities, ``no_new_privs`` (setuid programs in /usr stay powerless). Only root can give a
+  kernel a uid of its own, so a production worker keeps root as its *real* uid while it works
+  as the platform's user (:func:`keep_root_for_kernels`); the root steps (hand the kernel its
+  folders, start bubblewrap, remove the folders) run in short child processes, never in the
+  worker's threads. A worker without root runs kernels in a user namespace of its own uid
+  (weaker: the process limit then counts the worker's processes too).
 - **environment**: a fixed, short list (no hub or service token, no database URL, no settings
   path): :func:`kernel_environment`.
 - **network**: none (a network namespace of its own holding only an unconfigured loopback).
@@ -70,11 +74,17 @@ class Sandbox:
     file_mb: int = 64
     #: folders the kernel may read (besides /usr, Python and the platform's code)
     readonly: tuple[str, ...] = ()
+    #: where each kernel's private folders are made (the pool clears it when it starts, so a
+    #: worker killed mid-job leaves nothing behind for long); "" means the system's temp folder
+    workspace: str = ""
 
     @classmethod
-    def for_worker(cls, grading: GradingSettings, slot: int, readonly=()) -> Sandbox:
+    def for_worker(
+        cls, grading: GradingSettings, slot: int, readonly=(), workspace: str = ""
+    ) -> Sandbox:
         return cls(
             uid=grading.sandbox_uid + slot,
+            workspace=workspace,
             memory_mb=grading.kernel_memory_mb,
             # CPU time is a backstop: the notebook's own timeout stops it first
             cpu_seconds=grading.timeout + 60,
@@ -85,8 +95,9 @@ class Sandbox:
 
     @property
     def switches_uid(self) -> bool:
-        """Root drops the kernel to ``uid``; any other worker uses a user namespace."""
-        return os.geteuid() == 0
+        """A worker whose real uid is root (see :func:`keep_root_for_kernels`) starts each
+        kernel as ``uid``; any other worker uses a user namespace of its own uid."""
+        return os.getuid() == 0
 
 
 def python_paths() -> list[str]:
@@ -252,17 +263,48 @@ def copy_working_folder(source: Path, target: Path) -> None:
             shutil.copyfile(path, target / relative / name)
 
 
-def give_to(path: Path, uid: int) -> None:
-    """``path`` and everything in it owned by ``uid``."""
-    os.chown(path, uid, uid)
-    for folder, dirs, files in os.walk(path):
-        for name in [*dirs, *files]:
-            os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
+def keep_root_for_kernels(uid: int, gid: int, name: str, home: str) -> None:
+    """Work as ``uid``/``gid`` (what the worker writes belongs to the platform's user) but keep
+    root as the real and saved uid, so that a kernel's launcher (a child process) can become
+    root again to start bubblewrap. Processes of ``uid`` cannot signal or trace this one."""
+    os.setgroups([gid])
+    os.setresgid(0, gid, 0)
+    os.setresuid(0, uid, 0)
+    os.environ.update(HOME=home, USER=name, LOGNAME=name)
 
 
-def make_sandbox_root() -> tuple[Path, dict[str, Path]]:
+#: The root step before bubblewrap: the kernel gets its home and working copy; the socket
+#: folder is shared with the worker's group only (setgid, and umask 007 for the kernel, so its
+#: sockets are the group's to connect to: a worker that is not root needs that).
+_HAND_OVER = (
+    'uid=$1; gid=$2; shift 2; chown -R "$uid:$uid" -- "$2" "$3"'
+    ' && chown -R "$uid:$gid" -- "$1" && chmod 2770 -- "$1" && umask 007 && shift 3'
+    ' && exec "$@"'
+)
+AS_ROOT = {"user": 0, "group": 0}
+
+
+def hand_over(uid: int, sockets: str, home: str, work: str, command: list[str]) -> list[str]:
+    """``command`` preceded by a root shell step that gives the kernel its folders."""
+    owner = [str(uid), str(os.getegid())]
+    return ["/bin/sh", "-c", _HAND_OVER, "sh", *owner, sockets, home, work, *command]
+
+
+def remove_tree(root: Path, as_root: bool) -> None:
+    """The kernel's files belong to its uid: a worker that is not root removes them through a
+    root child process."""
+    if as_root and os.geteuid() != 0:
+        subprocess.run(["/bin/rm", "-rf", "--one-file-system", "--", str(root)], **AS_ROOT)
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def make_sandbox_root(workspace: str = "") -> tuple[Path, dict[str, Path]]:
     """A private folder holding the kernel's sockets (``run``), ``home`` and ``work``."""
-    root = Path(tempfile.mkdtemp(prefix="yiyuan-sandbox-"))
+    if workspace:
+        os.makedirs(workspace, mode=0o711, exist_ok=True)
+    # short names: a Unix socket's path must stay under 108 bytes
+    root = Path(tempfile.mkdtemp(prefix="k", dir=workspace or None))
     os.chmod(root, 0o711)
     parts = {name: root / name for name in ("run", "home", "work")}
     for path in parts.values():
@@ -286,14 +328,13 @@ class SandboxKernelManager(AsyncKernelManager):
         if sandbox is None:
             raise SandboxError("评分沙箱没有配置：不在沙箱里运行学员的代码。")
         self._cleanup_sandbox()
-        self._sandbox_root, parts = make_sandbox_root()
+        self._sandbox_root, parts = make_sandbox_root(sandbox.workspace)
         _seed_matplotlib_cache(parts["home"] / ".matplotlib")
         workdir = kw.get("cwd")
         if workdir and Path(workdir).is_dir():
             copy_working_folder(Path(workdir), parts["work"])
-        if sandbox.switches_uid:
-            for path in parts.values():
-                give_to(path, sandbox.uid)
+        # ipykernel interrupts itself on request: the grader need not signal another uid
+        self.kernel_spec.interrupt_mode = "message"
         self.transport = "ipc"
         self.ip = str(parts["run"] / "kernel")
         self.connection_file = str(parts["run"] / "kernel.json")
@@ -307,12 +348,14 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None) -> list[str]:
         command = super().format_kernel_cmd(extra_arguments)
-        return bwrap_command(self.sandbox, command, **self._sandbox_paths)
+        return sandboxed(self.sandbox, command, **self._sandbox_paths)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         kw["cwd"] = "/"
-        if self.sandbox.switches_uid:  # written by the grader (0600): the kernel reads it
-            os.chown(self.connection_file, self.sandbox.uid, self.sandbox.uid)
+        # ipykernel's start-up banner; what cells print travels over the sockets
+        kw["stdout"] = subprocess.DEVNULL
+        if self.sandbox.switches_uid:
+            kw.update(AS_ROOT)
         await super()._async_launch_kernel(kernel_cmd, **kw)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
@@ -322,8 +365,17 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def _cleanup_sandbox(self) -> None:
         if self._sandbox_root is not None:
-            shutil.rmtree(self._sandbox_root, ignore_errors=True)
+            remove_tree(self._sandbox_root, self.sandbox.switches_uid)
             self._sandbox_root = None
+
+
+def sandboxed(sandbox: Sandbox, command: list[str], **paths: str) -> list[str]:
+    """The whole launch command: the root hand-over step (when the kernel gets its own uid),
+    limits, bubblewrap, then ``command``."""
+    wrapped = bwrap_command(sandbox, command, **paths)
+    if not sandbox.switches_uid:
+        return wrapped
+    return hand_over(sandbox.uid, paths["sockets"], paths["home"], paths["scratch"], wrapped)
 
 
 def _seed_matplotlib_cache(target: Path) -> None:
@@ -348,29 +400,35 @@ def check_sandbox(grading: GradingSettings) -> None:
     sandbox = Sandbox.for_worker(grading, 0)
     root, parts = make_sandbox_root()
     try:
-        if sandbox.switches_uid:
-            for path in parts.values():
-                give_to(path, sandbox.uid)
-        home = str(parts["home"])
-        command = bwrap_command(
+        command = sandboxed(
             sandbox,
             [sys.executable, "-c", "import yiyuan.lesson"],
             scratch=str(parts["work"]),
-            home=home,
+            home=str(parts["home"]),
             sockets=str(parts["run"]),
             inner_workdir=str(parts["work"]),
         )
-        result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd="/")
+        extra = AS_ROOT if sandbox.switches_uid else {}
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=60, cwd="/", **extra
+        )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise SandboxError(f"评分沙箱无法启动：{error}") from None
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        remove_tree(root, sandbox.switches_uid)
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or [""]
         raise SandboxError(
             "评分沙箱无法启动（bubblewrap 报告：" + detail[0] + "）。"
             "需要 Linux 的命名空间：在容器里运行时请允许创建命名空间，或以 root 运行评分服务。"
         )
+
+
+def clear_workspace(workspace: Path) -> None:
+    """What kernels of an earlier pool left (a worker killed mid-job cannot clean up)."""
+    if workspace.is_dir():
+        for entry in workspace.iterdir():
+            remove_tree(entry, os.getuid() == 0)
 
 
 def require_sandbox(mode: str, grading: GradingSettings) -> None:
