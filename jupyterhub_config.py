@@ -13,6 +13,7 @@ sys.path.insert(0, str(ROOT))
 
 import hub_config  # noqa: E402
 from yiyuan.errors import YiyuanError  # noqa: E402
+from yiyuan.lifecycle import stop_leftovers  # noqa: E402
 from yiyuan.preflight import check_hub_can_start, check_services_can_start  # noqa: E402
 from yiyuan.secrets import service_token  # noqa: E402
 from yiyuan.settings import load_settings  # noqa: E402
@@ -26,9 +27,12 @@ facts = hub_config.HostFacts(
     config_file=os.path.abspath(os.environ["YIYUAN_CONFIG"])
     if os.environ.get("YIYUAN_CONFIG")
     else "",
+    hub_pid=os.getpid(),
 )
 try:
     settings = load_settings(os.environ)
+    # what a killed hub left running (services, proxy) would hold the ports and run twice
+    stop_leftovers(settings.data_dir, log=lambda line: print(f"[yiyuan] {line}", file=sys.stderr))
     check_hub_can_start(settings, facts.proxy_command, facts.bin_dir)
     facts = replace(facts, roster_sync_token=service_token(settings.data_dir, "roster-sync"))
     # production: the data directory belongs to the platform's own system user (service.user)

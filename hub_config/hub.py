@@ -11,6 +11,7 @@ from traitlets.config import Config
 from yiyuan.db import normalise_url
 from yiyuan.hub.landing import default_url
 from yiyuan.i18n import get_catalogue
+from yiyuan.lifecycle import PROXY_PID_FILE, launcher_command
 from yiyuan.settings import Settings
 
 
@@ -28,6 +29,9 @@ class HostFacts:
     roster_sync_token: str = ""
     #: the settings file (``YIYUAN_CONFIG``), handed on to the platform's services
     config_file: str = ""
+    #: the hub's own process id: the proxy and the services end when it does
+    #: (yiyuan.lifecycle); 0 when unknown (the processes then only end on the hub's death)
+    hub_pid: int = 0
 
     @property
     def proxy_command(self) -> Path:
@@ -48,9 +52,16 @@ def configure_hub(c: Config, settings: Settings, facts: HostFacts) -> None:
     c.JupyterHub.db_url = normalise_url(settings.hub_db_url)
     c.JupyterHub.cookie_secret_file = str(settings.data_dir / "jupyterhub_cookie_secret")
     c.JupyterHub.pid_file = str(settings.data_dir / "jupyterhub.pid")
-    c.ConfigurableHTTPProxy.command = [str(facts.proxy_command)]
+    # the proxy ends with the hub (a restarted hub would stop it anyway, by its pid file)
+    c.ConfigurableHTTPProxy.command = launcher_command(
+        facts.bin_dir / "python", facts.hub_pid, settings.data_dir, [str(facts.proxy_command)]
+    )
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{hub.proxy_api_port}"
-    c.ConfigurableHTTPProxy.pid_file = str(settings.data_dir / "proxy.pid")
+    c.ConfigurableHTTPProxy.pid_file = str(settings.data_dir / PROXY_PID_FILE)
+    # a full stop (SIGTERM, Ctrl-C) stops learners' servers and the proxy too; after a crash
+    # the servers keep running and the restarted hub adopts them (their pids are in its db)
+    c.JupyterHub.cleanup_servers = True
+    c.JupyterHub.cleanup_proxy = True
     c.JupyterHub.template_paths = [templates_dir()]
     c.JupyterHub.template_vars = {
         "t": get_catalogue(settings.language),

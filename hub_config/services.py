@@ -7,6 +7,7 @@ from traitlets.config import Config
 
 from yiyuan.dashboards import SERVICE_NAME as DASHBOARDS_SERVICE
 from yiyuan.dashboards import template_path as dashboards_template_path
+from yiyuan.lifecycle import launcher_command
 from yiyuan.settings import Settings
 
 from .hub import HostFacts
@@ -99,6 +100,11 @@ def configure_services(c: Config, settings: Settings, facts: HostFacts) -> None:
                     f"--cull-every={settings.culler.every}",
                 ],
             }
+        )
+    for service in services:
+        # each service ends with the hub, even when the hub is killed (yiyuan.lifecycle)
+        service["command"] = launcher_command(
+            facts.bin_dir / "python", facts.hub_pid, settings.data_dir, service["command"]
         )
     if settings.mode == "production" and settings.service.user:
         # only the hub needs root: the platform's own processes run as its system user

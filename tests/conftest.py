@@ -7,6 +7,10 @@
 - ``hub``: a real JupyterHub with proxy, started from ``jupyterhub_config.py`` on free ports,
   with the demo data seeded; one per test module. See ``tests/hubtest.py``.
 - ``artifacts``: the ignored folder ``test-artifacts/`` where screenshots are written.
+
+At the end of the session every process the suite started (hubs, proxies, services, servers,
+kernels: anything naming the session's temporary folder) must be gone: a leftover fails the
+session, is listed, and is killed (see ``pytest_sessionfinish``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import hubtest
 from hubtest import CHROMIUM_ARGS, ROOT, Hub
 from yiyuan.db import Database, migrate
 
@@ -105,3 +110,28 @@ def chromium():
         )
         yield browser
         browser.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the session when a process it started outlived it (or outlived its hub's stop)."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None or getattr(session.config, "workerinput", None) is not None:
+        return
+    basetemp = factory.getbasetemp()
+    left = hubtest.wait_until_gone(basetemp, 10)
+    hubtest.kill_all(left)
+    if not (left or hubtest.KILLED_AT_STOP):
+        return
+    lines = [f"  {pid} {command[:160]}" for pid, command in left.items()]
+    lines += [
+        f"  {pid} {command[:160]} (outlived Hub.stop)"
+        for pid, command in hubtest.KILLED_AT_STOP.items()
+    ]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    message = "processes started by the tests were still running (now killed):\n" + "\n".join(lines)
+    if reporter:
+        reporter.write_sep("=", "LEFTOVER PROCESSES", red=True, bold=True)
+        reporter.write_line(message)
+    else:
+        print(message)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -26,6 +26,73 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def processes_under(folder: Path) -> dict[int, str]:
+    """Running processes (pid → command line) that belong to ``folder``: it is in their
+    environment (a hub's settings file and data dir, servers' and kernels' homes), their
+    command line (sandbox mounts) or their working directory. Not this process or its
+    ancestors."""
+    needle = f"{os.path.abspath(folder)}/"
+    mine = {os.getpid()}
+    pid = os.getpid()
+    while pid > 1:  # the test process's ancestors (make, a shell) may name the folder too
+        pid = _parent(pid)
+        mine.add(pid)
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in mine or not _running(int(entry)):
+            continue
+        command = _proc(entry, "cmdline").replace(b"\0", b" ").decode(errors="replace")
+        try:
+            cwd = os.readlink(f"/proc/{entry}/cwd") + "/"
+        except OSError:
+            cwd = ""
+        if (
+            needle.encode() in _proc(entry, "environ")
+            or needle in command
+            or cwd.startswith(needle)
+        ):
+            found[int(entry)] = command.strip()
+    return found
+
+
+def _proc(pid, name: str) -> bytes:
+    try:
+        with open(f"/proc/{pid}/{name}", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def _parent(pid: int) -> int:
+    stat = _proc(pid, "stat")
+    return int(stat.rpartition(b")")[2].split()[1]) if stat else 0
+
+
+def _running(pid: int) -> bool:
+    stat = _proc(pid, "stat")
+    return bool(stat) and stat.rpartition(b")")[2].split()[0] != b"Z"
+
+
+def kill_all(pids) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def wait_until_gone(folder: Path, timeout: float) -> dict[int, str]:
+    """Poll until no process of ``folder`` runs, at most ``timeout`` s; what still runs."""
+    deadline = time.monotonic() + timeout
+    while (left := processes_under(folder)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
+#: processes a Hub.stop() had to kill (they outlived their hub): the session fails on them
+KILLED_AT_STOP: dict[int, str] = {}
+
+
 def yiyuan(*args: str, env: dict, stdin: str = "", check: bool = True):
     """Run the real ``yiyuan`` command."""
     result = subprocess.run(
@@ -97,7 +164,7 @@ class Hub:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                self._kill_group()
+                self._kill_everything()
                 raise AssertionError(f"hub exited at start:\n{self.log()}")
             try:
                 if requests.get(self.url + "/hub/api/", timeout=2).ok:
@@ -105,26 +172,41 @@ class Hub:
             except requests.ConnectionError:
                 pass
             time.sleep(0.3)
-        self._kill_group()
+        self._kill_everything()
         raise AssertionError(f"hub did not answer within {timeout} s:\n{self.log()}")
 
-    def _kill_group(self) -> None:
-        """A hub that died at start leaves its services (grader, roster sync…) behind."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    def _kill_everything(self) -> None:
+        """A hub that failed to start: nothing of it may stay (proxy, services, servers)."""
+        kill_all([self.process.pid, *self.processes()])
+        self.process.wait(10)
 
-    def stop(self) -> None:
+    def processes(self) -> dict[int, str]:
+        """Every running process of this hub: itself, the proxy, services and their workers,
+        single-user servers, kernels (pid → command line)."""
+        return processes_under(self.workdir)
+
+    def kill(self) -> None:
+        """``kill -9`` of the hub process alone (what it started is left to itself)."""
+        self.process.kill()
+        self.process.wait(10)
+        self.process = None
+
+    def stop(self, timeout: float = 60) -> None:
+        """SIGTERM (``systemctl stop``): the hub stops its servers, services and proxy. Then
+        wait for every process of the hub to end; what outlives the bound is killed and
+        recorded in KILLED_AT_STOP (the session's end check fails on it)."""
         if self.process and self.process.poll() is None:
-            # SIGINT is JupyterHub's orderly shutdown: servers and proxy are stopped too.
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(30)
+                self.process.wait(timeout)
             except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.kill()
                 self.process.wait(10)
         self.process = None
+        left = wait_until_gone(self.workdir, 15)
+        if left:
+            KILLED_AT_STOP.update(left)
+            kill_all(left)
 
     def log(self) -> str:
         return self.log_file.read_text(errors="replace")[-6000:]

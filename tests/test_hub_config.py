@@ -1,5 +1,6 @@
 """hub_config's set-only functions, each against a bare traitlets Config()."""
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,13 @@ from yiyuan.settings import load_settings
 FACTS = hub_config.HostFacts(
     project_root=Path("/opt/yiyuan"), bin_dir=Path("/venv/bin"), as_root=True
 )
+
+
+def launched(command: list[str]) -> list[str]:
+    """The command the lifecycle launcher execs (the proxy and every service go through it)."""
+    split = command.index("--")
+    assert command[:3] == ["/venv/bin/python", "-m", "yiyuan.lifecycle"]
+    return command[split + 1 :]
 
 
 def settings(tmp_path, text=""):
@@ -27,7 +35,7 @@ def test_hub_addresses_databases_and_proxy(tmp_path):
     assert c.JupyterHub.port == 9100
     assert c.JupyterHub.ip == "127.0.0.1"
     assert c.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:9101"
-    assert c.ConfigurableHTTPProxy.command == [
+    assert launched(c.ConfigurableHTTPProxy.command) == [
         "/opt/yiyuan/node_modules/.bin/configurable-http-proxy"
     ]
     assert c.JupyterHub.db_url == f"sqlite:///{tmp_path / 'jupyterhub.sqlite'}"
@@ -121,7 +129,7 @@ def test_roster_sync_service_gets_its_token_database_and_narrow_role(tmp_path):
     hub_config.configure_roles(c, s)
     service = next(s for s in c.JupyterHub.services if s["name"] == "roster-sync")
     assert service["api_token"] == "t0k"
-    assert service["command"] == ["/venv/bin/yiyuan", "members", "sync", "--watch"]
+    assert launched(service["command"]) == ["/venv/bin/yiyuan", "members", "sync", "--watch"]
     assert service["environment"]["YIYUAN_DB_URL"] == s.platform_db_url
     role = next(r for r in c.JupyterHub.load_roles if r["name"] == "roster-sync")
     assert role["services"] == ["roster-sync"]
@@ -260,9 +268,9 @@ def test_yiyuan_service_and_grader_get_the_settings_file_and_database(tmp_path):
     by_name = {service["name"]: service for service in c.JupyterHub.services}
     service = by_name["yiyuan"]
     assert service["url"] == "http://127.0.0.1:9123"
-    assert service["command"] == ["/venv/bin/yiyuan", "service", "run"]
+    assert launched(service["command"]) == ["/venv/bin/yiyuan", "service", "run"]
     assert service["oauth_no_confirm"] is True
-    assert by_name["grader"]["command"] == ["/venv/bin/yiyuan", "grading", "run"]
+    assert launched(by_name["grader"]["command"]) == ["/venv/bin/yiyuan", "grading", "run"]
     for name in ("yiyuan", "grader", "roster-sync"):
         environment = by_name[name]["environment"]
         assert environment["YIYUAN_CONFIG"] == str(tmp_path / "yiyuan.yml")
@@ -323,7 +331,7 @@ def test_dashboards_service_and_who_may_open_it(tmp_path):
     hub_config.configure_roles(c, s)
     service = next(x for x in c.JupyterHub.services if x["name"] == "dashboards")
     assert service["url"] == "http://127.0.0.1:9124"
-    assert service["command"] == ["/venv/bin/yiyuan", "dashboards", "run"]
+    assert launched(service["command"]) == ["/venv/bin/yiyuan", "dashboards", "run"]
     assert service["oauth_no_confirm"] is True
     assert service["oauth_client_allowed_scopes"] == ["read:users:name!user"]
     # the service and its kernels get the read-only URL, not the platform's
@@ -346,3 +354,22 @@ def test_dashboards_can_be_switched_off(tmp_path):
     assert not any(
         "service=dashboards" in scope for r in c.JupyterHub.load_roles for scope in r["scopes"]
     )
+
+
+def test_the_proxy_and_every_service_end_with_the_hub_and_servers_stop_quickly(tmp_path):
+    c = Config()
+    s = settings(tmp_path)
+    facts = hub_config.HostFacts(FACTS.project_root, FACTS.bin_dir, True, hub_pid=4242)
+    hub_config.apply(c, s, facts)
+    commands = [c.ConfigurableHTTPProxy.command] + [x["command"] for x in c.JupyterHub.services]
+    assert len(commands) == 6  # proxy, yiyuan, grader, roster-sync, dashboards, idle-culler
+    for command in commands:
+        split = command.index("--")
+        assert command[3:split] == ["--hub-pid=4242", f"--data-dir={tmp_path}"]
+        assert launched(command)[0].startswith(("/venv/bin/", "/opt/yiyuan/"))
+    assert c.ConfigurableHTTPProxy.pid_file == str(tmp_path / "proxy.pid")
+    # a full stop stops learners' servers (a crash leaves them to the restarted hub)
+    assert c.JupyterHub.cleanup_servers is True and c.JupyterHub.cleanup_proxy is True
+    # servers never read the hub's terminal, and a stop escalates within seconds
+    assert c.LocalProcessSpawner.popen_kwargs == {"stdin": subprocess.DEVNULL}
+    assert c.LocalProcessSpawner.interrupt_timeout + c.LocalProcessSpawner.term_timeout <= 5

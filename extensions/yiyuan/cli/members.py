@@ -6,6 +6,7 @@ import csv
 import json
 import logging
 import os
+import signal
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -167,10 +168,18 @@ def sync(ctx: Context, watch: bool, interval: float) -> None:
         url = os.environ.get("JUPYTERHUB_API_URL")
         token = os.environ.get("JUPYTERHUB_API_TOKEN")
         api = hubsync.HubAPI(url, token) if url and token else hub_api(ctx)
+        # the hub stops its services with SIGINT (SIGTERM when it died): end at once, even
+        # mid-round (a round is idempotent; the next start repeats it), without a traceback
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _stop_watching)
         hubsync.watch(ctx.database, api, interval)
         return
     report = hubsync.sync(ctx.database, hub_api(ctx))
     click.echo(f"已同步到 JupyterHub：{report.summary()}。")
+
+
+def _stop_watching(signum, frame) -> None:
+    raise SystemExit(0)
 
 
 def _lines(ctx: Context, association: str | None, include_inactive: bool, show_mobile: bool):

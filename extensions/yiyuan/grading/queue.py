@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
-from ..models import CompletionEvent, GradingJob, JobState, Module, Submission
+from ..models import CompletionEvent, Grade, GradingJob, JobState, Module, Submission
 from ..models.base import utcnow
 
 
@@ -153,9 +153,40 @@ def requeue_stale(session: Session, stale_after_seconds: float, retries: int = 3
         stale = stale.with_for_update(skip_locked=True, of=GradingJob)
     jobs = list(session.scalars(stale))
     for job in jobs:
-        _give_back(session, job, "评分进程意外中止，评分没有完成。", retries)
+        if not _recorded(session, job):
+            _give_back(session, job, "评分进程意外中止，评分没有完成。", retries)
     session.flush()
     return len(jobs)
+
+
+def release(session: Session, worker: str) -> int:
+    """The running jobs of ``worker``, stopped mid-job by a shutdown (not by the job): queued
+    again as if never claimed, so the interrupted attempt does not count. Returns how many."""
+    held = select(GradingJob).where(
+        GradingJob.state == JobState.running, GradingJob.worker == worker
+    )
+    jobs = list(session.scalars(held.options(lazyload("*"))))
+    for job in jobs:
+        if not _recorded(session, job):
+            job.state = JobState.queued
+            job.worker = ""
+            job.attempts = max(0, job.attempts - 1)
+    session.flush()
+    return len(jobs)
+
+
+def _recorded(session: Session, job: GradingJob) -> bool:
+    """A worker that died after recording the grade but before marking its job done has
+    graded it: mark it done now, rather than grade it a second time."""
+    graded_at = session.scalar(
+        select(Grade.graded_at).where(Grade.submission_id == job.submission_id)
+    )
+    if graded_at is None or job.claimed_at is None or graded_at < job.claimed_at:
+        return False
+    job.state = JobState.done
+    job.finished_at = graded_at
+    job.error = ""
+    return True
 
 
 def _give_back(session: Session, job: GradingJob, error: str, retries: int) -> None:

@@ -6,7 +6,11 @@ service), mark it done. Idle workers poll the database every 0.3 s, so a submiss
 grading well within a second. While grading, a thread refreshes the job's heartbeat; a worker
 that dies stops heartbeating and its job is queued again after ``grading.stale_after`` seconds
 (grading is idempotent: the same submission gives the same Grade row). The supervisor restarts
-workers that die and stops them on SIGTERM (each finishes the job it holds first).
+workers that die. On SIGTERM/SIGINT it stops them within seconds: idle workers stop at once, a
+busy one gets ``STOP_GRACE`` seconds to finish its job and is then killed (its sandboxed kernels
+die with it) and its job queued again without counting the attempt, to be done on the next
+start. Workers die with the supervisor (``PR_SET_PDEATHSIG``): if it is killed, their jobs come
+back through the heartbeat.
 """
 
 from __future__ import annotations
@@ -21,12 +25,16 @@ import threading
 import time
 
 from ..db import Database
+from ..lifecycle import die_with_parent
 from ..settings import Settings
 
 log = logging.getLogger(__name__)
 
 #: seconds between polls of an idle worker
 POLL = 0.3
+#: seconds a busy worker may take to finish its job when the pool stops; after that it is
+#: killed and the job queued again (the hub waits for the pool, and a stop must be quick)
+STOP_GRACE = 2.0
 
 
 def pool_size(settings: Settings, workers: int | None = None) -> int:
@@ -36,9 +44,11 @@ def pool_size(settings: Settings, workers: int | None = None) -> int:
 
 def run_pool(settings: Settings, workers: int | None = None, once: bool = False) -> None:
     """Run the pool until SIGTERM/SIGINT, or with ``once=True`` until the queue is drained."""
-    from .sandbox import require_sandbox
+    from .autograde import sandbox_workspace
+    from .sandbox import clear_workspace, require_sandbox
 
     require_sandbox(settings.mode, settings.grading)
+    clear_workspace(sandbox_workspace(settings))
     size = pool_size(settings, workers)
     # a few malloc arenas keep a worker's address space (its memory limit) predictable
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
@@ -74,25 +84,48 @@ def run_pool(settings: Settings, workers: int | None = None, once: bool = False)
                 processes[index] = start(index)
             stopping.wait(0.2)
     finally:
-        _stop(processes.values(), grace=settings.grading.timeout + 30)
+        killed = _stop(processes.values(), grace=STOP_GRACE)
+        if killed:
+            _give_back(settings, killed)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
 
-def _stop(processes, grace: float) -> None:
+def _stop(processes, grace: float) -> list[int]:
+    """Stop the workers; the pids of those that had to be killed mid-job."""
     alive = [p for p in processes if p.is_alive()]
     for process in alive:
-        process.terminate()  # SIGTERM: the worker finishes its job, then exits
+        process.terminate()  # SIGTERM: an idle worker exits, a busy one finishes its job
     deadline = time.monotonic() + grace
+    killed = []
     for process in alive:
         process.join(max(0.0, deadline - time.monotonic()))
         if process.is_alive():
             process.kill()
             process.join(5)
+            killed.append(process.pid)
+    return killed
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+def _give_back(settings: Settings, pids: list[int]) -> None:
+    """The jobs of workers killed by the stop go back to the queue at once (instead of after
+    ``stale_after``), without counting the interrupted attempt."""
+    from . import queue
+
+    database = Database(settings.platform_db_url)
+    try:
+        with database.session() as session:
+            for pid in pids:
+                if queue.release(session, worker_name(pid)):
+                    log.info("grading worker %s stopped mid-job: job queued again", pid)
+    except Exception:  # the heartbeat takes the job back at the next start
+        log.exception("could not queue the interrupted grading jobs again")
+    finally:
+        database.dispose()
+
+
+def worker_name(pid: int | None = None) -> str:
+    return f"{socket.gethostname()}:{os.getpid() if pid is None else pid}"
 
 
 def limit_memory(megabytes: int) -> None:
@@ -114,6 +147,10 @@ def worker_main(settings: Settings, once: bool = False, slot: int = 0) -> None:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides (Ctrl-C reaches all)
+    # a worker outliving its supervisor would grade beside the next pool's workers
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        die_with_parent(parent.pid, signal.SIGKILL)
     limit_memory(settings.grading.memory_mb)
     # imported once per worker: this is the start-up a per-submission CLI pays every time
     import nbgrader.converters  # noqa: F401
@@ -128,6 +165,9 @@ def worker_main(settings: Settings, once: bool = False, slot: int = 0) -> None:
         work_loop(settings, database, name, once, stopping, slot)
     finally:
         database.dispose()
+    # nothing is left to do: skip tearing down nbgrader's modules (the pool waits for us)
+    logging.shutdown()
+    os._exit(0)
 
 
 def work_loop(

@@ -121,12 +121,32 @@ async def serve(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
     server.stop()
-    await server.close_all_connections()
+    # the hub waits for us when it stops: a slow client does not hold the stop up
+    try:
+        await asyncio.wait_for(server.close_all_connections(), STOP_GRACE)
+    except TimeoutError:
+        log.warning("connections still open after %s s: closing anyway", STOP_GRACE)
     database.dispose()
+
+
+#: seconds the service gives open connections when it stops
+STOP_GRACE = 2.0
 
 
 def run(settings: Settings) -> None:
     logging.basicConfig(
         level=logging.INFO, format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s"
     )
-    asyncio.run(serve(settings))
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(serve(settings))
+    try:
+        loop.run_until_complete(asyncio.wait_for(loop.shutdown_default_executor(), STOP_GRACE))
+    except TimeoutError:
+        # A publish or roster import still running in a thread would keep the process (the
+        # interpreter joins its threads) and the hub's stop waiting for a minute: it is cut
+        # off as a crash would cut it, which each survives (they commit whole steps and
+        # write files atomically).
+        log.warning("work still running in threads after %s s: stopping anyway", STOP_GRACE)
+    # the hub stops its services one after another: skip the interpreter's teardown
+    logging.shutdown()
+    os._exit(0)
