@@ -42,8 +42,8 @@ def service_account(settings: Settings) -> pwd.struct_passwd | None:
     except KeyError:
         raise YiyuanError(
             f"系统用户 {name}（配置项 service.user）不存在：平台自己的进程以它运行。"
-            f"请以 root 运行 adduser --system --group --no-create-home --home {settings.data_dir}"
-            f" {name}（见 docs/deploy.md）。"
+            f"请以 root 运行 adduser --system --group --home /var/lib/{name} {name}"
+            "（见 docs/deploy.md）。"
         ) from None
     if account.pw_uid == 0:
         raise YiyuanError(
