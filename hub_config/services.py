@@ -108,7 +108,10 @@ def configure_services(c: Config, settings: Settings, facts: HostFacts) -> None:
         )
     if settings.mode == "production" and settings.service.user:
         # only the hub needs root: the platform's own processes run as its system user
-        # (yiyuan.serviceuser; the data directory is handed to it at every start)
+        # (yiyuan.serviceuser; the data directory is handed to it at every start). The grader
+        # starts as root and works as that user too, keeping root only as its real uid to give
+        # each sandboxed kernel a uid of its own (yiyuan.grading.sandbox.keep_root_for_kernels)
         for service in services:
-            service["user"] = settings.service.user
+            if service["name"] != "grader":
+                service["user"] = settings.service.user
     c.JupyterHub.services = services

@@ -105,12 +105,16 @@ def environ(pid: int) -> dict[str, str]:
     return {key.decode(errors="replace"): value.decode(errors="replace") for key, value in pairs}
 
 
-def uids(pid: int) -> set[int]:
+def status_uids(pid: int) -> tuple[int, ...]:
     """Real, effective, saved and file-system uid of ``pid`` (/proc/<pid>/status)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("Uid:"):
-            return {int(value) for value in line.split()[1:]}
+            return tuple(int(value) for value in line.split()[1:])
     raise AssertionError(f"no Uid line for {pid}")
+
+
+def uids(pid: int) -> set[int]:
+    return set(status_uids(pid))
 
 
 def service_processes(hub: Hub) -> dict[str, list[int]]:
@@ -249,9 +253,15 @@ def test_platform_services_run_as_the_service_user(deployment):
     running = service_processes(hub)
     expected = {"yiyuan", "grader", "roster-sync", "idle-culler", "dashboards"}
     assert expected <= set(running), running
+    grader = running.pop("grader")
     for name, pids in running.items():
         for pid in pids:
             assert uids(pid) == {uid}, (name, pid, uids(pid))
+    # the grading pool works as the service user; root stays only its real uid, to start
+    # each sandboxed kernel as a uid of its own
+    for pid in grader:
+        real, effective, _, filesystem = status_uids(pid)
+        assert (real, effective, filesystem) == (0, uid, uid), (pid, status_uids(pid))
 
 
 def test_a_learner_studies_and_is_graded_as_her_own_system_user(deployment):

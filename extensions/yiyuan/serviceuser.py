@@ -170,11 +170,14 @@ def become(account: pwd.struct_passwd) -> None:
     os.environ.update(HOME=account.pw_dir, USER=account.pw_name, LOGNAME=account.pw_name)
 
 
-def drop_root_for_commands(settings: Settings) -> str:
+def drop_root_for_commands(settings: Settings, keep_real_root: bool = False) -> str:
     """A ``yiyuan`` command run as root in production mode runs as the service user instead,
     so that whatever it writes in the data directory stays usable by the platform's
     processes. The data directory is handed over first (it may still be root's). Returns the
-    user's name, or "" when the command keeps running as it was started."""
+    user's name, or "" when the command keeps running as it was started.
+
+    ``keep_real_root`` (the grading pool): work as the service user but keep root as the real
+    uid, which sandboxed kernels need to get a uid of their own."""
     if os.geteuid() != 0:
         return ""
     account = service_account(settings)
@@ -190,5 +193,10 @@ def drop_root_for_commands(settings: Settings) -> str:
         )
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     hand_over_data_dir(settings.data_dir, account)
-    become(account)
+    if keep_real_root:
+        from .grading.sandbox import keep_root_for_kernels
+
+        keep_root_for_kernels(account.pw_uid, account.pw_gid, account.pw_name, account.pw_dir)
+    else:
+        become(account)
     return account.pw_name

@@ -34,7 +34,9 @@ class Context:
         if self._settings is None:
             self._settings = load_settings(os.environ)
             # production, run by root: the rest of the command runs as the platform's user
-            self.dropped_to = drop_root_for_commands(self._settings)
+            command = click.get_current_context(silent=True)
+            keep = getattr(command and command.command, "keeps_real_root", False)
+            self.dropped_to = drop_root_for_commands(self._settings, keep_real_root=keep)
         return self._settings
 
     @property

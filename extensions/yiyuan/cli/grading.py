@@ -33,6 +33,11 @@ def run(ctx: Context, workers: int | None, once: bool) -> None:
     click.echo("自动评分已停止。")
 
 
+#: run by root in production, the pool works as service.user but keeps root as its real uid
+#: (its sandboxed kernels get uids of their own): yiyuan.serviceuser.drop_root_for_commands
+run.keeps_real_root = True
+
+
 @group.command(help="显示评分队列中各状态的作业数。")
 @pass_context
 def status(ctx: Context) -> None:
