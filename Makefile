@@ -38,12 +38,14 @@ system-packages:
 test-system-packages:
 	scripts/install-system-packages.sh test
 
+# umask 022: learners' servers (their own system users, production) run this venv, whatever
+# umask root has
 $(BIN)/.runtime-installed: requirements.txt extensions/pyproject.toml
 	scripts/check-python.sh "$(PYTHON)" "$(VENV)"
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
-	$(BIN)/pip install --quiet --no-deps -e extensions
+	umask 022 && (test -x $(BIN)/python || $(PYTHON) -m venv $(VENV))
+	umask 022 && $(BIN)/pip install --quiet --upgrade pip
+	umask 022 && $(BIN)/pip install --quiet -r requirements.txt
+	umask 022 && $(BIN)/pip install --quiet --no-deps -e extensions
 	touch $@
 
 $(BIN)/.dev-installed: requirements-dev.txt $(BIN)/.runtime-installed
