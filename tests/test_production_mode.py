@@ -335,3 +335,31 @@ def test_a_learner_studies_and_is_graded_as_her_own_system_user(deployment):
         f"{service}api/submissions/{submission}/feedback/{page}", headers=headers, timeout=60
     )
     assert feedback.status_code == 200, feedback.text
+
+
+def test_the_hub_refuses_a_venv_learners_could_not_run(deployment, production_bin):
+    """The same venv reached through a folder only root may enter (as a venv under /root
+    would be): the hub refuses to start, before any account could log in and become a
+    system user whose server then cannot start."""
+    _, service_user, _ = deployment
+    private = Path(tempfile.mkdtemp(prefix="yiyuan-private-", dir="/tmp"))  # mode 0700
+    try:
+        (private / "venv").symlink_to(production_bin.parent, target_is_directory=True)
+        hub = Hub(private / "hub", {"mode": "production", "service": {"user": service_user}})
+        users = {entry.pw_name for entry in pwd.getpwall()}
+        python = private / "venv" / "bin" / "python"
+        refused = subprocess.run(
+            [str(python), "-m", "jupyterhub", "-f", str(ROOT / "jupyterhub_config.py")],
+            cwd=hub.workdir,
+            env=hub.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert refused.returncode != 0
+        assert "艺苑无法启动：学员的学习环境将无法启动" in refused.stderr, refused.stderr
+        assert f"{private} 不允许其他用户进入" in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+        assert {entry.pw_name for entry in pwd.getpwall()} == users
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
