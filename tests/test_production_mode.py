@@ -291,6 +291,7 @@ def test_a_learner_studies_and_is_graded_as_her_own_system_user(deployment):
     lesson = browser.get(f"/user/{learner}/yiyuan/open/{COURSE}/{MODULE}")
     assert lesson.status_code == 200, lesson.text[-2000:]
     assert "/voila/render/" in lesson.url and "Traceback" not in lesson.text
+    assert "汉字书体的演变" in lesson.text  # the lesson's first heading, rendered by Voila
     folder = Path(account.pw_dir) / COURSE / MODULE
     notebooks = list(folder.glob("*.ipynb"))
     assert notebooks and all(p.stat().st_uid == account.pw_uid for p in notebooks)
