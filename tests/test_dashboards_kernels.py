@@ -178,22 +178,29 @@ def test_a_closed_pages_kernel_is_shut_down_after_the_grace(warm):
 
 def test_another_viewers_kernel_is_refused(warm):
     hub = warm
-    kernel = kernel_of(login(hub, "chenjing").get(PAGE).text)
+    theirs = kernel_of(login(hub, "chenjing").get(PAGE).text)
     admin = login(hub, "admin")
+    own = kernel_of(admin.get(PAGE).text)  # admin is signed in to the service too
+    assert admin.get(PREFIX + f"api/kernels/{own}").status_code == 200
+    assert admin.get(PREFIX + f"api/kernels/{theirs}").status_code == 403
 
-    async def intrude() -> None:
+    async def visit() -> None:
+        (await open_socket(hub, admin, own)).close()  # their own page connects
         with pytest.raises(HTTPClientError) as refused:
-            await open_socket(hub, admin, kernel)
+            await open_socket(hub, admin, theirs)
         assert refused.value.code == 403
 
-    asyncio.run(intrude())
-    assert admin.get(PREFIX + f"api/kernels/{kernel}").status_code == 403
-    xsrf = admin.session.cookies.get("_xsrf", "")
-    shutdown = admin.session.post(
-        hub.url + PREFIX + f"voila/api/shutdown/{kernel}", headers={"X-XSRFToken": xsrf}
-    )
-    assert shutdown.status_code == 403
-    assert not shut_down(hub, kernel)
+    asyncio.run(visit())
+    xsrf = [c.value for c in admin.session.cookies if c.name == "_xsrf" and "dashboards" in c.path]
+
+    def shutdown(kernel: str) -> int:
+        url = hub.url + PREFIX + f"voila/api/shutdown/{kernel}"
+        return admin.session.post(url, headers={"X-XSRFToken": xsrf[0]}).status_code
+
+    assert shutdown(theirs) == 403
+    assert shutdown(own) == 204  # what a closing page of one's own sends
+    wait_for_log(hub, f"Kernel shutdown: {own}")
+    assert not shut_down(hub, theirs)
 
 
 def test_the_first_table_is_in_the_page_for_the_viewers_scope(warm):

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -94,7 +95,8 @@ class DashboardsKernelManager(AsyncMappingKernelManager):
         self._closing: set[str] = set()
         self._last_closed: dict[str, float] = {}
         self._filling: asyncio.Task | None = None
-        self._tasks: set[asyncio.Task] = set()  # shutdowns under way (asyncio keeps weak refs)
+        self._tasks: set[asyncio.Task] = set()  # starts, shutdowns (asyncio keeps weak refs)
+        self._pending: dict[str, asyncio.Future] = {}  # kernels starting for a view
         self._stopping = False
 
     # --- what the service asks ---------------------------------------------------------
@@ -138,6 +140,10 @@ class DashboardsKernelManager(AsyncMappingKernelManager):
         claim.done = True
         if claim.kernel_id is None:
             self._starting -= 1
+        elif claim.kernel_id in self._kernels and claim.kernel_id not in self._closing:
+            # refused before it ran anything (a missing notebook…): still nobody's, still warm
+            self._owners.pop(claim.kernel_id, None)
+            self._warm.insert(0, claim.kernel_id)
 
     def served(self, kernel_id: str) -> None:
         """The view's page has been sent: its page must connect within ``connect_timeout``."""
@@ -161,21 +167,45 @@ class DashboardsKernelManager(AsyncMappingKernelManager):
             return claim.kernel_id
         if claim.kernel_id is not None:  # the warm kernel died meanwhile: start one
             self._owners.pop(claim.kernel_id, None)
-            claim.kernel_id = None
             self._starting += 1
-        try:
-            kid = await super().start_kernel(kernel_id=kernel_id, path=path, **kwargs)
-        finally:
-            self._starting -= 1
-            claim.done = True
+        # Started in the background: Voila's page sends its head and the first table while
+        # the kernel starts (it awaits get_kernel's future at the template's kernel_start).
+        # Started in line, a burst of cold starts held every page back, warm ones included.
+        kid = str(uuid.uuid4())
+        claim.kernel_id, claim.done = kid, True
         self._owners[kid] = claim.owner
+        future = asyncio.get_running_loop().create_future()
+        self._pending[kid] = future
+        task = asyncio.ensure_future(self._start_for(kid, future, path=path, **kwargs))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         self.log.info(
-            "dashboards: kernel %s started for %s (no warm kernel free) for %s",
+            "dashboards: kernel %s starting for %s (no warm kernel free) for %s",
             kid,
             claim.owner.viewer,
             claim.owner.notebook,
         )
         return kid
+
+    async def _start_for(self, kid: str, future: asyncio.Future, **kwargs) -> None:
+        try:
+            await super().start_kernel(kernel_id=kid, **kwargs)
+        except Exception as error:
+            self._owners.pop(kid, None)
+            future.set_exception(error)
+        else:
+            future.set_result(super().get_kernel(kid))
+            if kid in self._closing:  # replaced while it started
+                self._closing.discard(kid)
+                self._shutdown_soon(kid)
+        finally:
+            self._starting -= 1
+            self._pending.pop(kid, None)
+
+    def get_kernel(self, kernel_id: str):
+        if kernel_id in self._pending and kernel_id not in self._kernels:
+            return self._pending[kernel_id]  # Voila awaits it (ensure_async)
+        return super().get_kernel(kernel_id)
 
     start_kernel.__doc__ = AsyncMappingKernelManager.start_kernel.__doc__
 
@@ -271,6 +301,9 @@ class DashboardsKernelManager(AsyncMappingKernelManager):
     # --- shutting down claimed kernels -------------------------------------------------
 
     def _shutdown_soon(self, kernel_id: str) -> None:
+        if kernel_id in self._pending:
+            self._closing.add(kernel_id)  # shut down as soon as it has started
+            return
         if kernel_id in self._kernels and kernel_id not in self._closing:
             self._closing.add(kernel_id)
             task = asyncio.ensure_future(self._shutdown_quietly(kernel_id))

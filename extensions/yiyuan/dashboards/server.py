@@ -191,6 +191,11 @@ def kernel_handlers() -> dict[type, type]:
             _owned_by_viewer(self, self.kernel_id)
             await super().pre_get()
 
+        def write_error(self, status_code: int, **kwargs: Any) -> None:
+            # jupyter_server's HTML error page needs a static_path Voila does not set
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(str(status_code))
+
     class OwnKernel(KernelHandler):
         async def prepare(self) -> None:
             await ensure_async(super().prepare())
