@@ -15,6 +15,7 @@ No widgets here (the service process imports this module), no SQL (the report la
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
@@ -73,12 +74,46 @@ def first_table(session: Session, scope: Scope, page: str) -> Table | None:
     return build(session, scope) if build else None
 
 
-def preview_html(db_url: str, username: str, page: str) -> str:
-    """The viewer's scope, checked (``ReportAccessDenied`` for a viewer without one), and the
-    page's first table as HTML (``""`` for a page without a preview or a table)."""
+def viewer_scope_of(db_url: str, username: str) -> Scope:
+    """The viewer's scope (``ReportAccessDenied`` for a viewer without one)."""
     with read_only_session(db_url) as session:
-        scope = viewer_scope(session, username)
-        table = first_table(session, scope, page) if page else None
+        return viewer_scope(session, username)
+
+
+def preview_html(db_url: str, scope: Scope, page: str) -> str:
+    """The page's first table for ``scope`` as HTML (``""`` for a page without a preview or a
+    table)."""
+    if not page:
+        return ""
+    with read_only_session(db_url) as session:
+        table = first_table(session, scope, page)
     if table is None:
         return ""
     return render.STYLESHEET + render.table_html(table)
+
+
+def scope_key(scope: Scope) -> tuple:
+    """What the report layer scopes by (never the name): viewers with equal keys see the same
+    figures."""
+    return (scope.everything, scope.association_ids, scope.course_ids)
+
+
+class SharedPreviews:
+    """One computation per page and scope at a time: ten administrators opening 总览 together
+    wait for one query instead of running ten (nothing is kept once it is answered, so no
+    viewer ever sees figures older than their own request)."""
+
+    def __init__(self, db_url: str) -> None:
+        self.db_url = db_url
+        self._running: dict[tuple, asyncio.Future] = {}
+
+    async def html(self, scope: Scope, page: str) -> str:
+        key = (page, *scope_key(scope))
+        running = self._running.get(key)
+        if running is None:
+            running = asyncio.ensure_future(
+                asyncio.to_thread(preview_html, self.db_url, scope, page)
+            )
+            self._running[key] = running
+            running.add_done_callback(lambda _done: self._running.pop(key, None))
+        return await asyncio.shield(running)

@@ -42,7 +42,7 @@ from ..reports.scope import ReportAccessDenied, viewer_scope
 from ..settings import Settings
 from . import SERVICE_NAME, TEMPLATE, template_path
 from .kernels import DashboardsKernelManager, Owner, current_claim
-from .previews import page_of, preview_html
+from .previews import SharedPreviews, page_of, viewer_scope_of
 from .readonly import dashboards_db_url, read_only_session
 
 log = logging.getLogger(__name__)
@@ -125,6 +125,8 @@ def render_handler(db_url: str) -> type:
     """Voila's page handler, with a place under the cap claimed first and the first table."""
     from voila.tornado.handler import TornadoVoilaHandler
 
+    previews = SharedPreviews(db_url)
+
     class DashboardHandler(TornadoVoilaHandler):
         yiyuan_preview = ""
 
@@ -136,11 +138,13 @@ def render_handler(db_url: str) -> type:
             notebook = (path or "").strip("/")
             page = await self._page(notebook)
             try:
-                # the scope check and the first table, off the event loop (10 viewers at once)
-                self.yiyuan_preview = await asyncio.to_thread(preview_html, db_url, username, page)
+                # off the event loop: ten viewers arrive at once
+                scope = await asyncio.to_thread(viewer_scope_of, db_url, username)
             except ReportAccessDenied as refusal:
                 log.info("dashboards: %s refused: %s", username, refusal)
                 raise web.HTTPError(403, str(refusal)) from None
+            try:
+                self.yiyuan_preview = await previews.html(scope, page)
             except Exception:
                 # the page still opens: its kernel draws the same table a little later
                 log.exception("dashboards: the first table of %s for %s failed", notebook, username)
