@@ -27,7 +27,7 @@ from hubtest import ROOT, Hub, free_port
 from yiyuan.dashboards import previews, ui
 from yiyuan.db import Database
 from yiyuan.models import Account, Course, CourseTrainer
-from yiyuan.reports.scope import viewer_scope
+from yiyuan.reports.scope import Scope, viewer_scope
 from yiyuan.reports.table import Table
 
 OVERVIEW = "总览.ipynb"
@@ -283,3 +283,27 @@ def test_notebooks_declare_their_page():
     }
     assert sorted(declared.values()) == sorted(previews.FIRST_TABLES), declared
     assert previews.page_of({}) == "" and previews.page_of({"yiyuan": {"page": "x"}}) == ""
+
+
+def test_viewers_with_the_same_scope_share_one_first_table_query(monkeypatch):
+    calls: list[tuple] = []
+
+    def counted(db_url, scope, page):
+        calls.append((scope.username, page))
+        time.sleep(0.2)  # long enough for the others to arrive while it runs
+        return f"<table>{page}</table>"
+
+    monkeypatch.setattr(previews, "preview_html", counted)
+    shared = previews.SharedPreviews("sqlite://")
+    admins = [Scope.all(f"admin{i}") for i in range(5)]
+    manager = Scope(username="chenjing", association_ids=frozenset({3}))
+
+    async def together() -> list[str]:
+        pages = [shared.html(scope, "overview") for scope in admins]
+        return await asyncio.gather(*pages, shared.html(manager, "overview"))
+
+    answers = asyncio.run(together())
+    assert answers == ["<table>overview</table>"] * 6
+    assert len(calls) == 2  # one for the five administrators, one for the manager
+    asyncio.run(shared.html(admins[0], "overview"))
+    assert len(calls) == 3  # nothing kept once answered
