@@ -176,15 +176,6 @@ class DashboardsSettings:
     kernel_close_grace: int = 10
     #: seconds a served page may take to connect to its kernel before the kernel is shut down
     kernel_connect_timeout: int = 60
-    #: kernels started ahead of demand (imports done, bound to nobody until a view claims one)
-    warm_kernels: int = 2
-    #: at most this many dashboard kernels at once (warm ones included; ~150 MB each); a view
-    #: beyond it gets a Chinese "busy, try again" page (HTTP 503). 0 means no cap
-    max_kernels: int = 30
-    #: seconds after a page's last connection closed before its kernel is shut down
-    kernel_close_grace: int = 10
-    #: seconds a served page may take to connect to its kernel before the kernel is shut down
-    kernel_connect_timeout: int = 60
 
 
 @dataclass(frozen=True)
