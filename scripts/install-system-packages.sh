@@ -10,7 +10,8 @@ runtime=(fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming bubblewrap)
 command -v npm >/dev/null 2>&1 || runtime+=(nodejs npm)
 # Debian's python3.11 makes venvs only with python3.11-venv (it brings ensurepip).
 python3.11 -c "import ensurepip" >/dev/null 2>&1 || runtime+=(python3.11-venv)
-test_only=(postgresql chromium chromium-driver)
+# Debian's own python3.11: the production-mode tests build the venv the docs install from it.
+test_only=(postgresql chromium chromium-driver python3.11 python3.11-venv)
 
 case "${1:-runtime}" in
   runtime) wanted=("${runtime[@]+"${runtime[@]}"}") ;;

@@ -93,6 +93,15 @@ def admin_platform(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def production_bin() -> Path:
+    """The venv docs/deploy.md installs (Debian's python3.11), built once (tests/production.py);
+    production-mode tests skip without root, and fail instead in CI."""
+    from production import build_production_venv
+
+    return build_production_venv()
+
+
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     path = ROOT / "test-artifacts" / "screenshots"
     path.mkdir(parents=True, exist_ok=True)

@@ -13,14 +13,20 @@ graded, with nothing of the attack in it.
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
+import subprocess
+import tempfile
 import textwrap
+from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 from people import Person
+from production import remove_system_user
 
+import hubtest
 from hubtest import ROOT, Hub
 from yiyuan.exchange import archives
 from yiyuan.grading.sandbox import Sandbox, bwrap_command, kernel_environment
@@ -68,23 +74,60 @@ def _add_exercise(courses) -> None:
     manifest.write_text(text, "utf-8")
 
 
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory):
-    courses = tmp_path_factory.mktemp("courses") / "courses"
+@pytest.fixture(scope="module", params=["demo", "production"])
+def platform(request, tmp_path_factory):
+    """The attack course on a demo hub, then on a production hub as docs/deploy.md installs it
+    (the venv from Debian's Python, the platform's own system user, learners as system users:
+    the grader keeps root only as its real uid there)."""
+    if request.param == "demo":
+        yield from _platform(tmp_path_factory.mktemp("sandbox"), {})
+        return
+    bin_dir = request.getfixturevalue("production_bin")
+    service_user = f"yysbx{secrets.token_hex(3)}"
+    # every user may enter it (like /srv): the service user publishes, learners' servers run
+    workdir = Path(tempfile.mkdtemp(prefix="yiyuan-sandbox-production-", dir="/tmp"))
+    workdir.chmod(0o755)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(hubtest, "BIN", bin_dir)
+            subprocess.run(
+                ["adduser", "--system", "--group", "--home", str(workdir / "home"), service_user],
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
+            production = {"mode": "production", "service": {"user": service_user}}
+            yield from _platform(workdir, production, group=service_user)
+    finally:
+        for name in ("wangfang", "liuyang", service_user):
+            remove_system_user(name)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _platform(workdir: Path, settings: dict, group: str = ""):
+    courses = workdir / "courses"
     shutil.copytree(ROOT / "courses", courses)
     hub = Hub(
-        tmp_path_factory.mktemp("sandbox"),
+        workdir / "hub",
         # a short timeout: the endless loop and the fork bomb end within it
-        {"courses_dir": str(courses), "grading": {"timeout": 20}},
+        {"courses_dir": str(courses), "grading": {"timeout": 20}, **settings},
     )
+    if group:  # as docs/deploy.md: root owns the settings file, the service user reads it
+        # the courses are the trainer's files; yiyuan commands run as the service user here
+        subprocess.run(["chown", "-R", f"{group}:{group}", str(courses)], check=True)
+        hub.workdir.chmod(0o755)
+        shutil.chown(hub.config_file, "root", group)
+        hub.config_file.chmod(0o640)
     hub.cli("db", "upgrade")
     hub.cli("demo", "seed")
     hub.cli("courses", "new", COURSE, "--title", "安全测试", "--trainer", "lihua")
     _add_exercise(courses)
     hub.cli("courses", "publish", COURSE, "--actor", "admin")
-    hub.start()
-    yield hub
-    hub.stop()
+    hub.start(timeout=120)
+    try:
+        yield hub
+    finally:
+        hub.stop()
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +213,7 @@ def probes(hub: Hub) -> str:
             ("cookie-secret", {str(data / "jupyterhub_cookie_secret")!r}),
             ("secrets", {str(data / "secrets")!r}),
             ("other-home", {str(data / "homes" / "liuyang")!r}),
+            ("other-system-home", "/home/liuyang"),
             ("submissions", {str(data / "exchange")!r}),
             ("gradebook", {str(data / "coursedirs" / COURSE / "gradebook.db")!r}),
             ("project", {str(ROOT / "jupyterhub_config.py")!r}),
@@ -224,6 +268,7 @@ QUIET = [
     "cookie-secret",
     "secrets",
     "other-home",
+    "other-system-home",
     "submissions",
     "gradebook",
     "project",

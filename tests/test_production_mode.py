@@ -15,7 +15,6 @@ import os
 import pwd
 import secrets
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from production import remove_system_user
 
 import hubtest
 from hubtest import ROOT, Hub
@@ -30,70 +30,9 @@ from yiyuan.exchange import archives
 
 pytestmark = pytest.mark.production
 
-DEBIAN_PYTHON = "/usr/bin/python3.11"
-VENV = ".venv-production"
 COURSE, MODULE = "shufa-jianshang", "shuti-yanbian"
 RIGHT = {"q1": "小篆", "q2": False, "q3": ["章草", "今草", "狂草"], "q4": "隶变", "q5": "柳公权"}
 FIRST_PASSWORD, PASSWORD = "Chuci-2026-prod", "Zixuan-2027-prod"
-
-
-def unavailable(reason: str) -> None:
-    """Skip on a developer's machine; in CI a skip would hide a broken production mode."""
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def production_bin() -> Path:
-    """The venv the docs install (``make setup PYTHON=/usr/bin/python3.11``), here under
-    another name so that it does not replace the development venv."""
-    if os.geteuid() != 0:
-        unavailable("production mode needs root (system users)")
-    if not os.access(DEBIAN_PYTHON, os.X_OK):
-        unavailable(f"{DEBIAN_PYTHON} is missing (apt-get install python3.11 python3.11-venv)")
-    built = subprocess.run(
-        ["make", "setup", f"VENV={VENV}", f"PYTHON={DEBIAN_PYTHON}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
-    return ROOT / VENV / "bin"
-
-
-def processes_of(uid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid == uid:
-                    found.append(int(entry.name))
-            except FileNotFoundError:
-                pass
-    return found
-
-
-def remove_system_user(name: str) -> None:
-    """Stop what still runs as ``name`` (only users this test created), then ``userdel -r``."""
-    try:
-        uid = pwd.getpwnam(name).pw_uid
-    except KeyError:
-        return
-    for _ in range(50):
-        pids = processes_of(uid)
-        if not pids:
-            break
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.1)
-    subprocess.run(["userdel", "-r", name], capture_output=True, timeout=60)
-    subprocess.run(["groupdel", name], capture_output=True, timeout=60)
-    assert name not in {entry.pw_name for entry in pwd.getpwall()}, f"{name} was not removed"
 
 
 def environ(pid: int) -> dict[str, str]:
