@@ -12,6 +12,7 @@ import logging
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -211,7 +212,8 @@ class Dashboard:
         self.tables: list[Table] = []
         #: bumped by every query, so a late part of an earlier query never lands on the page
         self._generation = 0
-        self._pending: list[threading.Thread] = []
+        #: one event per later part, set once its result is on the page
+        self._pending: list[threading.Event] = []
         self.header = w.HTML(render.STYLESHEET)
         self.status = w.HTML()
         self.results = w.VBox()
@@ -276,17 +278,19 @@ class Dashboard:
         children = []
         for part in parts:
             if isinstance(part, Later):
-                box = w.VBox([w.HTML(render.message_html(f"正在计算{part.label}……"))])
-                children.append(box)
-                self._start_later(part, box)
+                holder = w.HTML(render.message_html(f"正在计算{part.label}……"))
+                children.append(w.VBox([holder]))
+                self._start_later(part, holder)
             else:
                 children.append(w.HTML(_html(part)))
         self.results.children = children
         self.export_button.disabled = not self.tables
 
-    def _start_later(self, part: Later, box: w.VBox) -> None:
+    def _start_later(self, part: Later, holder: w.HTML) -> None:
         generation = self._generation
         filters = self.bar.filter() if self.bar else ReportFilter()
+
+        shown = threading.Event()
 
         def run() -> None:
             try:
@@ -299,19 +303,30 @@ class Dashboard:
                 log.exception("dashboard %s: %s failed", self.title, part.label)
                 built = [render.message_html(DB_TROUBLE, error=True)]
             if generation != self._generation:
+                shown.set()
                 return  # the viewer has asked something else meanwhile
             self.tables += [item for item in built if isinstance(item, Table)]
-            box.children = [w.HTML(_html(item)) for item in built]
+            # an existing widget's new value, not new widgets: the page already knows it
+            holder.value = "".join(_html(item) for item in built)
             self.export_button.disabled = not self.tables
+            shown.set()
+            # A page whose connection to the kernel opens after this (the notebook ran before
+            # the browser drew the page: a warm kernel is quick) missed the update: say it again
+            # a few times while a page may still be connecting.
+            for pause in RESEND_PAUSES:
+                time.sleep(pause)
+                if generation != self._generation:
+                    return
+                holder.send_state("value")
 
         thread = threading.Thread(target=run, name=f"dashboard-{part.label}", daemon=True)
-        self._pending = [t for t in self._pending if t.is_alive()] + [thread]
+        self._pending = [e for e in self._pending if not e.is_set()] + [shown]
         thread.start()
 
     def wait(self, timeout: float = 60) -> None:
         """Until the later parts are on the page (tests; an export wants them too)."""
-        for thread in list(self._pending):
-            thread.join(timeout)
+        for shown in list(self._pending):
+            shown.wait(timeout)
 
     def export(self) -> str:
         """Build the workbook of the tables shown and offer it as a download link."""
@@ -394,6 +409,10 @@ def _overview(session: Session, scope: Scope, filters: ReportFilter) -> list[Par
     parts += participation_parts(table)
     parts.append(weekly_trend_later())
     return parts
+
+
+#: seconds between repeats of a later part's result (about a minute in all)
+RESEND_PAUSES = (1, 2, 4, 8, 16, 32)
 
 
 def _html(part: Table | str) -> str:
