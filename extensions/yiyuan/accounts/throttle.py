@@ -83,8 +83,8 @@ def after_failure(
 
 
 def policy_of(auth: AuthSettings) -> ThrottlePolicy:
-    """The policy the ``auth`` settings describe (the CLI and the service; the hub gets the
-    same values as traitlets config)."""
+    """The policy the ``auth`` settings describe: the CLI and the service pass the settings,
+    the hub's authenticator passes itself (its traits have the same names)."""
     return ThrottlePolicy(
         max_failures=auth.max_failed_logins,
         address_max_failures=auth.address_max_failures,

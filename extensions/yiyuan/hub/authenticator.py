@@ -20,7 +20,7 @@ from traitlets import Integer, Unicode, default
 from ..accounts import service
 from ..accounts.clients import COOKIE
 from ..accounts.login import Client, LoginOutcome, attempt
-from ..accounts.throttle import ThrottlePolicy
+from ..accounts.throttle import ThrottlePolicy, policy_of
 from ..db import Database
 from ..hubgroups import groups_of
 from ..i18n import get_catalogue
@@ -103,14 +103,8 @@ class YiyuanAuthenticator(Authenticator):
 
     @property
     def throttle_policy(self) -> ThrottlePolicy:
-        return ThrottlePolicy(
-            max_failures=self.max_failed_logins,
-            address_max_failures=self.address_max_failures,
-            lockout_minutes=self.lockout_minutes,
-            max_lockout_minutes=self.max_lockout_minutes,
-            window_minutes=self.failure_window_minutes,
-            known_client_days=self.known_client_days,
-        )
+        # the traits carry the auth settings' own names: one mapping, in throttle.policy_of
+        return policy_of(self)
 
     def normalize_username(self, username):
         return service.normalise_username(super().normalize_username(username))
