@@ -6,6 +6,7 @@
 - ``database``: a :class:`yiyuan.db.Database` on ``db_url``, migrated to the newest schema.
 - ``hub``: a real JupyterHub with proxy, started from ``jupyterhub_config.py`` on free ports,
   with the demo data seeded; one per test module. See ``tests/hubtest.py``.
+- ``compile_cache``: compiled lessons shared by all publishes of the session.
 - ``artifacts``: the ignored folder ``test-artifacts/`` where screenshots are written.
 
 At the end of the session every process the suite started (hubs, proxies, services, servers,
@@ -28,6 +29,18 @@ from hubtest import CHROMIUM_ARGS, ROOT, Hub
 from yiyuan.db import Database, migrate
 
 PG_ENV = "YIYUAN_TEST_PG_URL"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compile_cache(tmp_path_factory):
+    """Compiled lessons shared by every publish of the session (and the hubs' CLIs, through
+    the environment): the demo courses are published into many platforms, and compiling a
+    release runs each of its lessons (yiyuan.catalog.compile)."""
+    from yiyuan.catalog.compile import CACHE_ENV
+
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("compiled-lessons"))
+    yield
+    os.environ.pop(CACHE_ENV, None)
 
 
 @pytest.fixture(scope="session")

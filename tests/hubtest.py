@@ -161,7 +161,9 @@ class Hub:
 
     @property
     def env(self) -> dict:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("YIYUAN_")}
+        # the suite's compiled-lesson cache (conftest) is the one YIYUAN_ variable kept
+        keep = {"YIYUAN_COMPILE_CACHE"}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("YIYUAN_") or k in keep}
         env["YIYUAN_CONFIG"] = str(self.config_file)
         return env
 

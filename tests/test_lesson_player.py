@@ -1,7 +1,9 @@
-"""The lesson player, end to end: a real hub, the learner's real single-user server (spawned
-by the test), real Voila and a real headless Chromium. A learner opens a module from its
-``yiyuan/open/<course>/<module>`` link, answers, reloads, submits with confirmation and sees
-the grading result; bad links give Chinese pages.
+"""The Voila lesson player, end to end: a real hub, the learner's real single-user server
+(spawned by the test), real Voila and a real headless Chromium. Since lessons are compiled
+(tests/test_lessons_compiled.py), the portal links to the compiled page and only live lessons
+come here; these tests open the player's ``yiyuan/open/<course>/<module>`` link directly on a
+demo module, answer, reload, submit with confirmation and see the grading result; bad links
+give Chinese pages.
 """
 
 from __future__ import annotations
@@ -115,9 +117,10 @@ def test_opening_a_module_fetches_it_and_renders_the_lesson(platform, desktop, a
     course = page.locator(f'section[data-course="{COURSE}"]')
     expect(course.locator(f'li[data-module="{MODULE}"]')).to_contain_text("未开始")
     next_step = course.get_by_role("link", name=re.compile("^开始学习"))
-    assert next_step.get_attribute("href") == OPEN
+    # the portal offers the compiled page; the player is what live lessons get
+    assert next_step.get_attribute("href") == f"/services/yiyuan/lessons/{COURSE}/{MODULE}/"
     started = time.monotonic()
-    next_step.click()
+    page.goto(platform.url + OPEN)
     wait_for_lesson(page)
     print(f"first open (spawn + fetch + render): {time.monotonic() - started:.1f} s")
     assert f"/user/{LEARNER}/voila/render/{COURSE}/{MODULE}/{MODULE}.ipynb" in page.url
@@ -191,12 +194,15 @@ def test_answers_survive_a_reload_and_submitting_shows_the_result(platform, desk
 
 
 def test_the_lesson_at_phone_size(chromium, platform, artifacts):
+    from playwright.sync_api import expect
+
     phone = Session(chromium, platform, PHONE)
     try:
         started = time.monotonic()
         # on a phone too, from「我的学习」: the passed module offers 复习 (review)
         row = phone.page.locator(f'section[data-course="{COURSE}"] li[data-module="{MODULE}"]')
-        row.get_by_role("link", name="复习").click()
+        expect(row.get_by_role("link", name="复习")).to_be_visible()
+        phone.page.goto(platform.url + OPEN)
         wait_for_lesson(phone.page)
         print(f"open again (server running, fetched): {time.monotonic() - started:.1f} s")
         width = phone.page.evaluate("document.documentElement.scrollWidth")
@@ -229,7 +235,8 @@ def test_on_a_phone_enrol_study_fail_and_resubmit(chromium, platform, artifacts)
         ).click()
         course = page.locator(f'section.course[data-course="{COURSE}"]')
         expect(course).to_be_visible(timeout=15_000)
-        course.get_by_role("link", name=re.compile("^开始学习")).click()
+        expect(course.get_by_role("link", name=re.compile("^开始学习"))).to_be_visible()
+        page.goto(platform.url + OPEN)
         wait_for_lesson(page)
         # accessibility basics: every visible control has a name a screen reader can read
         assert page.evaluate(UNLABELLED) == []

@@ -32,6 +32,7 @@ from ..models import Course, CourseTrainer, Module, ModuleKind, Role, utcnow
 from ..onsite.sessions import sync_sessions
 from ..service.storage import Storage
 from ..settings import Settings
+from . import compile as compiled_lessons
 from . import enrolment, releases, sources
 
 #: manifest dates are the city's calendar days
@@ -60,6 +61,10 @@ class PublishReport:
     unchanged: list[str] = field(default_factory=list)
     #: on-site modules (nothing to release)
     onsite: list[str] = field(default_factory=list)
+    #: online modules whose lessons were compiled into pages by this publish
+    compiled: list[str] = field(default_factory=list)
+    #: online modules with live code: played by Voila in the learner's own server
+    live: list[str] = field(default_factory=list)
     #: modules no longer in the manifest (kept with their history, no longer offered)
     withdrawn: list[str] = field(default_factory=list)
     #: learners enrolled by this publish (required courses)
@@ -76,6 +81,10 @@ class PublishReport:
             )
         if self.unchanged:
             out.append("  未变化：" + "、".join(self.unchanged))
+        if self.compiled:
+            out.append("  课件已编译为网页：" + "、".join(self.compiled))
+        if self.live:
+            out.append("  含实时代码（在学员的学习环境中运行）：" + "、".join(self.live))
         if self.onsite:
             out.append("  现场教学：" + "、".join(self.onsite))
         if self.withdrawn:
@@ -172,6 +181,14 @@ def publish(
             report.released.append((module.code, module.release))
         else:
             report.unchanged.append(module.code)
+        try:
+            how = compiled_lessons.compile_module(settings, storage, module)
+        except compiled_lessons.CompileError as error:
+            raise PublishError(f"课程 {course.code} 没有发布：{error}") from None
+        if how == "compiled":
+            report.compiled.append(module.code)
+        elif how == "live" or compiled_lessons.is_live_module(storage, module):
+            report.live.append(module.code)
 
     session.refresh(course)
     if course.enrolment == "required":

@@ -13,7 +13,7 @@ from typing import Any
 
 from IPython.display import HTML, Markdown, display
 
-from . import media
+from . import compiled, media
 from .sidecar import FILENAME, Sidecar
 from .submit import (
     NOT_OPEN,
@@ -122,6 +122,8 @@ class Lesson:
         self._questions[question_id] = question
         self.widgets[question_id] = question.input
         display(question.box)
+        if compiled.compiling():
+            compiled.announce(question)
 
     def _changed(self, question: Question) -> None:
         try:
@@ -195,6 +197,9 @@ class Lesson:
         return run_handler(handler, self.answers)
 
     def submit_button(self) -> None:
+        if compiled.compiling():  # the compiled page draws its own button (the service submits)
+            compiled.submit_slot()
+            return
         # on the platform a submission is graded and counted: ask before sending it
         precheck = self.incomplete if platform_submits() else None
         panel = SubmitPanel(self.submit, precheck)

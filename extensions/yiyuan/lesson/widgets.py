@@ -92,6 +92,22 @@ class Question:
             return f"{self.kind}「{shorten(self.prompt)}」尚未作答"
         return None
 
+    def model_ids(self) -> list[str]:
+        return [self.input.model_id]
+
+    def spec(self) -> dict[str, Any]:
+        """What a compiled lesson's page needs to read and restore this question in the
+        browser: its input widgets' model ids and the words it shows (yiyuan.lesson.compiled)."""
+        return {
+            "id": self.question_id,
+            "type": type(self).__name__,
+            "kind": self.kind,
+            "prompt": self.prompt,
+            "models": self.model_ids(),
+            "status": self.status.model_id,
+            "unanswered": f"{self.kind}「{shorten(self.prompt)}」尚未作答",
+        }
+
     def show_status(self, text: str) -> None:
         self.status.value = f'<div class="yiyuan-status">{escape(text)}</div>' if text else ""
         self.status.layout.display = None if text else "none"
@@ -115,6 +131,9 @@ class SingleChoice(Question):
     def restore(self, value: Any) -> None:
         if isinstance(value, str) and value in self.options:
             self.input.value = value
+
+    def spec(self) -> dict[str, Any]:
+        return {**super().spec(), "values": list(self.options)}
 
 
 class MultipleChoice(Question):
@@ -148,6 +167,12 @@ class MultipleChoice(Question):
         for box in self.input:
             box.observe(lambda change: callback(), names="value")
 
+    def model_ids(self) -> list[str]:
+        return [box.model_id for box in self.input]
+
+    def spec(self) -> dict[str, Any]:
+        return {**super().spec(), "values": list(self.options)}
+
 
 class Buttons(Question):
     """A row of toggle buttons (true/false, rating): each button is focusable and pressable."""
@@ -164,6 +189,10 @@ class Buttons(Question):
                 style={"button_width": "auto"},
             )
         )
+
+    def spec(self) -> dict[str, Any]:
+        # ToggleButtons keep the chosen option's index: the page maps it back to the value
+        return {**super().spec(), "values": list(self.values)}
 
 
 class TrueFalse(Buttons):
@@ -248,6 +277,14 @@ class Reflection(FillIn):
 
     def _count(self) -> None:
         self.count.value = f'<div class="yiyuan-count">{escape(self.count_text())}</div>'
+
+    def spec(self) -> dict[str, Any]:
+        return {
+            **super().spec(),
+            "count": self.count.model_id,
+            "min_length": self.min_length,
+            "unanswered": f"{self.kind}「{shorten(self.prompt)}」尚未填写",
+        }
 
     def missing(self) -> str | None:
         if self.answer() is None:

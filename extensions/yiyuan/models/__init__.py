@@ -22,6 +22,7 @@ from .learning import (
     StudyHours,
     Submission,
 )
+from .lessons import LessonAnswers
 from .logins import KnownClient, LoginThrottle, ThrottleKind
 from .members import HubSync, Member, Membership, Standing
 from .onsite import OnsiteSession
@@ -47,6 +48,7 @@ __all__ = [
     "HubSync",
     "JobState",
     "KnownClient",
+    "LessonAnswers",
     "LoginThrottle",
     "Member",
     "Membership",

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import signal
+from pathlib import Path
 from urllib.parse import urlparse
 
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
@@ -26,6 +27,7 @@ from . import (
     exchange_handlers,
     grading_handlers,
     learner_handlers,
+    lesson_handlers,
     onsite_handlers,
     openapi,
     report_handlers,
@@ -38,6 +40,7 @@ log = logging.getLogger("yiyuan.service")
 #: every handler module contributes ``routes``: (path below the prefix, handler class)
 ROUTE_MODULES = (
     learner_handlers,
+    lesson_handlers,
     exchange_handlers,
     grading_handlers,
     report_handlers,
@@ -53,6 +56,39 @@ ROUTE_MODULES = (
 )
 
 DEFAULT_PREFIX = "/services/yiyuan/"
+#: the project's npm packages (package.json): the widget manager compiled lessons use
+NODE_MODULES = Path(
+    os.environ.get("YIYUAN_NODE_MODULES") or Path(__file__).resolve().parents[3] / "node_modules"
+)
+STATIC = Path(__file__).parent / "static"
+
+
+class StaticHandler(web.StaticFileHandler):
+    """Scripts, styles and fonts of compiled lessons: public code, cached by browsers (the
+    ``?v=`` of each URL changes with the file), never from a CDN."""
+
+    def set_extra_headers(self, path: str) -> None:
+        self.set_header("Cache-Control", "public, max-age=86400")
+
+
+def static_routes(prefix: str) -> list:
+    return [
+        (
+            url_path_join(prefix, "static/lesson/(.*)"),
+            StaticHandler,
+            {"path": str(STATIC / "lesson")},
+        ),
+        (
+            url_path_join(prefix, "static/widgets/(.*)"),
+            StaticHandler,
+            {"path": str(NODE_MODULES / "@jupyter-widgets" / "html-manager" / "dist")},
+        ),
+        (
+            url_path_join(prefix, "static/requirejs/(require\\.js)"),
+            StaticHandler,
+            {"path": str(NODE_MODULES / "requirejs")},
+        ),
+    ]
 
 
 class OAuthCallbackHandler(HubOAuthCallbackHandler):
@@ -73,7 +109,10 @@ def make_app(
     hub_auth = hub_auth or HubOAuth(
         api_token=os.environ.get("JUPYTERHUB_API_TOKEN", ""), cache_max_age=60
     )
-    routes = [(url_path_join(prefix, "oauth_callback"), OAuthCallbackHandler)]
+    routes = [
+        (url_path_join(prefix, "oauth_callback"), OAuthCallbackHandler),
+        *static_routes(prefix),
+    ]
     for module in ROUTE_MODULES:
         for path, handler in module.routes:
             routes.append((url_path_join(prefix, path), handler))

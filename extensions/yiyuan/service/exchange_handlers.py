@@ -383,25 +383,7 @@ class SubmitHandler(UploadHandler):
         self._module = self._submittable(course_code, module_code)
 
     def _submittable(self, course_code: str, module_code: str) -> Module:
-        course = course_by_code(self.session, course_code)
-        module = module_by_code(self.session, course, module_code)
-        account = self.account
-        if not is_enrolled(self.session, course.id, account.id):
-            raise ApiError(
-                403, f"您没有参加课程“{course.title}”，不能提交它的单元。", "not-enrolled"
-            )
-        if module.kind != ModuleKind.online or module.release <= 0 or module.released_at is None:
-            raise ApiError(404, f"单元“{module.title}”尚未发布，不能提交。", "not-released")
-        late_from = deadline(course.due)
-        if late_from is not None and utcnow() >= late_from:
-            due_day = course.due.astimezone(LOCAL_ZONE).date()
-            raise ApiError(
-                403,
-                f"课程“{course.title}”的提交截止日期是 {due_day:%Y年%m月%d日}，已经截止，"
-                "不能再提交。如有特殊情况，请联系任课教师。",
-                "late",
-            )
-        return module
+        return submittable(self.session, course_code, module_code, self.account)
 
     @web.authenticated
     def post(self, course_code: str, module_code: str) -> None:
@@ -419,46 +401,9 @@ class SubmitHandler(UploadHandler):
             release = int(self.request.headers.get("X-Yiyuan-Release", ""))
         except ValueError:
             release = module.release
-        submission = Submission(
-            module_id=module.id,
-            account_id=account.id,
-            submitted_at=utcnow(),
-            client_timestamp=claimed,
-            release=release if 0 < release <= module.release else module.release,
-            size=len(data),
-            late=False,  # late submissions are refused in prepare()
+        submission = record_submission(
+            self.session, self.storage, module, account, data, release, claimed
         )
-        path: Path | None = None
-        try:
-            self.session.add(submission)
-            self.session.flush()  # the id names the file
-            path = self.storage.submission(
-                module.course.code, module.code, account.username, submission.id
-            )
-            submission.checksum = write_atomic(path, data)
-            submission.path = self.storage.relative(path)
-            queue.enqueue(self.session, submission.id)
-            self.session.add(
-                CompletionEvent(
-                    account_id=account.id,
-                    kind="submitted",
-                    course_id=module.course_id,
-                    module_id=module.id,
-                    submission_id=submission.id,
-                    at=submission.submitted_at,
-                    detail={"release": submission.release, "size": submission.size},
-                )
-            )
-            self.session.flush()
-            # the dashboards count the learner as active from this moment
-            refresh_enrolments(self.session, account_id=account.id, course_ids=[module.course_id])
-            self.commit()
-        except BaseException:
-            # either the submission is fully there (row, file, job) or nothing is
-            self.session.rollback()
-            if path is not None:
-                path.unlink(missing_ok=True)
-            raise
         self.write_json(
             {
                 "id": submission.id,
@@ -470,6 +415,72 @@ class SubmitHandler(UploadHandler):
             },
             status=201,
         )
+
+
+def submittable(session, course_code: str, module_code: str, account) -> Module:
+    """The module, if ``account`` may submit it now (enrolled, released, before the deadline);
+    else ApiError with the reason in Chinese."""
+    course = course_by_code(session, course_code)
+    module = module_by_code(session, course, module_code)
+    if not is_enrolled(session, course.id, account.id):
+        raise ApiError(403, f"您没有参加课程“{course.title}”，不能提交它的单元。", "not-enrolled")
+    if module.kind != ModuleKind.online or module.release <= 0 or module.released_at is None:
+        raise ApiError(404, f"单元“{module.title}”尚未发布，不能提交。", "not-released")
+    late_from = deadline(course.due)
+    if late_from is not None and utcnow() >= late_from:
+        due_day = course.due.astimezone(LOCAL_ZONE).date()
+        raise ApiError(
+            403,
+            f"课程“{course.title}”的提交截止日期是 {due_day:%Y年%m月%d日}，已经截止，"
+            "不能再提交。如有特殊情况，请联系任课教师。",
+            "late",
+        )
+    return module
+
+
+def record_submission(
+    session, storage, module: Module, account, data: bytes, release: int, claimed: str = ""
+) -> Submission:
+    """Keep the archive, record the submission and queue its grading, and commit: either all
+    of it is there, or nothing (the file is removed when anything fails)."""
+    submission = Submission(
+        module_id=module.id,
+        account_id=account.id,
+        submitted_at=utcnow(),
+        client_timestamp=claimed,
+        release=release if 0 < release <= module.release else module.release,
+        size=len(data),
+        late=False,  # late submissions are refused by submittable()
+    )
+    path: Path | None = None
+    try:
+        session.add(submission)
+        session.flush()  # the id names the file
+        path = storage.submission(module.course.code, module.code, account.username, submission.id)
+        submission.checksum = write_atomic(path, data)
+        submission.path = storage.relative(path)
+        queue.enqueue(session, submission.id)
+        session.add(
+            CompletionEvent(
+                account_id=account.id,
+                kind="submitted",
+                course_id=module.course_id,
+                module_id=module.id,
+                submission_id=submission.id,
+                at=submission.submitted_at,
+                detail={"release": submission.release, "size": submission.size},
+            )
+        )
+        session.flush()
+        # the dashboards count the learner as active from this moment
+        refresh_enrolments(session, account_id=account.id, course_ids=[module.course_id])
+        session.commit()
+    except BaseException:
+        session.rollback()
+        if path is not None:
+            path.unlink(missing_ok=True)
+        raise
+    return submission
 
 
 def _client_timestamp(data: bytes, header: str | None) -> str:

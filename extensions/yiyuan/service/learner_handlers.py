@@ -120,53 +120,56 @@ class SubmissionHandler(ApiHandler):
     @web.authenticated
     def get(self, submission_id: str) -> None:
         submission = submission_for(self.session, int(submission_id), self.account)
-        job = self.session.scalars(
-            select(GradingJob).where(GradingJob.submission_id == submission.id)
-        ).one_or_none()
-        grade = self.session.scalars(
-            select(Grade).where(Grade.submission_id == submission.id)
-        ).one_or_none()
-        result = self.session.scalars(
-            select(ModuleResult).where(
-                ModuleResult.account_id == submission.account_id,
-                ModuleResult.module_id == submission.module_id,
-            )
-        ).one_or_none()
-        status = result.status if result else None
-        self.write_json(
-            {
-                "id": submission.id,
-                "course": submission.module.course.code,
-                "module": submission.module.code,
-                "submitted_at": submission.submitted_at,
-                "grading": job.state.value if job else "",
-                "grading_error": job.error if job else "",
-                "grade": None
-                if grade is None
-                else {
-                    "auto_score": grade.auto_score,
-                    "auto_max": grade.auto_max,
-                    "manual_score": grade.manual_score,
-                    "manual_max": grade.manual_max,
-                    "needs_manual": grade.needs_manual,
-                    "feedback": self._feedback_files(grade),
-                },
-                "result": None
-                if status is None
-                else {
-                    "status": status.value,
-                    "status_label": progress.STATUS_LABELS[status],
-                    "score": result.score,
-                    "latest": result.submission_id == submission.id,
-                },
-            }
-        )
+        self.write_json(submission_state(self.session, self.storage, submission))
 
-    def _feedback_files(self, grade: Grade) -> list[str]:
-        if not grade.feedback_path:
-            return []
-        folder = self.storage.resolve(grade.feedback_path)
-        return sorted(p.name for p in folder.glob("*.html")) if folder.is_dir() else []
+
+def submission_state(session, storage, submission) -> dict:
+    """A submission's grading state, its grade and the module's result (``latest``: whether
+    the result rests on this submission)."""
+    job = session.scalars(
+        select(GradingJob).where(GradingJob.submission_id == submission.id)
+    ).one_or_none()
+    grade = session.scalars(select(Grade).where(Grade.submission_id == submission.id)).one_or_none()
+    result = session.scalars(
+        select(ModuleResult).where(
+            ModuleResult.account_id == submission.account_id,
+            ModuleResult.module_id == submission.module_id,
+        )
+    ).one_or_none()
+    status = result.status if result else None
+    return {
+        "id": submission.id,
+        "course": submission.module.course.code,
+        "module": submission.module.code,
+        "submitted_at": submission.submitted_at,
+        "grading": job.state.value if job else "",
+        "grading_error": job.error if job else "",
+        "grade": None
+        if grade is None
+        else {
+            "auto_score": grade.auto_score,
+            "auto_max": grade.auto_max,
+            "manual_score": grade.manual_score,
+            "manual_max": grade.manual_max,
+            "needs_manual": grade.needs_manual,
+            "feedback": _feedback_files(storage, grade),
+        },
+        "result": None
+        if status is None
+        else {
+            "status": status.value,
+            "status_label": progress.STATUS_LABELS[status],
+            "score": result.score,
+            "latest": result.submission_id == submission.id,
+        },
+    }
+
+
+def _feedback_files(storage, grade: Grade) -> list[str]:
+    if not grade.feedback_path:
+        return []
+    folder = storage.resolve(grade.feedback_path)
+    return sorted(p.name for p in folder.glob("*.html")) if folder.is_dir() else []
 
 
 class FeedbackFileHandler(BaseHandler):

@@ -73,6 +73,26 @@ PATHS: dict[str, dict[str, Any]] = {
         "parameters": [COURSE],
         "post": _op("报名选修课 / enrol in an elective", ok=201, errors=(401, 403, 404)),
     },
+    "/api/lessons/{course}/{module}/answers": {
+        "parameters": [COURSE, MODULE],
+        "get": _op("编译课件中已保存的答案 / my saved answers in a compiled lesson"),
+        "put": _op(
+            "保存答案的改动（null 清除）/ save changed answers (null clears one)",
+            errors=(400, 401, 403, 404, 413),
+        ),
+    },
+    "/api/lessons/{course}/{module}/submit": {
+        "parameters": [COURSE, MODULE],
+        "post": _op(
+            "检查（check: true）或提交单元，由服务打包答案 / check or submit the module",
+            ok=201,
+            errors=(401, 403, 404, 409, 413),
+        ),
+    },
+    "/api/lessons/{course}/{module}/result/{submission_id}": {
+        "parameters": [COURSE, MODULE, SUBMISSION],
+        "get": _op("课件页显示的评分结果 / the result the lesson page shows"),
+    },
     "/api/submissions/{submission_id}": {
         "parameters": [SUBMISSION],
         "get": _op("一次提交的评分状态与结果 / grading state of a submission"),

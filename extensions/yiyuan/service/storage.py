@@ -3,6 +3,7 @@
 Layout (every path component is a checked id or a number, never a name a user chose)::
 
     releases/<course>/<module>/<release>.tar.gz
+    compiled/<course>/<module>/<release>/lessons.json, <lesson>.html
     submissions/<course>/<module>/<username>/<submission id>.tar.gz
     feedback/<course>/<module>/<username>/<submission id>/<lesson>.html
 
@@ -30,6 +31,15 @@ class Storage:
             check_id(course, "课程代码"),
             check_id(module, "单元代码"),
             f"{int(release)}.tar.gz",
+        )
+
+    def compiled(self, course: str, module: str, release: int) -> Path:
+        """The folder of a release's compiled lessons (yiyuan.catalog.compile)."""
+        return self._under(
+            "compiled",
+            check_id(course, "课程代码"),
+            check_id(module, "单元代码"),
+            str(int(release)),
         )
 
     def submission(self, course: str, module: str, username: str, submission_id: int) -> Path:

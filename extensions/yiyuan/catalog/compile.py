@@ -1,0 +1,296 @@
+"""Compiled lessons: each lesson of a release runs once, at publish, and becomes a page.
+
+A lesson is mostly text, pictures, sound and questions: none of it needs a kernel while the
+learner reads and answers. So the release's notebooks are executed once (in the grading
+sandbox, like any code that is not the platform's), with the widgets' state stored, and
+exported by nbconvert with the platform's template: no code, no prompts, nothing from a CDN.
+The page is the same for every learner; the service fills in their saved answers when it
+serves it, and the browser draws the widgets with Jupyter's own standalone widget manager
+(``@jupyter-widgets/html-manager``, from npm, served by the service).
+
+A lesson with live code of its own (``interact``, its own widgets' callbacks) cannot work
+without a kernel: such a module is marked live and keeps the Voila player.
+
+Stored beside the release (``storage.compiled``): ``<lesson>.html`` per notebook and
+``lessons.json`` (the questions of each lesson, for the service to check and grade answers).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from ..errors import YiyuanError
+from ..exchange import archives
+from ..lesson.compiled import QUESTION_MIME, SUBMIT_MIME
+from ..models import Module
+from ..service.storage import Storage, write_atomic
+from ..settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: bump when the pages change shape: modules compiled by an older version are compiled again
+COMPILER_VERSION = 1
+SPEC_FILE = "lessons.json"
+TEMPLATE_DIR = Path(__file__).parent / "lesson_template"
+#: code a lesson runs that only a kernel can answer (the Lesson object's own widgets are fine)
+LIVE_CODE = re.compile(
+    r"\b(interact|interactive|interact_manual|interactive_output)\b"
+    r"|\bipywidgets\b|\.observe\(|\.on_click\(|\.on_submit\("
+)
+START_CELL = "import yiyuan.lesson.compiled as _yiyuan_compiled\n_yiyuan_compiled.start()"
+
+
+class CompileError(YiyuanError):
+    """A lesson that cannot be compiled (Chinese message naming the lesson and the cell)."""
+
+
+@dataclass
+class CompiledLesson:
+    name: str
+    title: str
+    questions: list[dict] = field(default_factory=list)
+    submit: bool = False
+    html: str = field(default="", repr=False)
+
+
+def is_live(notebook: nbformat.NotebookNode) -> bool:
+    """Whether the lesson runs code of its own while the learner uses it."""
+    return any(
+        cell.cell_type == "code" and LIVE_CODE.search(cell.source) for cell in notebook.cells
+    )
+
+
+def lesson_title(notebook: nbformat.NotebookNode, fallback: str) -> str:
+    title = notebook.metadata.get("title")
+    if isinstance(title, str) and title.strip():
+        return title.strip()
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback
+
+
+def execute(path: Path, settings: Settings) -> nbformat.NotebookNode:
+    """Run the lesson once in its folder (in the sandbox unless grading.sandbox is none)."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(START_CELL))
+    client = NotebookClient(
+        notebook,
+        timeout=settings.grading.timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=True,
+        allow_errors=False,
+        record_timing=False,
+        **_kernel_manager(settings, path.parent),
+    )
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        index = _failed_cell(notebook)
+        raise CompileError(
+            f"课件 {path.name} 的第 {index} 个单元格运行出错，无法编译：{_last_line(error)}"
+        ) from None
+    except (CellTimeoutError, DeadKernelError, TimeoutError) as error:
+        raise CompileError(f"课件 {path.name} 运行超时或中断，无法编译：{error}") from None
+    except YiyuanError:
+        raise
+    except Exception as error:  # the kernel could not start, the sandbox refused …
+        log.exception("compiling %s failed", path)
+        raise CompileError(f"课件 {path.name} 无法运行，无法编译：{error}") from None
+    del notebook.cells[0]
+    return notebook
+
+
+def _kernel_manager(settings: Settings, folder: Path) -> dict:
+    if settings.grading.sandbox == "none":
+        return {}
+    from ..grading.sandbox import Sandbox, SandboxKernelManager
+
+    # a uid no grading worker uses: the compile's processes count against nobody's limit
+    sandbox = Sandbox.for_worker(settings.grading, COMPILE_SLOT, readonly=[folder])
+    return {"km": SandboxKernelManager(sandbox=sandbox, kernel_name="python3")}
+
+
+#: the sandbox slot of compiles (grading workers use 0 … workers-1)
+COMPILE_SLOT = 999
+
+
+def _failed_cell(notebook: nbformat.NotebookNode) -> int:
+    for index, cell in enumerate(notebook.cells):
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return index  # the start cell is 0: lesson cells count from 1
+    return 0
+
+
+def _last_line(error: Exception) -> str:
+    ename, evalue = getattr(error, "ename", ""), getattr(error, "evalue", "")
+    if ename:
+        return f"{ename}: {evalue}"
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    return lines[-1] if lines else type(error).__name__
+
+
+def export(notebook: nbformat.NotebookNode, name: str, fallback_title: str) -> CompiledLesson:
+    """The executed lesson as a page, and what it asks."""
+    from nbconvert import HTMLExporter
+
+    notebook = copy.deepcopy(notebook)
+    lesson = CompiledLesson(name=name, title=lesson_title(notebook, fallback_title))
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if QUESTION_MIME in data:
+                lesson.questions.append(dict(data[QUESTION_MIME]))
+                continue
+            if SUBMIT_MIME in data:
+                lesson.submit = True
+                data.pop(SUBMIT_MIME)
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                continue  # warnings are for the trainer's preview, not the learner
+            kept.append(output)
+        cell.outputs = kept
+        cell.source = ""  # no code reaches the page, not even in a comment
+    exporter = HTMLExporter(
+        template_name="yiyuan-lesson",
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    notebook.metadata["title"] = lesson.title
+    lesson.html, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": name}})
+    return lesson
+
+
+def compile_folder(folder: Path, notebooks: list[str], settings: Settings) -> list[CompiledLesson]:
+    lessons = []
+    for name in notebooks:
+        notebook = execute(folder / name, settings)
+        lessons.append(export(notebook, name, Path(name).stem))
+    return lessons
+
+
+# -- the module's compiled lessons in storage -----------------------------------------------
+
+
+def spec_of(storage: Storage, module: Module) -> dict | None:
+    """What ``lessons.json`` says for the module's current release (None: not compiled)."""
+    path = storage.compiled(module.course.code, module.code, module.release) / SPEC_FILE
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(spec, dict) or spec.get("version") != COMPILER_VERSION:
+        return None
+    return spec
+
+
+def is_live_module(storage: Storage, module: Module) -> bool:
+    spec = spec_of(storage, module)
+    return bool(spec and spec.get("live"))
+
+
+def page_of(storage: Storage, module: Module, name: str) -> str:
+    folder = storage.compiled(module.course.code, module.code, module.release)
+    return (folder / f"{Path(name).stem}.html").read_text(encoding="utf-8")
+
+
+def compile_module(
+    settings: Settings, storage: Storage, module: Module, force: bool = False
+) -> str:
+    """Compile the module's current release unless it is already; returns ``compiled``,
+    ``live`` (marked, kept on the Voila player) or ``unchanged``. CompileError when a lesson
+    cannot run."""
+    if not force and spec_of(storage, module) is not None:
+        return "unchanged"
+    release = storage.release(module.course.code, module.code, module.release)
+    data = release.read_bytes()
+    cached = _cache_folder(data, settings)
+    target = storage.compiled(module.course.code, module.code, module.release)
+    if cached is not None and (cached / SPEC_FILE).is_file():
+        _copy_compiled(cached, target)
+        return "live" if is_live_module(storage, module) else "compiled"
+    with tempfile.TemporaryDirectory(prefix="yiyuan-compile-") as temporary:
+        folder = Path(temporary) / module.code
+        _unpack(data, folder, settings)
+        notebooks = [n for n in (module.lessons or []) if (folder / n).is_file()]
+        notebooks = notebooks or sorted(p.name for p in folder.glob("*.ipynb"))
+        live = any(is_live(nbformat.read(folder / n, as_version=4)) for n in notebooks)
+        lessons = [] if live else _compiled(folder, notebooks, settings, module)
+    store(storage, module, lessons, live)
+    if cached is not None:
+        _copy_compiled(target, cached)
+    return "live" if live else "compiled"
+
+
+#: a folder of compiled releases by checksum, shared by publishes (the test suite publishes
+#: the same demo courses into many platforms); unset in normal use
+CACHE_ENV = "YIYUAN_COMPILE_CACHE"
+
+
+def _cache_folder(data: bytes, settings: Settings) -> Path | None:
+    root = os.environ.get(CACHE_ENV)
+    if not root:
+        return None
+    key = hashlib.sha256(data).hexdigest()[:32]
+    return Path(root) / f"v{COMPILER_VERSION}-{settings.grading.sandbox}-{key}"
+
+
+def _copy_compiled(source: Path, target: Path) -> None:
+    files = sorted(source.iterdir(), key=lambda p: p.name == SPEC_FILE)  # the spec last
+    for path in files:
+        write_atomic(target / path.name, path.read_bytes())
+
+
+def _compiled(folder: Path, notebooks: list[str], settings: Settings, module: Module):
+    try:
+        return compile_folder(folder, notebooks, settings)
+    except CompileError as error:
+        raise CompileError(f"单元 {module.course.code}/{module.code}：{error}") from None
+
+
+def _unpack(data: bytes, folder: Path, settings: Settings) -> None:
+    limit = settings.service.max_release_mb * 1024 * 1024
+    archives.check(data, limit)
+    folder.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+        archive.extractall(folder, filter="data")
+
+
+def store(storage: Storage, module: Module, lessons: list[CompiledLesson], live: bool) -> None:
+    folder = storage.compiled(module.course.code, module.code, module.release)
+    for lesson in lessons:
+        write_atomic(folder / f"{Path(lesson.name).stem}.html", lesson.html.encode("utf-8"))
+    spec = {
+        "version": COMPILER_VERSION,
+        "live": live,
+        "lessons": [{k: v for k, v in asdict(lesson).items() if k != "html"} for lesson in lessons],
+    }
+    # written last: a module is compiled once its spec is there
+    write_atomic(folder / SPEC_FILE, json.dumps(spec, ensure_ascii=False, indent=1).encode())
+
+
+def remove_compiled(storage: Storage, module: Module) -> None:
+    shutil.rmtree(storage.compiled(module.course.code, module.code, module.release), True)

@@ -1,0 +1,317 @@
+"""Compiled lessons, played by the service: no Jupyter server, no kernel per learner.
+
+- ``lessons/<course>/<module>/[<lesson>]``: the compiled page (yiyuan.catalog.compile) with
+  the platform's scripts and the learner's saved answers put in; a live module is sent on to
+  the Voila player in the learner's own server.
+- ``api/lessons/<course>/<module>/answers``: GET the saved answers, PUT changes (the page
+  saves as the learner works); kept per learner and module (``LessonAnswers``).
+- ``api/lessons/<course>/<module>/submit``: POST ``{"check": true}`` lists what is missing;
+  POST ``{}`` submits: the release plus the answers as ``answers.json`` (the sidecar), graded
+  by the grading worker exactly like a submission from a Jupyter server.
+- ``api/lessons/<course>/<module>/result/<id>``: what the page shows under the button.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import select
+from tornado import web
+from tornado.escape import xhtml_escape
+
+from ..catalog import compile as compiled_lessons
+from ..catalog.enrolment import is_enrolled
+from ..completion import progress
+from ..exchange import archives, lesson_submit
+from ..lesson import compiled
+from ..lesson import submit as lesson_texts
+from ..lesson.sidecar import FILENAME as SIDECAR
+from ..lesson.sidecar import VERSION as SIDECAR_VERSION
+from ..models import LessonAnswers, Module, ModuleKind, Role, utcnow
+from .access import course_by_code, is_trainer, module_by_code, submission_for
+from .base import ApiError, ApiHandler, PageHandler
+from .exchange_handlers import record_submission, submittable
+from .learner_handlers import submission_state
+
+MB = 1024 * 1024
+#: the largest answers body a page may send (a few long reflections)
+MAX_ANSWERS_BYTES = 256 * 1024
+NOT_COMPILED = "这个单元的课件正在准备中，请过几分钟再打开；如果一直这样，请联系服务中心。"
+
+
+def _module(handler: Any, course_code: str, module_code: str) -> tuple[Module, bool]:
+    """The module and whether the caller learns in it (else a trainer or admin previews)."""
+    course = course_by_code(handler.session, course_code)
+    module = module_by_code(handler.session, course, module_code)
+    account = handler.account
+    learner = is_enrolled(handler.session, course.id, account.id)
+    if not learner and not (
+        is_trainer(handler.session, course.id, account) or handler.has_role(Role.administrator)
+    ):
+        raise ApiError(403, f"您没有参加课程“{course.title}”，不能打开它的单元。", "not-enrolled")
+    if module.kind != ModuleKind.online or module.release <= 0 or module.released_at is None:
+        raise ApiError(404, f"单元“{module.title}”尚未发布。", "not-released")
+    return module, learner
+
+
+def _spec(handler: Any, module: Module) -> dict:
+    spec = compiled_lessons.spec_of(handler.storage, module)
+    if spec is None:
+        raise ApiError(503, NOT_COMPILED, "not-compiled")
+    return spec
+
+
+def _questions(spec: dict) -> list[dict]:
+    return [q for lesson in spec.get("lessons", []) for q in lesson.get("questions", [])]
+
+
+def _saved(session, account_id: int, module_id: int) -> LessonAnswers | None:
+    return session.scalars(
+        select(LessonAnswers).where(
+            LessonAnswers.account_id == account_id, LessonAnswers.module_id == module_id
+        )
+    ).one_or_none()
+
+
+def _script_json(data: Any) -> str:
+    # inside <script>: no "</" can end the element early
+    return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+
+
+class LessonPageHandler(PageHandler):
+    page_title = "课件"
+
+    @web.authenticated
+    def get(self, course_code: str, module_code: str, lesson_name: str | None = None) -> None:
+        module, learner = _module(self, course_code, module_code)
+        spec = _spec(self, module)
+        if spec.get("live"):
+            # live code needs a kernel: the Voila player in the learner's own server
+            self.redirect(f"/hub/user-redirect/yiyuan/open/{module.course.code}/{module.code}")
+            return
+        lessons = spec["lessons"]
+        if not lessons:
+            raise ApiError(404, "这个单元里没有课件，请联系任课教师。", "no-lesson")
+        names = [lesson["name"] for lesson in lessons]
+        if lesson_name is None:
+            preferred = f"{module.code}.ipynb"
+            lesson_name = preferred if preferred in names else names[0]
+        if lesson_name not in names:
+            raise ApiError(404, "这个单元里没有这份课件。", "no-lesson")
+        lesson = lessons[names.index(lesson_name)]
+        page = compiled_lessons.page_of(self.storage, module, lesson_name)
+        saved = _saved(self.session, self.account.id, module.id)
+        if learner:
+            progress.record_opened(self.session, self.account.id, module)
+            self.commit()
+        prefix = self.application.settings["yiyuan_prefix"]
+        data = {
+            "course": module.course.code,
+            "module": module.code,
+            "lesson": lesson_name,
+            "learner": learner,
+            "questions": lesson["questions"],
+            "answers": saved.answers if saved else {},
+            "revision": saved.revision if saved else 0,
+            "api": f"{prefix}api/lessons/{module.course.code}/{module.code}/",
+            "portal": prefix,
+            "texts": TEXTS,
+        }
+        _ = self.xsrf_token  # sets the _xsrf cookie the page's saves send back
+        self.set_header("Cache-Control", "no-store")  # it holds the learner's answers
+        self.finish(_page(page, prefix, module, lesson, lessons, data))
+
+
+#: what the page says, in one place with the kernel's words (yiyuan.lesson.submit)
+TEXTS = {
+    "confirm": lesson_texts.CONFIRM,
+    "cancelled": lesson_texts.CANCELLED,
+    "submitting": lesson_texts.SUBMITTING,
+    "submitted": lesson_submit.SUCCESS,
+    "failed": lesson_texts.FAILED,
+    "still_grading": lesson_submit.STILL_GRADING,
+    "saved": "已自动保存",
+    "saving": "正在保存……",
+    "save_failed": "答案暂时没有保存成功，页面会自动重试；请不要关闭本页。",
+    "written": "已写 {n} 字",
+    "written_min": "已写 {n} 字，至少 {min} 字",
+}
+
+
+def _page(page: str, prefix: str, module: Module, lesson: dict, lessons: list, data: dict) -> str:
+    static = f"{prefix}static/"
+    head = (
+        f'<link rel="stylesheet" href="{static}lesson/lesson.css">\n'
+        f'<script>window.__jupyter_widgets_assets_path__ = "{static}widgets/";</script>'
+    )
+    links = ""
+    if len(lessons) > 1:
+        items = []
+        for other in lessons:
+            href = f"{prefix}lessons/{module.course.code}/{module.code}/{quote(other['name'])}"
+            current = ' aria-current="page"' if other is lesson else ""
+            items.append(f'<li><a href="{href}"{current}>{xhtml_escape(other["title"])}</a></li>')
+        links = (
+            f'<nav class="yiyuan-lessons" aria-label="本单元的课件"><ul>{"".join(items)}</ul></nav>'
+        )
+    header = (
+        '<header class="yiyuan-bar" role="banner">'
+        f'<a class="yiyuan-back" href="{xhtml_escape(prefix)}">← 返回我的学习</a>'
+        f'<span class="yiyuan-where">{xhtml_escape(module.course.title)} · '
+        f"{xhtml_escape(module.title)}</span>"
+        '<span class="yiyuan-save-state" role="status" aria-live="polite"></span>'
+        f"</header>{links}"
+    )
+    body_end = (
+        f'<script id="yiyuan-lesson-data" type="application/json">{_script_json(data)}</script>\n'
+        f'<script src="{static}requirejs/require.js"></script>\n'
+        f'<script src="{static}widgets/libembed-amd.js"></script>\n'
+        f'<script src="{static}lesson/lesson.js"></script>'
+    )
+    return (
+        page.replace("<!--yiyuan:head-->", head, 1)
+        .replace("<!--yiyuan:header-->", header, 1)
+        .replace("<!--yiyuan:body-end-->", body_end, 1)
+    )
+
+
+class AnswersHandler(ApiHandler):
+    @web.authenticated
+    def get(self, course_code: str, module_code: str) -> None:
+        module, _ = _module(self, course_code, module_code)
+        saved = _saved(self.session, self.account.id, module.id)
+        self.write_json(
+            {
+                "answers": saved.answers if saved else {},
+                "revision": saved.revision if saved else 0,
+                "updated_at": saved.updated_at if saved else None,
+            }
+        )
+
+    @web.authenticated
+    def put(self, course_code: str, module_code: str) -> None:
+        module, _ = _module(self, course_code, module_code)
+        if len(self.request.body) > MAX_ANSWERS_BYTES:
+            raise ApiError(
+                413, "答案太长，没有保存（每个单元的答案合计不超过 256 KB）。", "too-large"
+            )
+        changes = self.json_body().get("answers")
+        if not isinstance(changes, dict):
+            raise ApiError(400, "请求中没有答案（answers）。", "no-answers")
+        saved = save_answers(self.session, self.account.id, module, _spec(self, module), changes)
+        self.commit()
+        self.write_json({"revision": saved.revision, "updated_at": saved.updated_at})
+
+
+def save_answers(
+    session, account_id: int, module: Module, spec: dict, changes: dict
+) -> LessonAnswers:
+    """Merge checked ``changes`` (None clears an answer) into the learner's saved answers."""
+    try:
+        checked = compiled.check_answers(_questions(spec), changes)
+    except compiled.BadAnswer as error:
+        raise ApiError(400, str(error), "bad-answer") from None
+    saved = _saved(session, account_id, module.id)
+    if saved is None:
+        saved = LessonAnswers(account_id=account_id, module_id=module.id, answers={}, revision=0)
+        session.add(saved)
+    answers = dict(saved.answers or {})
+    for question_id, value in checked.items():
+        if value is None:
+            answers.pop(question_id, None)
+        else:
+            answers[question_id] = value
+    saved.answers = answers  # a new dict: the JSON column sees the change
+    saved.revision = (saved.revision or 0) + 1
+    saved.updated_at = utcnow()
+    session.flush()
+    return saved
+
+
+class LessonSubmitHandler(ApiHandler):
+    @web.authenticated
+    def post(self, course_code: str, module_code: str) -> None:
+        module = submittable(self.session, course_code, module_code, self.account)
+        spec = _spec(self, module)
+        body = self.json_body()
+        account = self.account
+        changes = body.get("answers")
+        if isinstance(changes, dict) and changes:
+            save_answers(self.session, account.id, module, spec, changes)
+            self.commit()
+        saved = _saved(self.session, account.id, module.id)
+        answers = dict(saved.answers) if saved else {}
+        missing = compiled.missing(_questions(spec), answers)
+        if missing:
+            message = f"还有 {len(missing)} 项没有完成，请补充后再提交："
+            self.write_json({"ok": False, "message": message, "missing": missing}, status=409)
+            return
+        if body.get("check"):
+            self.write_json({"ok": True, "missing": []})
+            return
+        data = self._archive(module, answers)
+        submission = record_submission(
+            self.session, self.storage, module, account, data, module.release
+        )
+        self.write_json({"id": submission.id, "message": lesson_submit.SUCCESS}, status=201)
+
+    def _archive(self, module: Module, answers: dict) -> bytes:
+        """The release as the learner's folder would hold it, with their answers file."""
+        release = self.storage.release(module.course.code, module.code, module.release)
+        limit = self.settings_.service.max_submission_mb * MB
+        with tempfile.TemporaryDirectory(prefix="yiyuan-submit-") as temporary:
+            folder = Path(temporary)
+            with tarfile.open(fileobj=io.BytesIO(release.read_bytes()), mode="r:*") as archive:
+                archive.extractall(folder, filter="data")
+            sidecar = {
+                "version": SIDECAR_VERSION,
+                "answers": answers,
+                "updated_at": utcnow().isoformat(timespec="seconds"),
+            }
+            (folder / SIDECAR).write_text(
+                json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+            )
+            data = archives.pack(folder)
+        if len(data) > limit:
+            raise ApiError(413, "提交的内容太大，无法提交，请联系服务中心。", "too-large")
+        return data
+
+
+class LessonResultHandler(ApiHandler):
+    @web.authenticated
+    def get(self, course_code: str, module_code: str, submission_id: str) -> None:
+        submission = submission_for(self.session, int(submission_id), self.account)
+        if (submission.module.course.code, submission.module.code) != (course_code, module_code):
+            raise ApiError(404, "找不到这份提交。", "no-submission")
+        state = submission_state(self.session, self.storage, submission)
+        service_url = self.application.settings["yiyuan_prefix"]
+        outcome, final = lesson_submit.result_outcome(state, service_url)
+        if outcome is None:
+            self.write_json({"final": False})
+            return
+        self.write_json(
+            {
+                "final": final,
+                "ok": outcome.ok,
+                "message": outcome.message,
+                "link": list(outcome.link) if outcome.link else None,
+            }
+        )
+
+
+MODULE = r"([a-z][a-z0-9-]{1,39})/([a-z][a-z0-9-]{1,39})"
+LESSON = r"([A-Za-z0-9_.-]{1,100}\.ipynb)"
+
+routes = [
+    (rf"lessons/{MODULE}/?", LessonPageHandler),
+    (rf"lessons/{MODULE}/{LESSON}", LessonPageHandler),
+    (rf"api/lessons/{MODULE}/answers", AnswersHandler),
+    (rf"api/lessons/{MODULE}/submit", LessonSubmitHandler),
+    (rf"api/lessons/{MODULE}/result/([0-9]{{1,12}})", LessonResultHandler),
+]

@@ -1,0 +1,286 @@
+"""Compiled lessons, end to end: a real hub, the yiyuan service, the real grading worker and a
+real headless Chromium — and no single-user server for the learner. Publishing compiles each
+lesson into a page; the learner opens it from「我的学习」, answers, reloads (answers kept by the
+service), submits with confirmation, fails, corrects and passes, at desktop and phone size.
+Bad requests and other people's requests get Chinese refusals.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from urllib.parse import urlparse
+
+import pytest
+import requests
+
+from hubtest import PHONE, ROOT, Hub
+from yiyuan.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+COURSE, MODULE = "shufa-jianshang", "shuti-yanbian"
+LIVE_COURSE, LIVE_MODULE = "xinmeiti-chuanbo", "yunzhanlan"
+LEARNER = "wangfang"
+#: another learner, not enrolled in COURSE
+STRANGER = "zhaolei"
+REFLECTION = "我最喜欢行书，它既有楷书的法度，又有草书的流动。" * 5
+DESKTOP = {"width": 1280, "height": 800}
+SERVICE = "/services/yiyuan/"
+PAGE = f"{SERVICE}lessons/{COURSE}/{MODULE}/"
+API = f"{SERVICE}api/lessons/{COURSE}/{MODULE}/"
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    hub = Hub(tmp_path_factory.mktemp("compiled"), {"courses_dir": str(ROOT / "courses")})
+    hub.cli("db", "upgrade")
+    hub.cli("demo", "seed")
+    published = hub.cli("courses", "publish", COURSE, "--actor", "admin").stdout
+    assert "课件已编译为网页" in published, published
+    live = hub.cli("courses", "publish", LIVE_COURSE, "--actor", "admin").stdout
+    assert "含实时代码" in live and LIVE_MODULE in live, live
+    hub.start()
+    for user, course in ((LEARNER, COURSE), (LEARNER, LIVE_COURSE)):
+        client = api_client(hub, user)
+        response = client.post(f"{hub.url}{SERVICE}api/courses/{course}/enrol", timeout=60)
+        assert response.status_code == 201, response.text
+    yield hub
+    hub.stop()
+
+
+def api_client(hub: Hub, user: str) -> requests.Session:
+    browser = hub.browser()
+    assert browser.login(user, DEMO_PASSWORD).ok
+    browser.session.headers["Authorization"] = f"token {browser.token()}"
+    return browser.session
+
+
+class Session:
+    """A logged-in Chromium context that records every request leaving 127.0.0.1."""
+
+    def __init__(self, chromium, hub: Hub, viewport: dict, user: str = LEARNER) -> None:
+        self.context = chromium.new_context(locale="zh-CN", viewport=viewport)
+        self.page = self.context.new_page()
+        self.external: list[str] = []
+        self.page.on("request", self._request)
+        self.page.goto(f"{hub.url}/hub/login")
+        self.page.get_by_label("用户名").fill(user)
+        self.page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
+        self.page.get_by_role("button", name="登录").click()
+        self.page.wait_for_url("**/services/yiyuan/**")
+
+    def _request(self, request) -> None:
+        url = urlparse(request.url)
+        if url.scheme not in ("data", "blob") and url.hostname != "127.0.0.1":
+            self.external.append(request.url)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture(scope="module")
+def desktop(chromium, platform):
+    session = Session(chromium, platform, DESKTOP)
+    yield session
+    session.close()
+
+
+def wait_for_lesson(page) -> None:
+    page.locator("body[data-yiyuan-ready='1']").wait_for(timeout=60_000)
+
+
+def saved(hub: Hub, client: requests.Session) -> dict:
+    return client.get(f"{hub.url}{API}answers", timeout=30).json()["answers"]
+
+
+def wait_until_saved(hub: Hub, client, keys: set[str], timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answers = saved(hub, client)
+        if keys <= set(answers):
+            return answers
+        time.sleep(0.3)
+    raise AssertionError(f"answers not saved within {timeout} s: {saved(hub, client)}")
+
+
+def servers_of(hub: Hub, user: str) -> dict:
+    """The user's servers as the hub's API tells the user (a token of their own)."""
+    response = api_client(hub, user).get(f"{hub.url}/hub/api/users/{user}", timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()["servers"]
+
+
+def test_publishing_compiles_each_lesson_into_a_page(platform):
+    compiled = platform.data_dir / "exchange" / "compiled" / COURSE / MODULE
+    [release] = [p for p in compiled.iterdir() if p.is_dir()]
+    spec = json.loads((release / "lessons.json").read_text("utf-8"))
+    assert spec["live"] is False
+    [lesson] = spec["lessons"]
+    assert lesson["name"] == f"{MODULE}.ipynb" and lesson["submit"] is True
+    assert [q["id"] for q in lesson["questions"]] == ["q1", "q2", "q3", "q4", "q5", "r1", "s1"]
+    page = (release / f"{MODULE}.html").read_text("utf-8")
+    for code in ("lesson.single_choice", "from yiyuan", "import matplotlib", "expect("):
+        assert code not in page
+    assert "application/vnd.jupyter.widget-state+json" in page
+    live = json.loads(
+        next(
+            (platform.data_dir / "exchange" / "compiled" / LIVE_COURSE / LIVE_MODULE).glob(
+                "*/lessons.json"
+            )
+        ).read_text("utf-8")
+    )
+    assert live["live"] is True
+
+
+def test_the_learner_opens_a_lesson_from_the_portal_without_a_server(platform, desktop):
+    from playwright.sync_api import expect
+
+    page = desktop.page
+    course = page.locator(f'section[data-course="{COURSE}"]')
+    next_step = course.get_by_role("link", name=re.compile("^开始学习"))
+    assert next_step.get_attribute("href") == PAGE
+    next_step.click()
+    wait_for_lesson(page)
+    body = page.inner_text("body")
+    assert "书体" in body and "返回我的学习" in body
+    for code in ("lesson.single_choice", "from yiyuan", "import matplotlib", "expect("):
+        assert code not in page.content()
+    assert "Executing" not in body and "Running" not in body
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    expect(page.get_by_label("小篆")).to_be_visible()
+    assert desktop.external == [], desktop.external
+    courses = page.request.get(platform.url + SERVICE + "api/me/courses").json()
+    [state] = [m for c in courses["courses"] for m in c["modules"] if m["code"] == MODULE]
+    assert state["status_label"] == "学习中"
+    assert servers_of(platform, LEARNER) == {}
+
+
+def test_answers_are_saved_kept_over_a_reload_and_submitted(platform, desktop, artifacts):
+    from playwright.sync_api import expect
+
+    page = desktop.page
+    client = api_client(platform, LEARNER)
+    page.get_by_label("小篆").check()
+    page.get_by_role("button", name="错误", exact=True).click()
+    for option in ("章草", "今草", "狂草"):
+        page.get_by_label(option, exact=True).check()
+    page.get_by_placeholder("请填写两个字").fill("隶变")
+    page.get_by_label("柳公权").check()
+    page.locator("textarea").fill(REFLECTION[:20])
+    expect(page.locator(".yiyuan-count")).to_contain_text("已写 20 字，至少")
+    page.get_by_role("button", name="满意", exact=True).click()
+    answers = wait_until_saved(platform, client, {"q1", "q2", "q3", "q4", "q5", "r1", "s1"})
+    assert answers["q2"] is False and answers["s1"] == 4
+    assert sorted(answers["q3"]) == sorted(["章草", "今草", "狂草"])
+    expect(page.locator(".yiyuan-save-state")).to_contain_text("已自动保存")
+
+    page.reload()
+    wait_for_lesson(page)
+    expect(page.get_by_label("小篆")).to_be_checked()
+    expect(page.get_by_label("狂草", exact=True)).to_be_checked()
+    expect(page.get_by_label("魏碑", exact=True)).not_to_be_checked()
+    expect(page.get_by_placeholder("请填写两个字")).to_have_value("隶变")
+    expect(page.locator("textarea")).to_have_value(REFLECTION[:20])
+
+    # too short a reflection: the list of what is missing, nothing submitted
+    submit = page.get_by_role("button", name="提交本单元")
+    submit.click()
+    message = page.locator(".yiyuan-message")
+    expect(message).to_contain_text("还有 1 项没有完成")
+    expect(message).to_contain_text("已写 20 字，至少 100 字")
+
+    page.locator("textarea").fill(REFLECTION)
+    # the first click only asks; 取消 leaves nothing submitted
+    submit.click()
+    confirm = page.get_by_role("button", name="确认提交")
+    expect(confirm).to_be_visible()
+    page.get_by_role("button", name="取消", exact=True).click()
+    expect(confirm).to_be_hidden()
+    expect(message).to_contain_text("尚未提交")
+
+    submit.click()
+    confirm.focus()
+    page.keyboard.press("Enter")  # keyboard usable
+    expect(message).to_contain_text("已通过", timeout=180_000)
+    expect(message).to_contain_text("测验得分 100%")
+    feedback = message.get_by_role("link", name="查看评分反馈")
+    assert feedback.get_attribute("href").startswith(SERVICE + "api/submissions/")
+    page.screenshot(path=artifacts / "lesson-compiled.png", full_page=True)
+    assert desktop.external == [], desktop.external
+    assert servers_of(platform, LEARNER) == {}
+    page.goto(platform.url + SERVICE)
+    row = page.locator(f'section[data-course="{COURSE}"] li[data-module="{MODULE}"]')
+    expect(row).to_contain_text("已通过")
+
+
+def test_a_resubmission_shows_its_own_result_at_phone_size(chromium, platform, artifacts):
+    from playwright.sync_api import expect
+
+    phone = Session(chromium, platform, PHONE)
+    try:
+        page = phone.page
+        row = page.locator(f'section[data-course="{COURSE}"] li[data-module="{MODULE}"]')
+        row.get_by_role("link", name="复习").click()
+        wait_for_lesson(page)
+        expect(page.get_by_label("小篆")).to_be_checked()  # the earlier answers
+        page.get_by_label("大篆").check()  # now wrong
+        page.get_by_role("button", name="提交本单元").click()
+        page.get_by_role("button", name="确认提交").click()
+        message = page.locator(".yiyuan-message")
+        # graded on its own: the module stays passed on the better, earlier submission
+        expect(message).to_contain_text("本次提交已评分", timeout=180_000)
+        expect(message).to_contain_text("成绩按您最好的一次计算")
+        page.screenshot(path=artifacts / "lesson-compiled-phone.png", full_page=True)
+        assert phone.external == [], phone.external
+    finally:
+        phone.close()
+    assert servers_of(platform, LEARNER) == {}
+
+
+def test_a_live_lesson_goes_to_the_voila_player(platform):
+    client = api_client(platform, LEARNER)
+    response = client.get(
+        f"{platform.url}{SERVICE}lessons/{LIVE_COURSE}/{LIVE_MODULE}/", allow_redirects=False
+    )
+    assert response.status_code == 302
+    assert (
+        response.headers["Location"]
+        == f"/hub/user-redirect/yiyuan/open/{LIVE_COURSE}/{LIVE_MODULE}"
+    )
+
+
+def test_bad_answers_and_strangers_are_refused_in_chinese(platform):
+    learner = api_client(platform, LEARNER)
+    url = f"{platform.url}{API}answers"
+    wrong_option = learner.put(url, json={"answers": {"q1": "不存在的选项"}}, timeout=30)
+    assert wrong_option.status_code == 400 and "答案无效" in wrong_option.json()["error"]
+    unknown = learner.put(url, json={"answers": {"zz": "x"}}, timeout=30)
+    assert unknown.status_code == 400 and "没有编号" in unknown.json()["error"]
+    not_a_bool = learner.put(url, json={"answers": {"q2": "错误"}}, timeout=30)
+    assert not_a_bool.status_code == 400
+    huge = learner.put(url, json={"answers": {"r1": "字" * 200_000}}, timeout=30)
+    assert huge.status_code == 413 and "太长" in huge.json()["error"]
+    no_answers = learner.put(url, data=b"[]", timeout=30)
+    assert no_answers.status_code == 400
+    assert saved(platform, learner)["q1"] == "大篆"  # nothing above changed what was saved
+
+    stranger = api_client(platform, STRANGER)
+    for method, path in (("get", "answers"), ("put", "answers"), ("post", "submit")):
+        response = getattr(stranger, method)(f"{platform.url}{API}{path}", json={}, timeout=30)
+        assert response.status_code == 403, (path, response.text)
+        assert "没有参加课程" in response.json()["error"]
+    page = stranger.get(f"{platform.url}{PAGE}", timeout=30)
+    assert page.status_code == 403 and "没有参加课程" in page.text
+    for path in (
+        f"{SERVICE}lessons/{COURSE}/nope/",
+        f"{SERVICE}lessons/{COURSE}/{MODULE}/other.ipynb",
+        f"{SERVICE}lessons/{COURSE}/{MODULE}/..%2F..%2Fsecrets",
+        f"{SERVICE}static/lesson/..%2F..%2Fapp.py",
+    ):
+        response = learner.get(f"{platform.url}{path}", timeout=30)
+        assert response.status_code in (403, 404), (path, response.status_code)
+        assert "def make_app" not in response.text
+    other = learner.get(f"{platform.url}{API}result/999999", timeout=30)
+    assert other.status_code == 404 and "找不到" in other.json()["error"]
