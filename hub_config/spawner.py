@@ -7,7 +7,7 @@ from importlib.resources import files
 
 from traitlets.config import Config
 
-from yiyuan.hub.landing import learner_server_default
+from yiyuan.hub.learnerservers import LessonServerHook
 from yiyuan.settings import Settings
 
 from .hub import HostFacts
@@ -30,8 +30,14 @@ def configure_spawner(c: Config, settings: Settings, facts: HostFacts) -> None:
     c.JupyterHub.spawner_class = SPAWNERS[settings.mode]
     c.Spawner.cmd = [str(facts.bin_dir / "jupyterhub-singleuser")]
     c.Spawner.default_url = "/lab"
-    # ...except learners', which open on「我的学习」(yiyuan.hub.landing)
-    c.Spawner.pre_spawn_hook = learner_server_default
+    # ...except learners' (everyone neither trainer nor administrator), which open on「我的学习」
+    # (yiyuan.hub.landing) and serve only lessons, with short-lived kernels, and stop
+    # themselves when idle (yiyuan.hub.learnerservers, yiyuan.exchange.lockdown)
+    c.Spawner.pre_spawn_hook = LessonServerHook(
+        kernel_idle_timeout=settings.culler.lesson_kernel_idle_timeout,
+        kernel_cull_every=settings.culler.lesson_kernel_every,
+        server_idle_timeout=settings.culler.learner_idle_timeout,
+    )
     c.Spawner.start_timeout = settings.hub.start_timeout
     # Servers never see the hub's terminal: on it, a Ctrl-C makes jupyter-server ask
     # "Shutdown this Jupyter server?" and carry on, and the hub's stop waited 30 s per step.

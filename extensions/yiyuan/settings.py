@@ -52,6 +52,14 @@ class HubSettings:
     db_url: str = ""
     #: seconds a single-user server may take to start before the hub gives up
     start_timeout: int = 120
+    #: at most this many servers starting at once (``JupyterHub.concurrent_spawn_limit``);
+    #: one more sees a Chinese waiting page that tries again by itself. A start costs ≈ 3
+    #: CPU-seconds: 10 at once on 2 cores are all up in ≈ 15 s, while 25–50 at once thrashed
+    #: (72 s waits, kernels dying on port clashes). About 5 per core; 0 means no limit
+    concurrent_spawn_limit: int = 10
+    #: a waiting page tries again after a random number of seconds in this range
+    spawn_retry_min: int = 10
+    spawn_retry_max: int = 30
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,16 @@ class CullerSettings:
     idle_timeout: int = 3600
     #: how often the culler looks, in seconds
     every: int = 300
+    #: learners' servers (anyone neither trainer nor administrator) stop themselves after
+    #: this many seconds with no lesson kernel and no request (jupyter-server's
+    #: ``shutdown_no_activity_timeout``, checked once a minute; jupyterhub-idle-culler has a
+    #: single timeout for everyone). 0: only the culler above stops them
+    learner_idle_timeout: int = 600
+    #: in learners' servers, a lesson kernel no page is connected to is shut down this many
+    #: seconds after its last activity; the check runs every ``lesson_kernel_every`` seconds,
+    #: so a closed page's kernel is gone within their sum (50 s by default)
+    lesson_kernel_idle_timeout: int = 40
+    lesson_kernel_every: int = 10
 
 
 @dataclass(frozen=True)

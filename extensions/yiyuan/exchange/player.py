@@ -25,6 +25,7 @@ from tornado import web
 
 from .archives import ArchiveError
 from .client import URL_ENV, ServiceClient, ServiceError
+from .lockdown import LessonAuthorizer, install_gate
 from .modulefolder import UNPACK_LIMIT, ModuleRef, unpack_release
 from .names import BadName, check_id
 
@@ -176,3 +177,6 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
     pattern = url_path_join(web_app.settings["base_url"], r"yiyuan/open/([^/]+)/([^/]+)/?")
     portal = url_path_join(web_app.settings["base_url"], "yiyuan/portal")
     web_app.add_handlers(".*$", [(pattern, OpenModuleHandler), (portal, PortalHandler)])
+    if isinstance(server_app.authorizer, LessonAuthorizer):
+        # a learner's server: only what playing a lesson needs (yiyuan.exchange.lockdown)
+        install_gate(web_app, Path(server_app.root_dir).expanduser())
