@@ -22,6 +22,14 @@ pytestmark = pytest.mark.browser
 
 COURSE, MODULE = "shufa-jianshang", "shuti-yanbian"
 LIVE_COURSE, LIVE_MODULE = "xinmeiti-chuanbo", "yunzhanlan"
+#: the other demo courses: every demo lesson is opened once
+MORE_COURSES = ("ershida-wenyi", "yinyue-jichu")
+DEMO_MODULES = [
+    (course, folder.name)
+    for course in (COURSE, LIVE_COURSE, *MORE_COURSES)
+    for folder in sorted((ROOT / "courses" / "notebooks" / course).iterdir())
+    if (course, folder.name) != (LIVE_COURSE, LIVE_MODULE)
+]
 LEARNER = "wangfang"
 #: another learner, not enrolled in COURSE
 STRANGER = "zhaolei"
@@ -41,11 +49,12 @@ def platform(tmp_path_factory):
     assert "课件已编译为网页" in published, published
     live = hub.cli("courses", "publish", LIVE_COURSE, "--actor", "admin").stdout
     assert "含实时代码" in live and LIVE_MODULE in live, live
+    hub.cli("courses", "publish", *MORE_COURSES, "--actor", "admin")
+    for user, course in [(LEARNER, c) for c in (COURSE, LIVE_COURSE, *MORE_COURSES)] + [
+        ("liuyang", COURSE)
+    ]:
+        hub.cli("courses", "enrol", course, user, check=False)  # required ones: enrolled already
     hub.start()
-    for user, course in ((LEARNER, COURSE), (LEARNER, LIVE_COURSE)):
-        client = api_client(hub, user)
-        response = client.post(f"{hub.url}{SERVICE}api/courses/{course}/enrol", timeout=60)
-        assert response.status_code == 201, response.text
     yield hub
     hub.stop()
 
@@ -112,7 +121,23 @@ def servers_of(hub: Hub, user: str) -> dict:
     return response.json()["servers"]
 
 
+def compile_processes() -> str:
+    """Processes of the compile sandbox's uid (yiyuan.catalog.compile)."""
+    import subprocess
+
+    from yiyuan.catalog.compile import COMPILE_SLOT
+    from yiyuan.settings import GradingSettings
+
+    uid = GradingSettings().sandbox_uid + COMPILE_SLOT
+    return subprocess.run(
+        ["ps", "-o", "pid=,args=", "-u", str(uid)], capture_output=True, text=True
+    ).stdout.strip()
+
+
 def test_publishing_compiles_each_lesson_into_a_page(platform):
+    # every kernel a compile started is gone (a client given its kernel manager would have
+    # left each running, until the uid's process limit refused the next kernel)
+    assert compile_processes() == ""
     compiled = platform.data_dir / "exchange" / "compiled" / COURSE / MODULE
     [release] = [p for p in compiled.iterdir() if p.is_dir()]
     spec = json.loads((release / "lessons.json").read_text("utf-8"))
@@ -284,3 +309,45 @@ def test_bad_answers_and_strangers_are_refused_in_chinese(platform):
         assert "def make_app" not in response.text
     other = learner.get(f"{platform.url}{API}result/999999", timeout=30)
     assert other.status_code == 404 and "找不到" in other.json()["error"]
+
+
+@pytest.mark.parametrize("course, module", DEMO_MODULES)
+def test_every_demo_lesson_opens_compiled_with_all_its_questions(platform, desktop, course, module):
+    page = desktop.page
+    response = page.goto(f"{platform.url}{SERVICE}lessons/{course}/{module}/")
+    assert response.status == 200
+    wait_for_lesson(page)
+    data = json.loads(page.locator("#yiyuan-lesson-data").text_content())
+    assert data["questions"], "a demo lesson asks something"
+    for question in data["questions"]:  # each question's inputs are drawn
+        assert page.get_by_text(question["prompt"], exact=True).count() >= 1, question["prompt"]
+    assert page.locator(".yiyuan-message.bad").count() == 0  # no「题目没有显示完整」
+    assert page.get_by_role("button", name="提交本单元").count() == 1
+    assert desktop.external == [], desktop.external
+
+
+def test_answers_from_a_learners_server_are_carried_over(platform):
+    module = "kaishu-ziti"
+    folder = platform.data_dir / "homes" / "liuyang" / COURSE / module
+    folder.mkdir(parents=True)
+    marker = {"course_id": COURSE, "assignment_id": module, "release": 1}
+    (folder / ".yiyuan.json").write_text(json.dumps(marker), "utf-8")
+    sidecar = {"version": 1, "answers": {"q1": "宋体", "q2": False, "gone": "x", "q4": "勒"}}
+    (folder / "answers.json").write_text(json.dumps(sidecar, ensure_ascii=False), "utf-8")
+    broken = platform.data_dir / "homes" / "liuyang" / COURSE / "jianshang-fangfa"
+    broken.mkdir(parents=True)
+    (broken / "answers.json").write_text("{not json", "utf-8")
+
+    first = platform.cli("lessons", "compile", "--all").stdout
+    assert f"迁移答案：liuyang 的 {COURSE}/{module}" in first, first
+    assert "无需重新编译" in first and "无法读取（原样保留）" in first
+    assert (broken / "answers.json").read_text("utf-8") == "{not json"
+    again = platform.cli("lessons", "compile", "--all").stdout
+    assert "迁移了 0 份学员答案" in again  # idempotent
+
+    client = api_client(platform, "liuyang")
+    url = f"{platform.url}{SERVICE}api/lessons/{COURSE}/{module}/answers"
+    # the question that no longer exists is left out
+    assert client.get(url, timeout=30).json()["answers"] == {"q1": "宋体", "q2": False, "q4": "勒"}
+    wrong = platform.cli("lessons", "compile", "no-such-course", check=False)
+    assert wrong.returncode != 0 and "没有这些已发布的课程" in (wrong.stdout + wrong.stderr)

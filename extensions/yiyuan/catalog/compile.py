@@ -17,7 +17,9 @@ Stored beside the release (``storage.compiled``): ``<lesson>.html`` per notebook
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import fcntl
 import hashlib
 import io
 import json
@@ -103,7 +105,8 @@ def execute(path: Path, settings: Settings) -> nbformat.NotebookNode:
         **_kernel_manager(settings, path.parent),
     )
     try:
-        client.execute()
+        with _sandbox_uid_lock(settings):
+            client.execute()
     except CellExecutionError as error:
         index = _failed_cell(notebook)
         raise CompileError(
@@ -121,17 +124,42 @@ def execute(path: Path, settings: Settings) -> nbformat.NotebookNode:
 
 
 def _kernel_manager(settings: Settings, folder: Path) -> dict:
+    """nbclient's options for the sandbox. The client makes the kernel manager itself (from
+    the class and the config): a client given a manager leaves its kernel running."""
     if settings.grading.sandbox == "none":
         return {}
+    from traitlets.config import Config
+
     from ..grading.sandbox import Sandbox, SandboxKernelManager
 
     # a uid no grading worker uses: the compile's processes count against nobody's limit
-    sandbox = Sandbox.for_worker(settings.grading, COMPILE_SLOT, readonly=[folder])
-    return {"km": SandboxKernelManager(sandbox=sandbox, kernel_name="python3")}
+    config = Config()
+    config.SandboxKernelManager.sandbox = Sandbox.for_worker(
+        settings.grading, COMPILE_SLOT, readonly=[folder]
+    )
+    return {"kernel_manager_class": SandboxKernelManager, "config": config}
 
 
 #: the sandbox slot of compiles (grading workers use 0 … workers-1)
 COMPILE_SLOT = 999
+
+
+@contextlib.contextmanager
+def _sandbox_uid_lock(settings: Settings):
+    """One compile at a time per sandbox uid on this machine: the uid's process limit
+    (RLIMIT_NPROC counts every process and thread of the uid) is sized for one kernel, and two
+    publishes at once (the web page and the command line) would share it."""
+    if settings.grading.sandbox == "none":
+        yield
+        return
+    uid = settings.grading.sandbox_uid + COMPILE_SLOT
+    path = Path(tempfile.gettempdir()) / f"yiyuan-compile-{uid}.lock"
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _failed_cell(notebook: nbformat.NotebookNode) -> int:

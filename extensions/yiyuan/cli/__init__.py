@@ -104,6 +104,7 @@ COMMAND_MODULES = (
     "demo",
     "grading",
     "hours",
+    "lessons",
     "members",
     "report",
     "service",
