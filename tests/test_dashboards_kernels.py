@@ -24,7 +24,7 @@ from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
 from hubtest import ROOT, Hub, free_port
-from yiyuan.dashboards import previews, ui
+from yiyuan.dashboards import kernels, previews, ui
 from yiyuan.db import Database
 from yiyuan.models import Account, Course, CourseTrainer
 from yiyuan.reports.scope import Scope, viewer_scope
@@ -216,6 +216,24 @@ def test_the_first_table_is_in_the_page_for_the_viewers_scope(warm):
     assert "书协" in own or "书法家协会" in own
 
 
+def test_nothing_external_comes_before_the_first_table(warm):
+    """A browser paints nothing while a stylesheet or script before it is still coming from
+    the (busy) service: the loading area with the first table is the first thing in the page
+    that is drawn, the stylesheets and scripts follow it, before the rendered cells."""
+    page = login(warm, "admin").get(OVERVIEW_PAGE).text
+    loading = page.index('id="loading"')
+    assert (
+        loading < page.index('<section class="yiyuan-preview') < page.index('id="rendered_cells"')
+    )
+    external = re.compile(r'<script[^>]*\ssrc=|<link[^>]*rel="stylesheet"')
+    assert not external.search(page[:loading]), page[:loading][-2000:]
+    after = page[loading : page.index('id="rendered_cells"')]
+    for needed in ("static/voila-style.js", "static/index.css", "static/theme-light.css"):
+        assert needed in after and page.count(needed) == 1, needed
+    # the page still renders: the dashboard's widgets, drawn by its kernel
+    assert kernel_of(page) and "application/vnd.jupyter.widget-view+json" in page
+
+
 def test_over_the_cap_the_next_viewer_gets_the_busy_page(capped):
     hub = capped
     admin, chenjing, lihua = (login(hub, name) for name in ("admin", "chenjing", "lihua"))
@@ -243,6 +261,46 @@ def test_over_the_cap_the_next_viewer_gets_the_busy_page(capped):
     page = lihua.get(PAGE)
     assert page.status_code == 200 and scope_printed(page.text)["user"] == "lihua"
     assert lihua.get(PREFIX).status_code == 200
+
+
+# --- kernels wait for the pages' first tables, without a hub --------------------------------
+
+
+def test_kernel_work_waits_until_the_pages_being_served_sent_their_first_table(monkeypatch):
+    monkeypatch.setattr(kernels, "HEADS_FIRST", 600)  # only the pages may let it go here
+    manager = kernels.DashboardsKernelManager()
+
+    async def scenario() -> None:
+        first = manager.reserve(kernels.Owner("chenjing", OVERVIEW))
+        second = manager.reserve(kernels.Owner("lihua", OVERVIEW))
+        waiting = asyncio.ensure_future(manager._heads_first())
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not waiting.done() and manager.heads_pending() == 2
+        manager.head_sent(first)
+        manager.head_sent(first)  # the page flushes again: counted once
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not waiting.done() and manager.heads_pending() == 1
+        manager.release(second)  # a view that failed before its head holds nothing up
+        await asyncio.wait_for(waiting, PATIENCE)
+        assert manager.heads_pending() == 0
+        manager.release(first)
+        await asyncio.wait_for(manager._heads_first(), PATIENCE)  # nothing to wait for
+
+    asyncio.run(scenario())
+
+
+def test_a_page_that_never_sends_its_head_holds_kernels_back_only_briefly(monkeypatch):
+    monkeypatch.setattr(kernels, "HEADS_FIRST", 0.05)
+    manager = kernels.DashboardsKernelManager()
+
+    async def scenario() -> None:
+        manager.reserve(kernels.Owner("chenjing", OVERVIEW))  # its head never goes out
+        await asyncio.wait_for(manager._heads_first(), PATIENCE)
+        assert manager.heads_pending() == 1
+
+    asyncio.run(scenario())
 
 
 # --- the first table, without a hub ------------------------------------------------------

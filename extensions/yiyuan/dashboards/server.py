@@ -15,7 +15,9 @@ the kernel (``yiyuan.dashboards.context``), which the report layer then scopes b
 How many kernels: ``yiyuan.dashboards.kernels`` (warm kernels claimed by a view, one per
 viewer and dashboard, shut down soon after their page, a cap answered with a Chinese 503).
 What the viewer sees first: the page's first table drawn by the service itself
-(``yiyuan.dashboards.previews``) while the kernel runs the notebook. A kernel's websocket,
+(``yiyuan.dashboards.previews``) while the kernel runs the notebook; the page's templates are
+compiled once (``yiyuan.dashboards.exporter``), and kernels start once the pages being served
+have sent their first table (``DashboardsKernelManager.head_sent``). A kernel's websocket,
 model and shutdown are refused to anyone but the viewer it was claimed for.
 """
 
@@ -55,6 +57,9 @@ SECRET_ENV = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
 RETRY_AFTER = 30
 #: notebook metadata key under which the hook hands the template the first table's HTML
 PREVIEW_KEY = "yiyuan_preview"
+#: the element Voila's page opens right after the loading area (with the first table): once it
+#: is sent, the page's kernel may start (``DashboardsKernelManager.head_sent``)
+AFTER_LOADING_AREA = 'id="rendered_cells"'
 
 Hook = Callable[[web.RequestHandler, nbformat.NotebookNode, str], nbformat.NotebookNode]
 
@@ -129,6 +134,8 @@ def render_handler(db_url: str) -> type:
 
     class DashboardHandler(TornadoVoilaHandler):
         yiyuan_preview = ""
+        _claim = None
+        _head_written = False
 
         @web.authenticated
         async def get(self, path: str | None = None) -> None:
@@ -151,6 +158,7 @@ def render_handler(db_url: str) -> type:
                 self.yiyuan_preview = ""
             manager: DashboardsKernelManager = self.kernel_manager
             claim = manager.reserve(Owner(username, notebook))  # Busy → 503
+            self._claim = claim
             token = current_claim.set(claim)
             try:
                 await super().get(path)
@@ -159,6 +167,17 @@ def render_handler(db_url: str) -> type:
                 manager.release(claim)
                 if claim.kernel_id is not None and manager.owner(claim.kernel_id):
                     manager.served(claim.kernel_id)
+
+        def write(self, chunk: Any) -> None:
+            if not self._head_written and isinstance(chunk, str) and AFTER_LOADING_AREA in chunk:
+                self._head_written = True
+            super().write(chunk)
+
+        def flush(self, *args: Any, **kwargs: Any):
+            sent = super().flush(*args, **kwargs)
+            if self._head_written and self._claim is not None:
+                self.kernel_manager.head_sent(self._claim)
+            return sent
 
         async def _page(self, notebook: str) -> str:
             try:
@@ -273,6 +292,10 @@ def run(settings: Settings) -> None:
     """Serve the dashboards until the hub stops the service (SIGTERM)."""
     from voila.app import Voila  # heavy: only when serving
     from voila.tornado.contentshandler import VoilaContentsHandler
+
+    from . import exporter
+
+    exporter.install()  # the pages' templates compiled once, not once per page
 
     db_url = dashboards_db_url(settings)
     replaced = kernel_handlers()
