@@ -352,8 +352,10 @@ def test_author_page_preview_and_publish_in_the_trainers_server(platform, people
     browser = lihua.browser
     prefix = "/user/lihua/yiyuan/author/"
 
+    # a learner's server serves lessons only: its gate answers before the authoring extension
     refused = wangfang.browser.get("/user/wangfang/yiyuan/author/")
-    assert refused.status_code == 403 and "只供教师和管理员" in refused.text
+    assert refused.status_code == 403 and "这里只能学习课件" in refused.text
+    assert "课程编写" not in refused.text
 
     listing = browser.get(prefix)
     assert listing.status_code == 200, platform.log()

@@ -46,16 +46,28 @@ def test_learner_lands_on_the_portal_and_a_server_is_in_chinese(hub):
         browser.wait_for_server("wangfang")
     # a learner's own server opens on the portal too (Spawner.default_url via pre_spawn_hook)
     assert browser.get("/user/wangfang/").url == f"{hub.url}/services/yiyuan/"
+    # ...and serves lessons only: JupyterLab is a Chinese page saying so (yiyuan.exchange.lockdown)
     lab = browser.get("/user/wangfang/lab")
-    assert lab.status_code == 200 and lab.url.startswith(f"{hub.url}/user/wangfang/lab")
-    settings = browser.server_api(
-        "wangfang", "lab/api/settings/@jupyterlab/translation-extension:plugin"
+    assert lab.status_code == 403 and lab.url.startswith(f"{hub.url}/user/wangfang/lab")
+    assert 'lang="zh-CN"' in lab.text and "这里只能学习课件" in lab.text
+    assert "jupyter-config-data" not in lab.text
+
+    # trainers keep JupyterLab, in Chinese
+    trainer = hub.browser()
+    assert trainer.login("lihua", DEMO_PASSWORD).status_code == 200, hub.log()
+    response = trainer.get("/hub/spawn")
+    assert response.status_code == 200, hub.log()
+    trainer.wait_for_server("lihua")
+    lab = trainer.get("/user/lihua/lab")
+    assert lab.status_code == 200 and lab.url.startswith(f"{hub.url}/user/lihua/lab")
+    settings = trainer.server_api(
+        "lihua", "lab/api/settings/@jupyterlab/translation-extension:plugin"
     ).json()
-    # the platform's default (overrides.d/yiyuan.json), which each learner may still change
+    # the platform's default (overrides.d/yiyuan.json), which each user may still change
     assert settings["schema"]["properties"]["locale"]["default"] == "zh_CN"
-    languages = browser.server_api("wangfang", "lab/api/translations/").json()["data"]
+    languages = trainer.server_api("lihua", "lab/api/translations/").json()["data"]
     assert "zh_CN" in languages
-    pack = browser.server_api("wangfang", "lab/api/translations/zh_CN").json()["data"]
+    pack = trainer.server_api("lihua", "lab/api/translations/zh_CN").json()["data"]
     assert pack["jupyterlab"]["Help"] == ["帮助"]
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -335,9 +336,15 @@ def test_kill_9_and_restart_leaves_one_of_each_and_grades_each_job_once(running)
     assert _alive(server)
     browser = hub.browser()
     assert browser.login("wangfang", DEMO_PASSWORD).ok
-    lab = browser.get("/user/wangfang/lab")  # the server's own OAuth with the new hub
-    assert lab.status_code == 200 and lab.url.startswith(f"{hub.url}/user/wangfang/lab")
-    assert browser.server_api("wangfang", "api/status").status_code == 200
+    # the server's own OAuth with the new hub, then its portal route (a learner's server
+    # serves lessons only) sends her on to「我的学习」
+    portal = browser.get("/user/wangfang/yiyuan/portal")
+    assert portal.status_code == 200 and portal.url == f"{hub.url}/services/yiyuan/"
+    steps = [
+        (r.status_code, urlsplit(r.url).path, r.headers.get("Location", "")) for r in portal.history
+    ]
+    assert any(path == "/user/wangfang/oauth_callback" for _, path, _ in steps), steps
+    assert (302, "/user/wangfang/yiyuan/portal", "/services/yiyuan/") in steps, steps
     # both jobs are done, each graded exactly once
     for job in jobs:
         _wait(lambda job=job: job_state(database, job)[0] == JobState.done, 180, f"job {job}")
