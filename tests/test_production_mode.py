@@ -10,7 +10,6 @@ Needs root (system users) and Debian's python3.11: CI has both. The venv is buil
 
 from __future__ import annotations
 
-import json
 import os
 import pwd
 import secrets
@@ -26,12 +25,16 @@ from production import remove_system_user
 
 import hubtest
 from hubtest import ROOT, Hub
-from yiyuan.exchange import archives
+from yiyuan.catalog.compile import CACHE_ENV
+from yiyuan.exchange.lockdown import DENIED_API
 
 pytestmark = pytest.mark.production
 
 COURSE, MODULE = "shufa-jianshang", "shuti-yanbian"
 RIGHT = {"q1": "小篆", "q2": False, "q3": ["章草", "今草", "狂草"], "q4": "隶变", "q5": "柳公权"}
+#: every question of the lesson answered (a submission needs them all): the quiz right, a
+#: reflection of the least length, a rating
+ANSWERS = {**RIGHT, "r1": "我最喜欢行书，它既有楷书的法度，又有草书的流动。" * 5, "s1": 4}
 FIRST_PASSWORD, PASSWORD = "Chuci-2026-prod", "Zixuan-2027-prod"
 
 
@@ -99,6 +102,9 @@ def deployment(production_bin):
         with pytest.MonkeyPatch.context() as patch:
             # the hub and the yiyuan command come from the production venv
             patch.setattr(hubtest, "BIN", production_bin)
+            # publishing compiles the lessons as the service user, as in production: not
+            # into the suite's shared cache, a folder of root's it may not enter (conftest)
+            patch.delenv(CACHE_ENV, raising=False)
             home = workdir / "service-home"
             subprocess.run(
                 ["adduser", "--system", "--group", "--home", str(home), service_user],
@@ -235,28 +241,28 @@ def test_a_learner_studies_and_is_graded_as_her_own_system_user(deployment):
     notebooks = list(folder.glob("*.ipynb"))
     assert notebooks and all(p.stat().st_uid == account.pw_uid for p in notebooks)
 
-    # her answers, saved through her server (as the lesson's widgets would), then submitted
-    # with her own hub token (what the lesson's submit button does from her server)
-    saved = browser.session.put(
+    # her server serves lessons only: its contents API is not a way to write into her home
+    refused = browser.session.put(
         f"{hub.url}/user/{learner}/api/contents/{COURSE}/{MODULE}/answers.json",
-        json={
-            "type": "file",
-            "format": "text",
-            "content": json.dumps({"version": 1, "answers": RIGHT}, ensure_ascii=False),
-        },
+        json={"type": "file", "format": "text", "content": "{}"},
         headers={"X-XSRFToken": browser.xsrf(f"/user/{learner}/")},
         timeout=60,
     )
-    assert saved.status_code in (200, 201), saved.text
-    assert (folder / "answers.json").stat().st_uid == account.pw_uid
+    assert refused.status_code == 403 and refused.json()["message"] == DENIED_API, refused.text
+    assert not (folder / "answers.json").exists()
+
+    # her answers, saved and submitted the way the lesson's page does (the yiyuan service,
+    # which runs as the platform's user), then graded in the sandbox
     service = f"{hub.url}/services/yiyuan/"
+    lessons = f"{service}api/lessons/{COURSE}/{MODULE}/"
     headers = {"Authorization": f"token {browser.token()}"}
-    submitted = requests.post(
-        f"{service}api/exchange/submissions/{COURSE}/{MODULE}",
-        data=archives.pack(folder),
-        headers=headers,
-        timeout=120,
+    saved = requests.put(
+        f"{lessons}answers", json={"answers": ANSWERS}, headers=headers, timeout=60
     )
+    assert saved.status_code == 200, saved.text
+    kept = requests.get(f"{lessons}answers", headers=headers, timeout=60).json()["answers"]
+    assert kept == ANSWERS
+    submitted = requests.post(f"{lessons}submit", json={}, headers=headers, timeout=120)
     assert submitted.status_code == 201, submitted.text
     submission = submitted.json()["id"]
     deadline = time.monotonic() + 180
@@ -275,6 +281,9 @@ def test_a_learner_studies_and_is_graded_as_her_own_system_user(deployment):
         f"{service}api/submissions/{submission}/feedback/{page}", headers=headers, timeout=60
     )
     assert feedback.status_code == 200, feedback.text
+    # what the lesson's page shows under its button
+    result = requests.get(f"{lessons}result/{submission}", headers=headers, timeout=60).json()
+    assert result["final"] and result["ok"], result
 
 
 def test_the_hub_refuses_a_venv_learners_could_not_run(deployment, production_bin):
