@@ -37,6 +37,9 @@ def configure_spawner(c: Config, settings: Settings, facts: HostFacts) -> None:
         kernel_idle_timeout=settings.culler.lesson_kernel_idle_timeout,
         kernel_cull_every=settings.culler.lesson_kernel_every,
         server_idle_timeout=settings.culler.learner_idle_timeout,
+        # a learner whose lessons are all compiled pages gets no server at all
+        database_url=settings.platform_db_url if settings.hub.learner_servers == "needed" else "",
+        exchange_dir=str(settings.exchange_dir),
     )
     c.Spawner.start_timeout = settings.hub.start_timeout
     # Servers never see the hub's terminal: on it, a Ctrl-C makes jupyter-server ask

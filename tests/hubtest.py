@@ -144,7 +144,15 @@ class Hub:
         self.hub_port = free_port()
         base = {
             "data_dir": str(self.data_dir),
-            "hub": {"port": self.port, "proxy_api_port": free_port(), "hub_port": self.hub_port},
+            "hub": {
+                "port": self.port,
+                "proxy_api_port": free_port(),
+                "hub_port": self.hub_port,
+                # tests of learners' servers start them by hand on compiled demo courses; the
+                # default ("needed": none for compiled lessons) is tested in
+                # test_lessons_compiled
+                "learner_servers": "always",
+            },
             "culler": {"idle_timeout": 600, "every": 60},
             # the yiyuan and dashboards services: their own free ports, so that hubs never
             # share one

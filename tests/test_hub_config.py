@@ -316,7 +316,8 @@ def test_learners_land_on_the_portal_trainers_on_their_workspace(tmp_path):
     c = Config()
     hub_config.configure_hub(c, settings(tmp_path), FACTS)
     assert c.JupyterHub.default_url is default_url
-    hub_config.configure_spawner(c, settings(tmp_path), FACTS)
+    # "always": these users have no platform accounts to ask whether they need a server
+    hub_config.configure_spawner(c, settings(tmp_path, "hub:\n  learner_servers: always\n"), FACTS)
     assert c.Spawner.default_url == "/lab"
     for groups, expected in ((("learners",), "/yiyuan/portal"), (("trainers",), "/lab")):
         spawner = Obj(user=user(*groups), default_url="/lab")

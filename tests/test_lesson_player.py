@@ -345,9 +345,12 @@ def test_result_messages():
     broken = state("failed", grading_error="课件运行超时。")
     outcome, final = result_outcome(broken, SERVICE)
     assert final and not outcome.ok and outcome.message.startswith("评分失败：课件运行超时。")
-    older = state(status="passed")
+    # the module passed on another (earlier, better) submission: this one still has its result
+    older = state(status="passed", feedback=["a.html"])
     older["result"]["latest"] = False
-    assert result_outcome(older, SERVICE) == (None, False)
+    outcome, final = result_outcome(older, SERVICE)
+    assert final and outcome.ok and outcome.message.startswith("本次提交已评分（测验得分")
+    assert "成绩按您最好的一次计算" in outcome.message and outcome.link is not None
 
 
 def test_following_a_submission_stops_at_the_final_state():

@@ -42,7 +42,11 @@ API = f"{SERVICE}api/lessons/{COURSE}/{MODULE}/"
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
-    hub = Hub(tmp_path_factory.mktemp("compiled"), {"courses_dir": str(ROOT / "courses")})
+    hub = Hub(
+        tmp_path_factory.mktemp("compiled"),
+        # as deployed: only learners with a live lesson may start a server
+        {"courses_dir": str(ROOT / "courses"), "hub": {"learner_servers": "needed"}},
+    )
     hub.cli("db", "upgrade")
     hub.cli("demo", "seed")
     published = hub.cli("courses", "publish", COURSE, "--actor", "admin").stdout
@@ -351,3 +355,28 @@ def test_answers_from_a_learners_server_are_carried_over(platform):
     assert client.get(url, timeout=30).json()["answers"] == {"q1": "宋体", "q2": False, "q4": "勒"}
     wrong = platform.cli("lessons", "compile", "no-such-course", check=False)
     assert wrong.returncode != 0 and "没有这些已发布的课程" in (wrong.stdout + wrong.stderr)
+
+
+def test_only_learners_with_a_live_lesson_may_start_a_server(platform):
+    # liuyang's courses are all compiled: no server, a Chinese answer
+    browser = platform.browser()
+    assert browser.login("liuyang", DEMO_PASSWORD).ok
+    refused = browser.get("/hub/spawn")
+    # the hub's own Chinese refusal page (the spawn hook refused: yiyuan.hub.learnerservers)
+    assert refused.status_code == 403 and "没有访问权限" in refused.text
+    assert "Traceback" not in refused.text
+    assert servers_of(platform, "liuyang") == {}
+    # wangfang has the live 云展览 lesson: her server starts (locked down to lessons)
+    learner = platform.browser()
+    assert learner.login(LEARNER, DEMO_PASSWORD).ok
+    learner.get("/hub/spawn")
+    learner.wait_for_server(LEARNER)
+    assert "" in servers_of(platform, LEARNER)
+    lab = learner.get(f"/user/{LEARNER}/lab")
+    assert lab.status_code == 403
+    stop = learner.session.delete(
+        f"{platform.url}/hub/api/users/{LEARNER}/server",
+        headers={"Authorization": f"token {learner.token()}"},
+        timeout=60,
+    )
+    assert stop.status_code in (202, 204), stop.text

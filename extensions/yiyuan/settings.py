@@ -60,6 +60,9 @@ class HubSettings:
     #: a waiting page tries again after a random number of seconds in this range
     spawn_retry_min: int = 10
     spawn_retry_max: int = 30
+    #: which learners may start a server: ``needed`` (only those with a live lesson or a
+    #: JupyterLab module among their courses; compiled lessons need none) or ``always``
+    learner_servers: Literal["needed", "always"] = "needed"
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,13 @@ from __future__ import annotations
 import contextlib
 import copy
 import fcntl
+import functools
 import hashlib
-import io
 import json
 import logging
 import os
 import re
 import shutil
-import tarfile
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -227,12 +226,24 @@ def spec_of(storage: Storage, module: Module) -> dict | None:
     """What ``lessons.json`` says for the module's current release (None: not compiled)."""
     path = storage.compiled(module.course.code, module.code, module.release) / SPEC_FILE
     try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
+        spec = json.loads(_read(path))
     except (OSError, ValueError):
         return None
     if not isinstance(spec, dict) or spec.get("version") != COMPILER_VERSION:
         return None
     return spec
+
+
+def _read(path: Path) -> str:
+    """A compiled file's text, kept in memory while it does not change: every learner opening
+    a lesson reads the same page and spec."""
+    stat = path.stat()
+    return _read_version(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_version(path: str, mtime_ns: int, size: int) -> str:
+    return Path(path).read_text(encoding="utf-8")
 
 
 def is_live_module(storage: Storage, module: Module) -> bool:
@@ -242,7 +253,7 @@ def is_live_module(storage: Storage, module: Module) -> bool:
 
 def page_of(storage: Storage, module: Module, name: str) -> str:
     folder = storage.compiled(module.course.code, module.code, module.release)
-    return (folder / f"{Path(name).stem}.html").read_text(encoding="utf-8")
+    return _read(folder / f"{Path(name).stem}.html")
 
 
 def compile_module(
@@ -251,8 +262,15 @@ def compile_module(
     """Compile the module's current release unless it is already; returns ``compiled``,
     ``live`` (marked, kept on the Voila player) or ``unchanged``. CompileError when a lesson
     cannot run."""
-    if not force and spec_of(storage, module) is not None:
+    from .players import COMPILED, declared_player
+
+    declared = declared_player(module)
+    current = spec_of(storage, module)
+    if not force and current is not None and current.get("declared", COMPILED) == declared:
         return "unchanged"
+    if declared != COMPILED:  # the manifest says it needs a kernel or JupyterLab
+        store(storage, module, [], live=True, player=declared, declared=declared)
+        return "live"
     release = storage.release(module.course.code, module.code, module.release)
     data = release.read_bytes()
     cached = _cache_folder(data, settings)
@@ -300,20 +318,28 @@ def _compiled(folder: Path, notebooks: list[str], settings: Settings, module: Mo
 
 
 def _unpack(data: bytes, folder: Path, settings: Settings) -> None:
-    limit = settings.service.max_release_mb * 1024 * 1024
-    archives.check(data, limit)
-    folder.mkdir(parents=True)
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
-        archive.extractall(folder, filter="data")
+    # archives.unpack checks every member (no links, no "..", sizes): Python 3.11.2 (Debian's)
+    # has no tarfile extraction filters
+    archives.unpack(data, folder, settings.service.max_release_mb * 1024 * 1024)
 
 
-def store(storage: Storage, module: Module, lessons: list[CompiledLesson], live: bool) -> None:
+def store(
+    storage: Storage,
+    module: Module,
+    lessons: list[CompiledLesson],
+    live: bool,
+    player: str = "",
+    declared: str = "compiled",
+) -> None:
     folder = storage.compiled(module.course.code, module.code, module.release)
     for lesson in lessons:
         write_atomic(folder / f"{Path(lesson.name).stem}.html", lesson.html.encode("utf-8"))
     spec = {
         "version": COMPILER_VERSION,
         "live": live,
+        "player": player or ("live" if live else "compiled"),
+        #: what the manifest said (a change of it compiles again)
+        "declared": declared,
         "lessons": [{k: v for k, v in asdict(lesson).items() if k != "html"} for lesson in lessons],
     }
     # written last: a module is compiled once its spec is there

@@ -42,6 +42,7 @@ FIELD_NAMES = {
     "reflection": "学习心得",
     "attendance": "签到",
     "lessons": "课件",
+    "player": "学习方式",
     "session": "现场教学安排",
     "sessions": "现场教学场次",
     "place": "地点",
@@ -92,6 +93,9 @@ class Module:
     session: dict = field(default_factory=dict)
     #: the sessions of an on-site module: ``sessions:``, or the older single ``session:``
     sessions: tuple[Sitting, ...] = ()
+    #: how learners study it: ``compiled`` (a page, the default), ``live`` (Voila in their
+    #: server), ``jupyterlab`` (they write code in JupyterLab)
+    player: str = "compiled"
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,7 @@ def to_course(data: dict) -> Course:
                 lessons=tuple(m.get("lessons", ())),
                 session=_first_session(m),
                 sessions=_sittings(m),
+                player=m.get("player", "compiled"),
             )
             for m in data["modules"]
         ),

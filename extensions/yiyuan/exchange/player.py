@@ -152,6 +152,8 @@ class OpenModuleHandler(JupyterHandler):
         lesson = first_lesson(folder, module)
         await asyncio.to_thread(mark_opened, course, module)
         path = "/".join(quote(part) for part in (course, module, lesson))
+        if self.get_argument("lab", ""):  # a module where learners write code (player: jupyterlab)
+            return url_path_join(self.base_url, "lab/tree", path)
         return url_path_join(self.base_url, "voila/render", path)
 
 

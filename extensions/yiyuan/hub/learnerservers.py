@@ -15,6 +15,9 @@ shutdown below makes that soon).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+
+from tornado import web
 
 from ..hubgroups import ROLE_GROUPS
 from ..models import Role
@@ -25,6 +28,30 @@ FULL_SERVER_GROUPS = frozenset({ROLE_GROUPS[Role.trainer], ROLE_GROUPS[Role.admi
 
 LESSON_AUTHORIZER = "yiyuan.exchange.lockdown.LessonAuthorizer"
 LESSON_KERNEL_MANAGER = "yiyuan.exchange.lockdown.LessonKernelManager"
+
+
+#: shown when a learner whose lessons are all compiled pages asks for a server
+NO_SERVER_NEEDED = (
+    "您参加的课程都可以直接在“我的学习”中打开学习，不需要学习环境。"
+    "请回到“我的学习”（/services/yiyuan/）继续学习。"
+)
+
+
+@cache
+def _platform(database_url: str, exchange_dir: str):
+    from ..db import Database
+    from ..service.storage import Storage
+
+    return Database(database_url), Storage(exchange_dir)
+
+
+def server_needed(database_url: str, exchange_dir: str, username: str) -> str:
+    """What server the learner's courses call for (yiyuan.catalog.players)."""
+    from ..catalog.players import server_needed as needed
+
+    database, storage = _platform(database_url, exchange_dir)
+    with database.session() as session:
+        return needed(session, storage, username)
 
 
 def gets_full_server(group_names: set[str]) -> bool:
@@ -39,6 +66,10 @@ class LessonServerHook:
     kernel_idle_timeout: int = 40
     kernel_cull_every: int = 10
     server_idle_timeout: int = 600
+    #: the platform's database and exchange: whether a learner needs a server at all (empty:
+    #: every learner gets a lesson server, as in tests of the hook alone)
+    database_url: str = ""
+    exchange_dir: str = ""
 
     def lesson_server_args(self) -> list[str]:
         args = [
@@ -58,6 +89,14 @@ class LessonServerHook:
         names = {group.name for group in getattr(spawner.user, "groups", [])}
         if gets_full_server(names):
             return
+        if self.database_url:
+            from ..catalog.players import FULL_SERVER, NO_SERVER
+
+            needed = server_needed(self.database_url, self.exchange_dir, spawner.user.name)
+            if needed == NO_SERVER:  # every course of theirs is compiled: no server to start
+                raise web.HTTPError(403, NO_SERVER_NEEDED)
+            if needed == FULL_SERVER:  # a course where learners write code in JupyterLab
+                return
         spawner.default_url = LEARNER_SERVER_URL  # also for an account with no role at all
         # a new list: the configured one is shared by every spawner
         spawner.args = [*getattr(spawner, "args", []), *self.lesson_server_args()]

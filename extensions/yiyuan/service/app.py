@@ -124,6 +124,8 @@ def make_app(
         yiyuan_database=database,
         yiyuan_storage=Storage(settings.exchange_dir),
         yiyuan_prefix=prefix,
+        # pages, JSON and scripts gzipped: a compiled lesson is mostly text (≈0.5 MB → ≈0.1 MB)
+        compress_response=True,
         # cookie-authenticated writes are checked by HubOAuth (XSRF token); token-authenticated
         # API calls (the exchange client) need none
         xsrf_cookies=False,

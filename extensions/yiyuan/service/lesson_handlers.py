@@ -13,9 +13,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -92,8 +90,10 @@ class LessonPageHandler(PageHandler):
         module, learner = _module(self, course_code, module_code)
         spec = _spec(self, module)
         if spec.get("live"):
-            # live code needs a kernel: the Voila player in the learner's own server
-            self.redirect(f"/hub/user-redirect/yiyuan/open/{module.course.code}/{module.code}")
+            # live code needs a kernel: the Voila player in the learner's own server (or
+            # JupyterLab, for a module where learners write code)
+            lab = "?lab=1" if spec.get("player") == "jupyterlab" else ""
+            self.redirect(f"/hub/user-redirect/yiyuan/open/{module.course.code}/{module.code}{lab}")
             return
         lessons = spec["lessons"]
         if not lessons:
@@ -266,9 +266,8 @@ class LessonSubmitHandler(ApiHandler):
         release = self.storage.release(module.course.code, module.code, module.release)
         limit = self.settings_.service.max_submission_mb * MB
         with tempfile.TemporaryDirectory(prefix="yiyuan-submit-") as temporary:
-            folder = Path(temporary)
-            with tarfile.open(fileobj=io.BytesIO(release.read_bytes()), mode="r:*") as archive:
-                archive.extractall(folder, filter="data")
+            folder = Path(temporary) / module.code
+            archives.unpack(release.read_bytes(), folder, limit)
             sidecar = {
                 "version": SIDECAR_VERSION,
                 "answers": answers,
