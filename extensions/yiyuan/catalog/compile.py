@@ -28,7 +28,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -132,15 +132,22 @@ def _kernel_manager(settings: Settings, folder: Path) -> dict:
     from ..grading.sandbox import Sandbox, SandboxKernelManager
 
     # a uid no grading worker uses: the compile's processes count against nobody's limit
+    sandbox = Sandbox.for_worker(settings.grading, COMPILE_SLOT, readonly=[folder])
+    if not sandbox.switches_uid:
+        # run by the service user (production: the web page's publish, or root's command
+        # dropped to it): the kernel keeps that uid in a user namespace, and the process limit
+        # counts per real uid, so it would count the platform's own processes and threads.
+        # The trainer's lesson is not a learner's code: no process limit, the rest stays.
+        sandbox = replace(sandbox, processes=COMPILE_PROCESSES_UNSHARED)
     config = Config()
-    config.SandboxKernelManager.sandbox = Sandbox.for_worker(
-        settings.grading, COMPILE_SLOT, readonly=[folder]
-    )
+    config.SandboxKernelManager.sandbox = sandbox
     return {"kernel_manager_class": SandboxKernelManager, "config": config}
 
 
 #: the sandbox slot of compiles (grading workers use 0 … workers-1)
 COMPILE_SLOT = 999
+#: RLIMIT_NPROC of a compile that keeps the caller's uid (counted with all its processes)
+COMPILE_PROCESSES_UNSHARED = 4096
 
 
 @contextlib.contextmanager
@@ -148,8 +155,8 @@ def _sandbox_uid_lock(settings: Settings):
     """One compile at a time per sandbox uid on this machine: the uid's process limit
     (RLIMIT_NPROC counts every process and thread of the uid) is sized for one kernel, and two
     publishes at once (the web page and the command line) would share it."""
-    if settings.grading.sandbox == "none":
-        yield
+    if settings.grading.sandbox == "none" or os.getuid() != 0:
+        yield  # no uid of its own to share (see _kernel_manager)
         return
     uid = settings.grading.sandbox_uid + COMPILE_SLOT
     path = Path(tempfile.gettempdir()) / f"yiyuan-compile-{uid}.lock"
