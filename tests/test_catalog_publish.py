@@ -180,3 +180,32 @@ def test_publish_all_goes_on_after_a_broken_course(database, settings):
     assert "教师 lihua" in str(outcomes[1][1])
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Course)) == 0
+
+
+def test_the_manifests_player_decides_who_needs_a_server(database, settings):
+    """Compiled modules need no server; ``player: live`` a lesson server; ``player:
+    jupyterlab`` a full one — for the learners enrolled in the course, and nobody else."""
+    from yiyuan.catalog.players import FULL_SERVER, LESSON_SERVER, NO_SERVER, server_needed
+
+    storage = Storage(settings.exchange_dir)
+    with database.session() as session:
+        account(session, "lihua", role=Role.trainer)
+        learner = account(session, "wangfang")
+        member(session, learner, ("书协", Standing.member))
+        publish(settings, session, storage, COURSE, "admin")  # required: wangfang enrolled
+        assert server_needed(session, storage, "wangfang") == NO_SERVER
+        for player, needed in (("live", LESSON_SERVER), ("jupyterlab", FULL_SERVER)):
+            edit_manifest(settings, lambda data, p=player: data["modules"][0].update(player=p))
+            report = publish(settings, session, storage, COURSE, "admin")
+            assert report.live == [report_module(settings)]
+            assert server_needed(session, storage, "wangfang") == needed
+            assert server_needed(session, storage, "nobody") == NO_SERVER  # no such learner
+        edit_manifest(settings, lambda data: data["modules"][0].pop("player"))
+        report = publish(settings, session, storage, COURSE, "admin")
+        assert report.compiled == [report_module(settings)]  # compiled again
+        assert server_needed(session, storage, "wangfang") == NO_SERVER
+
+
+def report_module(settings) -> str:
+    path = settings.courses_dir / f"{COURSE}.yml"
+    return yaml.safe_load(path.read_text("utf-8"))["modules"][0]["id"]
