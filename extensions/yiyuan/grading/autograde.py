@@ -83,20 +83,28 @@ class Scores:
     reflections_written: list[str] = field(default_factory=list)
     #: lessons that did not run to the end: {notebook: "timeout" | "dead" | "error"}
     failed_lessons: dict[str, str] = field(default_factory=dict)
+    #: lessons graded from their answers alone (no kernel started for them)
+    without_kernel: list[str] = field(default_factory=list)
     feedback_path: str = ""
 
 
 def grade_submission(
-    settings: Settings, database: Database, submission_id: int, slot: int = 0
+    settings: Settings,
+    database: Database,
+    submission_id: int,
+    slot: int = 0,
+    answers_only: bool = True,
 ) -> None:
     """Autograde one stored submission and record its Grade. Call it in a grading worker
     (the learner's code runs in sandboxed kernels started from this process: ``slot`` is the
-    worker's number, which picks the kernels' uid), never in the service."""
+    worker's number, which picks the kernels' uid), never in the service. ``answers_only``:
+    lessons whose learners write no code are graded from their answers without a kernel
+    (:mod:`yiyuan.grading.answers_only`); False runs every lesson in a kernel."""
     with database.session() as session:
         work = load_work(session, submission_id)
     with course_lock(settings, work.course_code, exclusive=False):
         with learner_lock(settings, work.course_code, work.username, work.module_code):
-            scores = autograde(settings, work, slot)
+            scores = autograde(settings, work, slot, answers_only)
     with database.session() as session:
         record(session, work, scores, kind="graded")
 
@@ -125,7 +133,7 @@ def load_work(session: Session, submission_id: int) -> Work:
 # -- files and nbgrader ----------------------------------------------------------------------
 
 
-def autograde(settings: Settings, work: Work, slot: int = 0) -> Scores:
+def autograde(settings: Settings, work: Work, slot: int = 0, answers_only: bool = True) -> Scores:
     root = course_root(settings, work.course_code)
     release = root / "release" / work.module_code
     if not release.is_dir():
@@ -133,9 +141,11 @@ def autograde(settings: Settings, work: Work, slot: int = 0) -> Scores:
     submitted = unpack_submission(settings, work)
     ensure_path_for_nbgrader()
     _ensure_student(settings, work)
-    _run_autograde(settings, work, sandbox_for(settings, slot, release))
+    _run_autograde(settings, work, sandbox_for(settings, slot, release), answers_only)
     scores = read_scores(settings, work.course_code, work.module_code, work.username)
-    scores.failed_lessons = _failed_lessons(root / "autograded" / work.username / work.module_code)
+    autograded = root / "autograded" / work.username / work.module_code
+    scores.failed_lessons = _failed_lessons(autograded)
+    scores.without_kernel = _graded_without_kernel(autograded)
     scores.reflections_written = _reflections_written(submitted, work.reflections)
     scores.feedback_path = publish_feedback(settings, work)
     return scores
@@ -245,7 +255,14 @@ def sandbox_workspace(settings: Settings) -> Path:
     return settings.data_dir / "sandbox"
 
 
-def _run_autograde(settings: Settings, work: Work, sandbox: Sandbox | None) -> None:
+def reference_dir(settings: Settings, course_code: str, module_code: str) -> Path:
+    """Where the reference runs of a module's answers-only lessons are kept."""
+    return course_root(settings, course_code) / "reference" / module_code
+
+
+def _run_autograde(
+    settings: Settings, work: Work, sandbox: Sandbox | None, answers_only: bool = True
+) -> None:
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
@@ -257,11 +274,12 @@ def _run_autograde(settings: Settings, work: Work, sandbox: Sandbox | None) -> N
         SaveAutoGrades,
     )
 
+    from .answers_only import AnswersOnlyExecute
     from .execute import TimedExecute
 
     config = nbgrader_config(settings, work.course_code)
     config.Autograde.autograde_preprocessors = [
-        TimedExecute,
+        AnswersOnlyExecute if answers_only else TimedExecute,
         IgnorePattern,
         ClearMetadataPreprocessor,
         LimitOutput,
@@ -275,6 +293,9 @@ def _run_autograde(settings: Settings, work: Work, sandbox: Sandbox | None) -> N
     config.TimedExecute.execute_retries = 2
     config.TimedExecute.sandbox = sandbox
     config.TimedExecute.max_output_bytes = settings.grading.max_output_kb * 1024
+    config.AnswersOnlyExecute.reference_dir = str(
+        reference_dir(settings, work.course_code, work.module_code)
+    )
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id = work.module_code
     coursedir.student_id = work.username
@@ -343,6 +364,16 @@ def _failed_lessons(folder: Path) -> dict[str, str]:
         elif names - {"AssertionError"}:
             failed[path.stem] = "error"
     return failed
+
+
+def _graded_without_kernel(folder: Path) -> list[str]:
+    from .answers_only import graded_from_answers
+
+    return [
+        path.stem
+        for path in sorted(folder.glob("*.ipynb"))
+        if graded_from_answers(nbformat.read(path, as_version=4))
+    ]
 
 
 def _reflections_written(folder: Path, reflections: tuple[str, ...]) -> list[str]:
@@ -445,6 +476,7 @@ def record(session: Session, work: Work, scores: Scores, kind: str) -> Grade:
                 "auto_max": scores.auto_max,
                 "needs_manual": scores.needs_manual,
                 "failed_lessons": scores.failed_lessons,
+                "without_kernel": scores.without_kernel,
             },
         )
     )
