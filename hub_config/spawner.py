@@ -38,7 +38,8 @@ def configure_spawner(c: Config, settings: Settings, facts: HostFacts) -> None:
         kernel_cull_every=settings.culler.lesson_kernel_every,
         server_idle_timeout=settings.culler.learner_idle_timeout,
         # a learner whose lessons are all compiled pages gets no server at all
-        database_url=settings.platform_db_url if settings.hub.learner_servers == "needed" else "",
+        database_url=settings.platform_db_url,
+        refuse_unneeded=settings.hub.learner_servers == "needed",
         exchange_dir=str(settings.exchange_dir),
     )
     c.Spawner.start_timeout = settings.hub.start_timeout

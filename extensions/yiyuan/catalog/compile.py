@@ -74,6 +74,14 @@ def is_live(notebook: nbformat.NotebookNode) -> bool:
     )
 
 
+def has_learner_code(notebook: nbformat.NotebookNode) -> bool:
+    """Whether learners write in the notebook itself (code or Markdown): an nbgrader solution
+    cell. A page has nowhere to write them."""
+    return any(
+        cell.get("metadata", {}).get("nbgrader", {}).get("solution") for cell in notebook.cells
+    )
+
+
 def lesson_title(notebook: nbformat.NotebookNode, fallback: str) -> str:
     title = notebook.metadata.get("title")
     if isinstance(title, str) and title.strip():
@@ -290,7 +298,12 @@ def compile_module(
         _unpack(data, folder, settings)
         notebooks = [n for n in (module.lessons or []) if (folder / n).is_file()]
         notebooks = notebooks or sorted(p.name for p in folder.glob("*.ipynb"))
-        live = any(is_live(nbformat.read(folder / n, as_version=4)) for n in notebooks)
+        read = [nbformat.read(folder / n, as_version=4) for n in notebooks]
+        if any(has_learner_code(notebook) for notebook in read):
+            # learners write code (nbgrader solution cells): JupyterLab, not a page
+            store(storage, module, [], live=True, player="jupyterlab")
+            return "live"
+        live = any(is_live(notebook) for notebook in read)
         lessons = [] if live else _compiled(folder, notebooks, settings, module)
     store(storage, module, lessons, live)
     if cached is not None:

@@ -4,7 +4,8 @@
 - ``live``: the lesson runs code while the learner uses it (detected at publish, or the
   manifest's ``player: live``): Voila in the learner's own, locked-down server.
 - ``jupyterlab``: the learner writes code in JupyterLab (the manifest's ``player:
-  jupyterlab``, e.g. classic nbgrader assignments): a full server.
+  jupyterlab``, or found at publish: an nbgrader solution cell that is code, as in classic
+  nbgrader assignments): a full server.
 
 A learner whose courses are all compiled never has a server started (the hub's spawn hook,
 yiyuan.hub.learnerservers, asks :func:`server_needed`).
@@ -41,7 +42,9 @@ def player_of(storage: Storage, module: Module) -> str:
     if declared != COMPILED:
         return declared
     spec = spec_of(storage, module)
-    return LIVE if spec and spec.get("live") else COMPILED
+    if not spec or not spec.get("live"):
+        return COMPILED
+    return JUPYTERLAB if spec.get("player") == JUPYTERLAB else LIVE
 
 
 def server_needed(session: Session, storage: Storage, username: str) -> str:

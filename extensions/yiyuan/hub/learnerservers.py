@@ -14,14 +14,18 @@ shutdown below makes that soon).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cache
 
 from tornado import web
 
+from ..catalog.players import FULL_SERVER, LESSON_SERVER, NO_SERVER
 from ..hubgroups import ROLE_GROUPS
 from ..models import Role
 from .landing import LEARNER_SERVER_URL, learner_server_default
+
+log = logging.getLogger(__name__)
 
 #: hub groups whose members' servers keep JupyterLab
 FULL_SERVER_GROUPS = frozenset({ROLE_GROUPS[Role.trainer], ROLE_GROUPS[Role.administrator]})
@@ -34,6 +38,10 @@ LESSON_KERNEL_MANAGER = "yiyuan.exchange.lockdown.LessonKernelManager"
 NO_SERVER_NEEDED = (
     "您参加的课程都可以直接在“我的学习”中打开学习，不需要学习环境。"
     "请回到“我的学习”（/services/yiyuan/）继续学习。"
+)
+NO_SERVER_NEEDED_HTML = (
+    "您参加的课程都可以直接在“我的学习”中打开学习，不需要学习环境。"
+    '<a href="/services/yiyuan/">回到“我的学习”继续学习</a>'
 )
 
 
@@ -66,10 +74,22 @@ class LessonServerHook:
     kernel_idle_timeout: int = 40
     kernel_cull_every: int = 10
     server_idle_timeout: int = 600
-    #: the platform's database and exchange: whether a learner needs a server at all (empty:
+    #: the platform's database and exchange: what server a learner's courses call for (empty:
     #: every learner gets a lesson server, as in tests of the hook alone)
     database_url: str = ""
     exchange_dir: str = ""
+    #: refuse learners whose courses need no server (``hub.learner_servers: needed``)
+    refuse_unneeded: bool = True
+
+    def _needed(self, spawner) -> str:
+        name = getattr(spawner.user, "name", "")
+        if not self.database_url or not name:
+            return LESSON_SERVER
+        try:
+            return server_needed(self.database_url, self.exchange_dir, name)
+        except Exception:  # the platform's database is away: a lesson server, never a refusal
+            log.exception("could not tell which server %s needs", name)
+            return LESSON_SERVER
 
     def lesson_server_args(self) -> list[str]:
         args = [
@@ -89,14 +109,16 @@ class LessonServerHook:
         names = {group.name for group in getattr(spawner.user, "groups", [])}
         if gets_full_server(names):
             return
-        if self.database_url:
-            from ..catalog.players import FULL_SERVER, NO_SERVER
-
-            needed = server_needed(self.database_url, self.exchange_dir, spawner.user.name)
-            if needed == NO_SERVER:  # every course of theirs is compiled: no server to start
-                raise web.HTTPError(403, NO_SERVER_NEEDED)
-            if needed == FULL_SERVER:  # a course where learners write code in JupyterLab
-                return
+        needed = self._needed(spawner)
+        if needed == NO_SERVER and self.refuse_unneeded:
+            # every course of theirs is compiled: no server to start
+            refusal = web.HTTPError(403, NO_SERVER_NEEDED)
+            # what the hub's pages show in place of "Failed to start your server"
+            refusal.jupyterhub_message = NO_SERVER_NEEDED
+            refusal.jupyterhub_html_message = NO_SERVER_NEEDED_HTML
+            raise refusal
+        if needed == FULL_SERVER:  # a course where learners write code in JupyterLab
+            return
         spawner.default_url = LEARNER_SERVER_URL  # also for an account with no role at all
         # a new list: the configured one is shared by every spawner
         spawner.args = [*getattr(spawner, "args", []), *self.lesson_server_args()]

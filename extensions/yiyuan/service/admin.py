@@ -26,11 +26,14 @@ class AdminOnly:
     """Refuses everyone but administrators (403) once the caller is known; anonymous
     callers meet ``web.authenticated`` (login redirect for pages, 401 for the API)."""
 
-    def prepare(self):
-        # checked before the base's prepare (an upload's may be a coroutine that reads sizes)
+    async def prepare(self):
+        # checked before the base's prepare (an upload's reads the body's size)
+        await self.resolve_hub_user()  # type: ignore[attr-defined]
         if self.current_user:  # type: ignore[attr-defined]
             self.require_role(Role.administrator)  # type: ignore[attr-defined]
-        return super().prepare()  # type: ignore[misc]
+        result = super().prepare()  # type: ignore[misc]
+        if result is not None:
+            await result
 
 
 class AdminPage(AdminOnly, PageHandler):

@@ -64,6 +64,23 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         self._session: Session | None = None
         self._account: Account | None = None
 
+    # -- who is calling, without blocking ------------------------------------------------
+    async def prepare(self) -> None:
+        await self.resolve_hub_user()
+
+    async def resolve_hub_user(self) -> None:
+        """Ask the hub who is calling without holding up the service: jupyterhub's
+        ``get_current_user`` asks synchronously, and every other request waited meanwhile
+        (seconds when the hub is busy with a crowd of logins). The answer is cached by the
+        hub client, so the synchronous call that follows finds it."""
+        if getattr(self, "_hub_user_resolved", False):
+            return
+        self._hub_user_resolved = True
+        try:
+            await self.hub_auth.get_user(self, sync=False)
+        except Exception:  # the synchronous path meets it again and answers as before
+            log.debug("asking the hub who calls failed", exc_info=True)
+
     # -- database ------------------------------------------------------------------------
     @property
     def session(self) -> Session:

@@ -93,6 +93,7 @@ class UploadHandler(ApiHandler):
         )
 
     async def prepare(self) -> None:
+        await self.resolve_hub_user()
         self._chunks: list[bytes] = []
         self._received = 0
         self._refused = False

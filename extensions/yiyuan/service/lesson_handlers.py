@@ -32,7 +32,7 @@ from ..lesson import submit as lesson_texts
 from ..lesson.sidecar import FILENAME as SIDECAR
 from ..lesson.sidecar import VERSION as SIDECAR_VERSION
 from ..models import LessonAnswers, Module, ModuleKind, Role, utcnow
-from .access import course_by_code, is_trainer, module_by_code, submission_for
+from .access import is_trainer, module_by_codes, submission_for
 from .base import ApiError, ApiHandler, PageHandler
 from .exchange_handlers import record_submission, submittable
 from .learner_handlers import submission_state
@@ -45,8 +45,8 @@ NOT_COMPILED = "这个单元的课件正在准备中，请过几分钟再打开�
 
 def _module(handler: Any, course_code: str, module_code: str) -> tuple[Module, bool]:
     """The module and whether the caller learns in it (else a trainer or admin previews)."""
-    course = course_by_code(handler.session, course_code)
-    module = module_by_code(handler.session, course, module_code)
+    module = module_by_codes(handler.session, course_code, module_code)
+    course = module.course
     account = handler.account
     learner = is_enrolled(handler.session, course.id, account.id)
     if not learner and not (

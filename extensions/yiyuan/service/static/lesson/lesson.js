@@ -269,10 +269,17 @@
           if (!shown) message(out, { ok: true, message: texts.still_grading });
           return;
         }
-        setTimeout(ask, 1000);
+        asked += 1;
+        setTimeout(ask, delay());
       }, function () {
-        setTimeout(ask, 2000);
+        setTimeout(ask, 3000);
       });
+    }
+    // grading takes a few seconds: ask every second at first, then less often (a crowd
+    // submitting before a deadline would otherwise ask the service thousands of times)
+    var asked = 0;
+    function delay() {
+      return asked < 5 ? 1000 : asked < 15 ? 2000 : 5000;
     }
     setTimeout(ask, 800);
   }
