@@ -200,6 +200,11 @@ def visible_text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
 
+#: lessons graded with all five answer sets both ways (a typical one, and the live one with
+#: its chart); the others with two, to keep the suite's time
+EVERY_SET = {"kaishu-ziti", "yunzhanlan"}
+
+
 @pytest.mark.timeout(1800)  # eleven gradings, six of them kernels: minutes on a busy machine
 @pytest.mark.parametrize("lesson", LESSONS, ids=lesson_id)
 def test_a_demo_lesson_scores_the_same_from_its_answers_as_in_the_kernel(
@@ -208,6 +213,9 @@ def test_a_demo_lesson_scores_the_same_from_its_answers_as_in_the_kernel(
     settings, database, module = platform(tmp_path, lesson)
     runs = KernelRuns(monkeypatch)
     sets = answer_sets(lesson)
+    full = lesson.stem in EVERY_SET
+    if not full:  # the suite's time: two sets here, all five on the lessons of EVERY_SET
+        sets = {name: sets[name] for name in ("right", "partial")}
     stock = {}
     for number, (name, answers) in enumerate(sets.items()):
         stock[name], without_kernel = graded(
@@ -226,10 +234,12 @@ def test_a_demo_lesson_scores_the_same_from_its_answers_as_in_the_kernel(
     assert runs.count == 1  # the lesson's reference run, kept for every later submission
     # the answer sets are different enough for the comparison to mean something
     assert stock["right"]["totals"][0] == stock["right"]["totals"][1] > 0
-    assert stock["wrong"]["totals"][0] == stock["blank"]["totals"][0] == 0
     assert 0 < stock["partial"]["totals"][0] < stock["right"]["totals"][0]
-    assert stock["right"]["queue"] != stock["short-reflection"]["queue"]
-    assert any("（学员没有填写）" in text for text in stock["blank"]["trainer_reads"][lesson.stem])
+    if full:
+        assert stock["wrong"]["totals"][0] == stock["blank"]["totals"][0] == 0
+        assert stock["right"]["queue"] != stock["short-reflection"]["queue"]
+        blank = stock["blank"]["trainer_reads"][lesson.stem]
+        assert any("（学员没有填写）" in text for text in blank)
 
 
 def test_an_unreadable_answers_file_scores_the_same_both_ways(tmp_path):
