@@ -290,9 +290,13 @@ def compile_module(
     data = release.read_bytes()
     cached = _cache_folder(data, settings)
     target = storage.compiled(module.course.code, module.code, module.release)
-    if cached is not None and (cached / SPEC_FILE).is_file():
-        _copy_compiled(cached, target)
-        return "live" if is_live_module(storage, module) else "compiled"
+    if cached is not None:
+        try:
+            if (cached / SPEC_FILE).is_file():
+                _copy_compiled(cached, target)
+                return "live" if is_live_module(storage, module) else "compiled"
+        except OSError:  # a cache this user may not use (a service user, a root-made folder)
+            cached = None
     with tempfile.TemporaryDirectory(prefix="yiyuan-compile-") as temporary:
         folder = Path(temporary) / module.code
         _unpack(data, folder, settings)
@@ -307,7 +311,10 @@ def compile_module(
         lessons = [] if live else _compiled(folder, notebooks, settings, module)
     store(storage, module, lessons, live)
     if cached is not None:
-        _copy_compiled(target, cached)
+        try:
+            _copy_compiled(target, cached)
+        except OSError:
+            log.warning("could not keep the compiled lessons in %s", cached)
     return "live" if live else "compiled"
 
 
