@@ -17,6 +17,8 @@ session, is listed, and is killed (see ``pytest_sessionfinish``).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -32,15 +34,19 @@ PG_ENV = "YIYUAN_TEST_PG_URL"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def compile_cache(tmp_path_factory):
+def compile_cache():
     """Compiled lessons shared by every publish of the session (and the hubs' CLIs, through
     the environment): the demo courses are published into many platforms, and compiling a
-    release runs each of its lessons (yiyuan.catalog.compile)."""
+    release runs each of its lessons (yiyuan.catalog.compile). Outside the session's temporary
+    folder: the suite's own environment must not name it, or its own helper processes (the
+    multiprocessing resource tracker) would count as left over."""
     from yiyuan.catalog.compile import CACHE_ENV
 
-    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("compiled-lessons"))
+    folder = tempfile.mkdtemp(prefix="yiyuan-compiled-lessons-")
+    os.environ[CACHE_ENV] = folder
     yield
     os.environ.pop(CACHE_ENV, None)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
