@@ -28,7 +28,8 @@ from ..members import uploads
 from ..members.roster import RosterUnreadable
 from .admin import AdminApi, AdminOnly, AdminPage
 from .base import XLSX, ApiError
-from .exchange_handlers import LOCAL_ZONE, MB, UploadHandler
+from .exchange_handlers import MB, UploadHandler
+from .submissions import LOCAL_ZONE
 
 TOKEN_ROUTE = r"([A-Za-z0-9_-]{1,64})"
 

@@ -14,9 +14,8 @@ import os
 import shutil
 import tarfile
 import tempfile
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from tornado import web
@@ -24,12 +23,9 @@ from tornado.iostream import StreamClosedError
 
 from ..catalog import releases
 from ..catalog.enrolment import is_enrolled
-from ..completion.rollup import refresh_enrolments
 from ..exchange import archives
 from ..exchange.names import nbgrader_timestamp
-from ..grading import queue
 from ..models import (
-    CompletionEvent,
     Course,
     CourseTrainer,
     Enrolment,
@@ -37,26 +33,15 @@ from ..models import (
     Module,
     ModuleKind,
     Submission,
-    utcnow,
 )
 from .access import course_by_code, is_trainer, module_by_code, require_trainer, submission_for
 from .base import ApiError, ApiHandler
-from .storage import write_atomic
+from .submissions import record_submission, submittable
 
 MB = 1024 * 1024
-#: due dates are days in the federation's city: a module is late after the end of that day
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 #: how long a client-supplied timestamp may be (it is only recorded, never used)
 CLIENT_TIMESTAMP_CHARS = 64
 TAR_GZ = "application/gzip"
-
-
-def deadline(due: datetime | None) -> datetime | None:
-    """The end of the due day, Asia/Shanghai (the first instant that is late)."""
-    if due is None:
-        return None
-    day = due.astimezone(LOCAL_ZONE).date()
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL_ZONE)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -381,10 +366,7 @@ class SubmitHandler(UploadHandler):
         return self.settings_.service.max_submission_mb * MB
 
     def check_upload(self, course_code: str, module_code: str) -> None:
-        self._module = self._submittable(course_code, module_code)
-
-    def _submittable(self, course_code: str, module_code: str) -> Module:
-        return submittable(self.session, course_code, module_code, self.account)
+        self._module = submittable(self.session, course_code, module_code, self.account)
 
     @web.authenticated
     def post(self, course_code: str, module_code: str) -> None:
@@ -416,72 +398,6 @@ class SubmitHandler(UploadHandler):
             },
             status=201,
         )
-
-
-def submittable(session, course_code: str, module_code: str, account) -> Module:
-    """The module, if ``account`` may submit it now (enrolled, released, before the deadline);
-    else ApiError with the reason in Chinese."""
-    course = course_by_code(session, course_code)
-    module = module_by_code(session, course, module_code)
-    if not is_enrolled(session, course.id, account.id):
-        raise ApiError(403, f"您没有参加课程“{course.title}”，不能提交它的单元。", "not-enrolled")
-    if module.kind != ModuleKind.online or module.release <= 0 or module.released_at is None:
-        raise ApiError(404, f"单元“{module.title}”尚未发布，不能提交。", "not-released")
-    late_from = deadline(course.due)
-    if late_from is not None and utcnow() >= late_from:
-        due_day = course.due.astimezone(LOCAL_ZONE).date()
-        raise ApiError(
-            403,
-            f"课程“{course.title}”的提交截止日期是 {due_day:%Y年%m月%d日}，已经截止，"
-            "不能再提交。如有特殊情况，请联系任课教师。",
-            "late",
-        )
-    return module
-
-
-def record_submission(
-    session, storage, module: Module, account, data: bytes, release: int, claimed: str = ""
-) -> Submission:
-    """Keep the archive, record the submission and queue its grading, and commit: either all
-    of it is there, or nothing (the file is removed when anything fails)."""
-    submission = Submission(
-        module_id=module.id,
-        account_id=account.id,
-        submitted_at=utcnow(),
-        client_timestamp=claimed,
-        release=release if 0 < release <= module.release else module.release,
-        size=len(data),
-        late=False,  # late submissions are refused by submittable()
-    )
-    path: Path | None = None
-    try:
-        session.add(submission)
-        session.flush()  # the id names the file
-        path = storage.submission(module.course.code, module.code, account.username, submission.id)
-        submission.checksum = write_atomic(path, data)
-        submission.path = storage.relative(path)
-        queue.enqueue(session, submission.id)
-        session.add(
-            CompletionEvent(
-                account_id=account.id,
-                kind="submitted",
-                course_id=module.course_id,
-                module_id=module.id,
-                submission_id=submission.id,
-                at=submission.submitted_at,
-                detail={"release": submission.release, "size": submission.size},
-            )
-        )
-        session.flush()
-        # the dashboards count the learner as active from this moment
-        refresh_enrolments(session, account_id=account.id, course_ids=[module.course_id])
-        session.commit()
-    except BaseException:
-        session.rollback()
-        if path is not None:
-            path.unlink(missing_ok=True)
-        raise
-    return submission
 
 
 def _client_timestamp(data: bytes, header: str | None) -> str:

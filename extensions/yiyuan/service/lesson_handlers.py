@@ -30,12 +30,12 @@ from ..exchange import archives, lesson_submit
 from ..lesson import compiled
 from ..lesson import submit as lesson_texts
 from ..lesson.sidecar import FILENAME as SIDECAR
-from ..lesson.sidecar import VERSION as SIDECAR_VERSION
+from ..lesson.sidecar import Sidecar
 from ..models import LessonAnswers, Module, ModuleKind, Role, utcnow
 from .access import is_trainer, module_by_codes, submission_for
 from .base import ApiError, ApiHandler, PageHandler
-from .exchange_handlers import record_submission, submittable
 from .learner_handlers import submission_state
+from .submissions import record_submission, submittable
 
 MB = 1024 * 1024
 #: the largest answers body a page may send (a few long reflections)
@@ -268,14 +268,8 @@ class LessonSubmitHandler(ApiHandler):
         with tempfile.TemporaryDirectory(prefix="yiyuan-submit-") as temporary:
             folder = Path(temporary) / module.code
             archives.unpack(release.read_bytes(), folder, limit)
-            sidecar = {
-                "version": SIDECAR_VERSION,
-                "answers": answers,
-                "updated_at": utcnow().isoformat(timespec="seconds"),
-            }
-            (folder / SIDECAR).write_text(
-                json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-            )
+            # the answers file exactly as the lesson's widgets write it (the one definition)
+            Sidecar(folder / SIDECAR).update(answers)
             data = archives.pack(folder)
         if len(data) > limit:
             raise ApiError(413, "提交的内容太大，无法提交，请联系服务中心。", "too-large")
