@@ -13,6 +13,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 import requests
 import yaml
@@ -303,6 +304,30 @@ class Browser:
 
 
 DESKTOP = {"width": 1280, "height": 800}
+
+
+class BrowserSession:
+    """A Chromium context logged in through the hub's login page, recording every request
+    that leaves 127.0.0.1 (pages must load nothing from outside)."""
+
+    def __init__(self, chromium, hub: Hub, viewport: dict, user: str, password: str) -> None:
+        self.context = chromium.new_context(locale="zh-CN", viewport=viewport)
+        self.page = self.context.new_page()
+        self.external: list[str] = []
+        self.page.on("request", self._request)
+        self.page.goto(f"{hub.url}/hub/login")
+        self.page.get_by_label("用户名").fill(user)
+        self.page.get_by_label("密码", exact=True).fill(password)
+        self.page.get_by_role("button", name="登录").click()
+        self.page.wait_for_url("**/services/yiyuan/**")
+
+    def _request(self, request) -> None:
+        url = urlparse(request.url)
+        if url.scheme not in ("data", "blob") and url.hostname != "127.0.0.1":
+            self.external.append(request.url)
+
+    def close(self) -> None:
+        self.context.close()
 
 
 def login_page(

@@ -12,11 +12,10 @@ import json
 import re
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-from hubtest import PHONE, ROOT, Hub
+from hubtest import PHONE, ROOT, BrowserSession, Hub
 from yiyuan.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -52,27 +51,9 @@ def platform(tmp_path_factory):
     hub.stop()
 
 
-class Session:
-    """A logged-in Chromium context that records every request leaving 127.0.0.1."""
-
+class Session(BrowserSession):
     def __init__(self, chromium, hub: Hub, viewport: dict, user: str = LEARNER) -> None:
-        self.context = chromium.new_context(locale="zh-CN", viewport=viewport)
-        self.page = self.context.new_page()
-        self.external: list[str] = []
-        self.page.on("request", self._request)
-        self.page.goto(f"{hub.url}/hub/login")
-        self.page.get_by_label("用户名").fill(user)
-        self.page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
-        self.page.get_by_role("button", name="登录").click()
-        self.page.wait_for_url("**/services/yiyuan/**")
-
-    def _request(self, request) -> None:
-        url = urlparse(request.url)
-        if url.scheme not in ("data", "blob") and url.hostname != "127.0.0.1":
-            self.external.append(request.url)
-
-    def close(self) -> None:
-        self.context.close()
+        super().__init__(chromium, hub, viewport, user, DEMO_PASSWORD)
 
 
 @pytest.fixture(scope="module")
