@@ -296,6 +296,47 @@ def test_bad_answers_and_strangers_are_refused_in_chinese(platform):
     assert other.status_code == 404 and "找不到" in other.json()["error"]
 
 
+def test_the_lesson_scripts_are_versioned_and_gzipped_once(platform):
+    learner = api_client(platform, LEARNER)
+    page = learner.get(f"{platform.url}{PAGE}", timeout=30).text
+    urls = re.findall(r'(?:src|href)="(/services/yiyuan/static/[^"]+)"', page)
+    assert {u.split("?")[0].rsplit("/", 1)[1] for u in urls} == {
+        "lesson.css", "require.js", "libembed-amd.js", "lesson.js"
+    }  # fmt: skip
+    assert all(re.search(r"\?v=[0-9a-f]{32,}$", u) for u in urls), urls
+    widgets = next(u for u in urls if "libembed-amd.js" in u)
+    on_disk = (
+        ROOT / "node_modules/@jupyter-widgets/html-manager/dist/libembed-amd.js"
+    ).read_bytes()
+    raw = requests.get(f"{platform.url}{widgets}", stream=True, timeout=30)
+    zipped = raw.raw.read(decode_content=False)  # the bytes as sent
+    assert raw.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in raw.headers["Vary"]
+    assert int(raw.headers["Content-Length"]) == len(zipped) < len(on_disk) / 3
+    assert "max-age=31536000" in raw.headers["Cache-Control"]  # versioned: a year
+    again = requests.get(f"{platform.url}{widgets}", timeout=30)
+    assert again.content == on_disk and again.headers["Etag"] == raw.headers["Etag"]
+    cached = requests.get(
+        f"{platform.url}{widgets}", headers={"If-None-Match": raw.headers["Etag"]}, timeout=30
+    )
+    assert cached.status_code == 304
+    plain = requests.get(
+        f"{platform.url}{widgets}", headers={"Accept-Encoding": "identity"}, timeout=30
+    )
+    assert "Content-Encoding" not in plain.headers and plain.content == on_disk
+    part = requests.get(
+        f"{platform.url}{widgets}",
+        headers={"Accept-Encoding": "identity", "Range": "bytes=0-99"},
+        timeout=30,
+    )
+    assert part.status_code == 206 and part.content == on_disk[:100]
+    unversioned = requests.get(f"{platform.url}{SERVICE}static/lesson/lesson.css", timeout=30)
+    assert "max-age=86400" in unversioned.headers["Cache-Control"]
+    assert (
+        requests.get(f"{platform.url}{SERVICE}static/requirejs/bin/r.js", timeout=30).status_code
+        == 404
+    )
+
+
 @pytest.mark.parametrize("course, module", DEMO_MODULES)
 def test_every_demo_lesson_opens_compiled_with_all_its_questions(platform, desktop, course, module):
     page = desktop.page

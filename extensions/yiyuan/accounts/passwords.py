@@ -11,8 +11,12 @@ from importlib.resources import files
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-# argon2-cffi's defaults follow RFC 9106's second recommended profile (argon2id).
-_HASHER = PasswordHasher()
+# argon2id with OWASP's first recommended profile (Password Storage Cheat Sheet: 19 MiB,
+# 2 passes, 1 lane): ≈30 ms of one core per login. argon2-cffi's default (RFC 9106's second
+# profile, 64 MiB × 3 passes × 4 lanes) costs ≈185 ms of CPU, which capped a 2-core server at
+# ≈10 logins a second before anything else ran, and a deadline brings hundreds in a minute
+# (bench/load.py). Hashes of the older profile are redone at the next login (needs_rehash).
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Generated initial passwords carry ~69 bits of randomness, so guessing them is hopeless
 # however fast the hash; a light argon2id profile lets a 20,000-member roster import in
 # seconds instead of hours. The first login (which must change the password) rehashes with

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, defaultload
 
 from ..exchange.names import BadName, check_id
 from ..models import Account, Course, Module, Submission
@@ -70,7 +70,13 @@ def require_trainer(session: Session, course: Course, account: Account) -> None:
 def submission_for(session: Session, submission_id: int, account: Account) -> Submission:
     """The submission, if the caller is its learner or a trainer of its course; else 404
     (learners must not learn that someone else's submission exists)."""
-    submission = session.get(Submission, submission_id)
+    course = defaultload(Submission.module).defaultload(Module.course)
+    submission = session.get(
+        Submission,
+        submission_id,
+        # polled every few seconds while grading: the course's modules and trainers stay unread
+        options=[course.lazyload(Course.modules), course.lazyload(Course.trainers)],
+    )
     if submission is None or not (
         submission.account_id == account.id
         or is_trainer(session, submission.module.course_id, account)

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import os
 import signal
-from pathlib import Path
 from urllib.parse import urlparse
 
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
@@ -33,6 +32,7 @@ from . import (
     report_handlers,
     trainer_handlers,
 )
+from .static_files import static_routes
 from .storage import Storage
 
 log = logging.getLogger("yiyuan.service")
@@ -56,41 +56,9 @@ ROUTE_MODULES = (
 )
 
 DEFAULT_PREFIX = "/services/yiyuan/"
+
+
 #: the project's npm packages (package.json): the widget manager compiled lessons use
-NODE_MODULES = Path(
-    os.environ.get("YIYUAN_NODE_MODULES") or Path(__file__).resolve().parents[3] / "node_modules"
-)
-STATIC = Path(__file__).parent / "static"
-
-
-class StaticHandler(web.StaticFileHandler):
-    """Scripts, styles and fonts of compiled lessons: public code, cached by browsers (the
-    ``?v=`` of each URL changes with the file), never from a CDN."""
-
-    def set_extra_headers(self, path: str) -> None:
-        self.set_header("Cache-Control", "public, max-age=86400")
-
-
-def static_routes(prefix: str) -> list:
-    return [
-        (
-            url_path_join(prefix, "static/lesson/(.*)"),
-            StaticHandler,
-            {"path": str(STATIC / "lesson")},
-        ),
-        (
-            url_path_join(prefix, "static/widgets/(.*)"),
-            StaticHandler,
-            {"path": str(NODE_MODULES / "@jupyter-widgets" / "html-manager" / "dist")},
-        ),
-        (
-            url_path_join(prefix, "static/requirejs/(require\\.js)"),
-            StaticHandler,
-            {"path": str(NODE_MODULES / "requirejs")},
-        ),
-    ]
-
-
 class OAuthCallbackHandler(HubOAuthCallbackHandler):
     """The hub's callback handler, on the application's own HubOAuth: the OAuth state (and
     its PKCE verifier) lives in that object's memory, so login and callback must share it."""

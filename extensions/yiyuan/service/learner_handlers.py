@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 from tornado import web
 
 from ..catalog import enrolment
@@ -126,15 +127,22 @@ class SubmissionHandler(ApiHandler):
 def submission_state(session, storage, submission) -> dict:
     """A submission's grading state, its grade and the module's result (``latest``: whether
     the result rests on this submission)."""
+    # a lesson asks this every few seconds while grading: the rows alone, not the graph of
+    # submission, module and course each of them would load by default
+    alone = lazyload("*")
     job = session.scalars(
-        select(GradingJob).where(GradingJob.submission_id == submission.id)
+        select(GradingJob).where(GradingJob.submission_id == submission.id).options(alone)
     ).one_or_none()
-    grade = session.scalars(select(Grade).where(Grade.submission_id == submission.id)).one_or_none()
+    grade = session.scalars(
+        select(Grade).where(Grade.submission_id == submission.id).options(alone)
+    ).one_or_none()
     result = session.scalars(
-        select(ModuleResult).where(
+        select(ModuleResult)
+        .where(
             ModuleResult.account_id == submission.account_id,
             ModuleResult.module_id == submission.module_id,
         )
+        .options(alone)
     ).one_or_none()
     status = result.status if result else None
     return {

@@ -35,6 +35,7 @@ from ..models import LessonAnswers, Module, ModuleKind, Role, utcnow
 from .access import is_trainer, module_by_codes, submission_for
 from .base import ApiError, ApiHandler, PageHandler
 from .learner_handlers import submission_state
+from .static_files import static_url
 from .submissions import record_submission, submittable
 
 MB = 1024 * 1024
@@ -145,10 +146,9 @@ TEXTS = {
 
 
 def _page(page: str, prefix: str, module: Module, lesson: dict, lessons: list, data: dict) -> str:
-    static = f"{prefix}static/"
     head = (
-        f'<link rel="stylesheet" href="{static}lesson/lesson.css">\n'
-        f'<script>window.__jupyter_widgets_assets_path__ = "{static}widgets/";</script>'
+        f'<link rel="stylesheet" href="{static_url(prefix, "lesson", "lesson.css")}">\n'
+        f'<script>window.__jupyter_widgets_assets_path__ = "{prefix}static/widgets/";</script>'
     )
     links = ""
     if len(lessons) > 1:
@@ -170,9 +170,9 @@ def _page(page: str, prefix: str, module: Module, lesson: dict, lessons: list, d
     )
     body_end = (
         f'<script id="yiyuan-lesson-data" type="application/json">{_script_json(data)}</script>\n'
-        f'<script src="{static}requirejs/require.js"></script>\n'
-        f'<script src="{static}widgets/libembed-amd.js"></script>\n'
-        f'<script src="{static}lesson/lesson.js"></script>'
+        f'<script src="{static_url(prefix, "requirejs", "require.js")}"></script>\n'
+        f'<script src="{static_url(prefix, "widgets", "libembed-amd.js")}"></script>\n'
+        f'<script src="{static_url(prefix, "lesson", "lesson.js")}"></script>'
     )
     return (
         page.replace("<!--yiyuan:head-->", head, 1)
