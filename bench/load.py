@@ -556,9 +556,11 @@ def uptime() -> str:
 def run_one(n: int, args, burst: bool) -> tuple[dict, list[str]]:
     args = argparse.Namespace(**vars(args))
     if args.ramp is None:
-        args.ramp = 0.3 * n  # ~3 logins a second: what the hub's argon2 check keeps up with
+        args.ramp = 0.3 * n  # ~3 logins a second, as in the figures before this bench's changes
     if args.study is None:
         args.study = args.ramp + 20  # so that all N study at once at the end of the ramp
+    if args.deadline is None:  # the last arrival's whole study, submit and result, and a minute
+        args.deadline = (2.0 if burst else args.ramp) + args.study + args.poll_for + 60
     tmp = Path(tempfile.mkdtemp(prefix="yiyuan-bench-load-"))
     hub = None
     lines: list[str] = []
@@ -675,7 +677,10 @@ def main() -> None:
     )
     parser.add_argument("--browsers", type=int, default=5, help="real Chromium learners")
     parser.add_argument(
-        "--deadline", type=float, default=540.0, help="learners still busy then are stopped (s)"
+        "--deadline",
+        type=float,
+        default=None,
+        help="learners still busy then are stopped (s); default: ramp + study + poll-for + 60",
     )
     parser.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
     parser.add_argument("--keep", action="store_true", help="keep the hub's work dir")

@@ -256,8 +256,10 @@ def test_trainer_grades_a_reflection_on_the_page(chromium, platform, people, art
 # -- the service restarted mid-submission ------------------------------------------------------
 
 
-def _service_pid(hub: Hub) -> int:
-    """The pid of this hub's ``yiyuan service run`` (found by its settings file)."""
+def _service_pids(hub: Hub) -> list[int]:
+    """The pids of this hub's ``yiyuan service run`` (found by its settings file): the watching
+    process and those answering (``service.processes``)."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -269,8 +271,9 @@ def _service_pid(hub: Hub) -> int:
         if command[-3:-1] == [b"service", b"run"] and (
             f"YIYUAN_CONFIG={hub.config_file}".encode() in environ
         ):
-            return int(entry.name)
-    raise AssertionError("the yiyuan service is not running")
+            found.append(int(entry.name))
+    assert found, "the yiyuan service is not running"
+    return found
 
 
 def test_service_killed_mid_submission_leaves_nothing_half_there(platform, people, tmp_path):
@@ -281,12 +284,13 @@ def test_service_killed_mid_submission_leaves_nothing_half_there(platform, peopl
     archives.unpack(release.content, folder, 10**8)
     (folder / "big.bin").write_bytes(os.urandom(3 * 1024 * 1024))  # sent slowly, below
     data = archives.pack(folder)
-    pid = _service_pid(platform)
+    pids = _service_pids(platform)
 
     def slowly():
         for start in range(0, len(data), 64 * 1024):
             if start == 5 * 64 * 1024:
-                os.kill(pid, signal.SIGKILL)  # the service dies with the body half received
+                for pid in pids:  # the service dies with the body half received
+                    os.kill(pid, signal.SIGKILL)
             time.sleep(0.01)
             yield data[start : start + 64 * 1024]
 

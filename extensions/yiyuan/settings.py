@@ -113,6 +113,8 @@ class ServiceSettings:
 
     #: loopback port the service listens on, behind the hub's proxy
     port: int = 8090
+    #: processes answering on that port; 0 means one per CPU core
+    processes: int = 0
     #: largest submission accepted, in MB (the packed module: notebooks and answers)
     max_submission_mb: int = 20
     #: largest module release a trainer may publish, in MB (lessons with images, audio…)

@@ -26,6 +26,7 @@ from .lessons import LessonAnswers
 from .logins import KnownClient, LoginThrottle, ThrottleKind
 from .members import HubSync, Member, Membership, Standing
 from .onsite import OnsiteSession
+from .service_state import OAuthState
 
 __all__ = [
     "ROLE_LABELS",
@@ -55,6 +56,7 @@ __all__ = [
     "Module",
     "ModuleKind",
     "ModuleResult",
+    "OAuthState",
     "OnsiteSession",
     "Programme",
     "ResultStatus",

@@ -12,6 +12,7 @@ from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler
 from jupyterhub.utils import url_path_join
 from tornado import web
 from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
 
 from ..db import Database
 from ..db.migrate import check_schema
@@ -32,6 +33,8 @@ from . import (
     report_handlers,
     trainer_handlers,
 )
+from .oauth import SharedStateHubOAuth, cookie_secret
+from .processes import process_count, run_children
 from .static_files import static_routes
 from .storage import Storage
 
@@ -72,10 +75,12 @@ def make_app(
     database: Database,
     hub_auth: HubOAuth | None = None,
     prefix: str | None = None,
+    secret: bytes | None = None,
 ) -> web.Application:
     prefix = prefix or os.environ.get("JUPYTERHUB_SERVICE_PREFIX", DEFAULT_PREFIX)
-    hub_auth = hub_auth or HubOAuth(
-        api_token=os.environ.get("JUPYTERHUB_API_TOKEN", ""), cache_max_age=60
+    api_token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
+    hub_auth = hub_auth or SharedStateHubOAuth(
+        api_token=api_token, cache_max_age=60, database=database
     )
     routes = [
         (url_path_join(prefix, "oauth_callback"), OAuthCallbackHandler),
@@ -86,7 +91,7 @@ def make_app(
             routes.append((url_path_join(prefix, path), handler))
     return web.Application(
         routes,
-        cookie_secret=os.urandom(32),
+        cookie_secret=secret or cookie_secret(api_token),
         hub_auth=hub_auth,
         yiyuan_settings=settings,
         yiyuan_database=database,
@@ -109,21 +114,16 @@ def listen_address(settings: Settings) -> tuple[str, int]:
     return "127.0.0.1", settings.service.port
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, sockets: list, secret: bytes) -> None:
+    """One process of the service: answer on ``sockets`` until SIGTERM or SIGINT."""
     database = Database(settings.platform_db_url)
-    check_schema(database)
-    settings.exchange_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    app = make_app(settings, database)
+    app = make_app(settings, database, secret=secret)
     # bodies are checked against the per-endpoint limits as they stream in; this is the outer
     # bound (the largest release plus room for the multipart-free tar.gz overhead)
     service = settings.service
     limit = max(service.max_release_mb, service.max_submission_mb, service.max_roster_mb) + 1
     server = HTTPServer(app, max_body_size=limit * 1024 * 1024, xheaders=True)
-    host, port = listen_address(settings)
-    server.listen(port, host)
-    log.info(
-        "yiyuan service listening on http://%s:%s%s", host, port, app.settings["yiyuan_prefix"]
-    )
+    server.add_sockets(sockets)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -146,8 +146,35 @@ def run(settings: Settings) -> None:
     logging.basicConfig(
         level=logging.INFO, format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s"
     )
+    database = Database(settings.platform_db_url)
+    check_schema(database)
+    database.dispose()  # each process opens its own connections (none may cross a fork)
+    settings.exchange_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    host, port = listen_address(settings)
+    sockets = bind_sockets(port, host)
+    secret = cookie_secret(os.environ.get("JUPYTERHUB_API_TOKEN", ""))
+    count = process_count(settings.service.processes)
+    log.info(
+        "yiyuan service listening on http://%s:%s%s",
+        host,
+        port,
+        os.environ.get("JUPYTERHUB_SERVICE_PREFIX", DEFAULT_PREFIX),
+    )
+    if count == 1:
+        status = 0
+        serve_process(settings, sockets, secret)
+    else:
+        status = run_children(
+            count, lambda index: serve_process(settings, sockets, secret), STOP_GRACE
+        )
+    # the hub stops its services one after another: skip the interpreter's teardown
+    logging.shutdown()
+    os._exit(status)
+
+
+def serve_process(settings: Settings, sockets: list, secret: bytes) -> None:
     loop = asyncio.new_event_loop()
-    loop.run_until_complete(serve(settings))
+    loop.run_until_complete(serve(settings, sockets, secret))
     try:
         loop.run_until_complete(asyncio.wait_for(loop.shutdown_default_executor(), STOP_GRACE))
     except TimeoutError:
@@ -156,6 +183,3 @@ def run(settings: Settings) -> None:
         # off as a crash would cut it, which each survives (they commit whole steps and
         # write files atomically).
         log.warning("work still running in threads after %s s: stopping anyway", STOP_GRACE)
-    # the hub stops its services one after another: skip the interpreter's teardown
-    logging.shutdown()
-    os._exit(0)

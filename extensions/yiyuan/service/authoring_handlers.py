@@ -13,9 +13,10 @@ course is already published, is also one of its trainers; or an administrator.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import shutil
 import tempfile
-from collections import defaultdict
+from contextlib import asynccontextmanager
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import select
@@ -35,8 +36,19 @@ from .base import ApiError
 from .exchange_handlers import MB, UploadHandler
 from .publishing import publish_in_thread
 
-#: one upload (store + publish) of a course at a time; the service is one process
-_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+@asynccontextmanager
+async def one_upload_at_a_time(root: Path, code: str):
+    """One upload (store + publish) of a course at a time, across the service's processes
+    (``service.processes``): an exclusive ``flock`` on a file per course, waited for in a
+    thread so that the process keeps answering others meanwhile."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / f".upload-{code}.lock", "a") as lock:
+        await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def problems_json(problems: list[Problem]) -> list[dict[str, str]]:
@@ -108,9 +120,8 @@ class SourcesHandler(UploadHandler):
         if PurePosixPath(f"{code}.yml") not in files:
             raise ApiError(400, f"压缩包中没有课程清单 {code}.yml，已拒收。", "no-manifest")
 
-        async with _locks[code]:
-            root = sources.uploaded_dir(self.settings_)
-            root.mkdir(parents=True, exist_ok=True)
+        root = sources.uploaded_dir(self.settings_)
+        async with one_upload_at_a_time(root, code):
             staging = Path(tempfile.mkdtemp(prefix=f".incoming-{code}-", dir=root))
             try:
                 incoming = staging / "sources"
