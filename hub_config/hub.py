@@ -10,7 +10,7 @@ from traitlets.config import Config
 
 from yiyuan.db import normalise_url
 from yiyuan.hub.landing import default_url
-from yiyuan.hub.waiting import waiting_texts
+from yiyuan.hub.waiting import SPAWN_QUEUE, waiting_texts
 from yiyuan.i18n import get_catalogue
 from yiyuan.lifecycle import PROXY_PID_FILE, launcher_command
 from yiyuan.settings import Settings
@@ -70,12 +70,14 @@ def configure_hub(c: Config, settings: Settings, facts: HostFacts) -> None:
         "federation_name": settings.federation_name,
         "language": settings.language,
         # the 429 page of error.html (yiyuan.hub.waiting)
-        "spawn_queue": waiting_texts(settings.language),
+        "spawn_queue": {**waiting_texts(settings.language), "place": SPAWN_QUEUE.place},
     }
     # a burst of learners queues instead of thrashing the cores; the one over the limit gets
     # a waiting page that retries by itself after a random pause in the range
     c.JupyterHub.concurrent_spawn_limit = hub.concurrent_spawn_limit
     c.JupyterHub.spawn_throttle_retry_range = (hub.spawn_retry_min, hub.spawn_retry_max)
+    # a waiting page asks again within spawn_retry_max: one silent for longer has gone
+    SPAWN_QUEUE.forget_after = hub.spawn_retry_max + 15
     c.JupyterHub.shutdown_on_logout = False
     # learners land on「我的学习」, the others in their own server (yiyuan.hub.landing)
     c.JupyterHub.default_url = default_url

@@ -174,6 +174,50 @@ def test_the_waiting_page_when_too_many_servers_start(tmp_path):
     assert "429" not in render("error.html", "zh_CN", status_code=403)
 
 
+def test_the_waiting_page_shows_the_place_in_the_queue_and_the_front_asks_sooner():
+    from test_hub_templates import base_namespace, render
+
+    from yiyuan.hub.waiting import SpawnQueue, waiting_texts
+
+    hub_user = vars(base_namespace("zh_CN")["user"])
+    now = [100.0]
+    queue = SpawnQueue(forget_after=45, clock=lambda: now[0])
+    for name in ("wangfang", "liuyang", "zhaolei"):
+        now[0] += 1
+        queue.place(name)
+
+    def page(name: str) -> str:
+        return render(
+            "error.html",
+            "zh_CN",
+            status_code=429,
+            exception=Obj(headers={"Retry-After": 23}),
+            spawn_queue={**waiting_texts("zh_CN"), "place": queue.place},
+            user=Obj(**{**hub_user, "name": name}),
+        )
+
+    third = page("zhaolei")
+    assert "排在您前面的还有 2 位学员。" in third and 'data-place="3"' in third
+    assert 'data-retry="9"' in third  # 3 + 2 × place, below the hub's 23 s
+    assert "下一个就轮到您。" in page("wangfang") and 'data-retry="5"' in page("wangfang")
+    queue.leave("wangfang")  # her server started (the spawner's hook)
+    assert "排在您前面的还有 1 位学员。" in page("zhaolei")
+    now[0] += 30
+    page("zhaolei")  # liuyang closed her page: silent for over 45 s, she leaves the queue
+    now[0] += 20
+    assert "下一个就轮到您。" in page("zhaolei")
+    assert queue.place("newcomer") == 2  # a newcomer queues behind who waited
+
+
+def test_a_starting_server_leaves_the_queue():
+    from yiyuan.hub.waiting import SPAWN_QUEUE
+
+    SPAWN_QUEUE.place("wangfang")
+    spawner = Obj(user=Obj(name="wangfang", groups=[]), default_url="/lab", args=[])
+    LessonServerHook()(spawner)
+    assert "wangfang" not in SPAWN_QUEUE._first
+
+
 def test_the_browser_may_send_only_widget_messages():
     assert "execute_request" not in LESSON_MESSAGES
     assert {"comm_open", "comm_msg", "comm_close"} <= set(LESSON_MESSAGES)

@@ -24,6 +24,7 @@ from ..catalog.players import FULL_SERVER, LESSON_SERVER, NO_SERVER
 from ..hubgroups import ROLE_GROUPS
 from ..models import Role
 from .landing import LEARNER_SERVER_URL, learner_server_default
+from .waiting import SPAWN_QUEUE
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ class LessonServerHook:
         return args
 
     def __call__(self, spawner) -> None:
+        SPAWN_QUEUE.leave(getattr(spawner.user, "name", ""))  # past the limit: no longer waiting
         learner_server_default(spawner)
         names = {group.name for group in getattr(spawner.user, "groups", [])}
         if gets_full_server(names):
