@@ -267,6 +267,21 @@ def start_learner_server(hub: Hub, user: str = "wangfang") -> int:
     return pid
 
 
+def _nice(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[16])
+    except OSError:  # ended meanwhile
+        return None
+
+
+def _ancestor(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        pid = hubtest._parent(pid)
+        if pid == ancestor:
+            return True
+    return False
+
+
 def singletons(hub: Hub) -> dict[str, list[int]]:
     """The pids of each platform process; a process forked by one of the same kind (the
     service's answering processes, below the one that watches them) is part of it."""
@@ -298,6 +313,16 @@ def test_sigterm_stops_the_hub_and_every_platform_process(running):
     assert all(len(pids) == 1 for pids in running_now.values()), running_now
     kinds = " ".join(hub.processes().values())
     assert "ipykernel" in kinds and "jupyterhub-singleuser" in kinds
+    # grading (workers and the kernel running the slow job) yields the cores to the service
+    [pool] = running_now["grading pool"]
+    below = [
+        p for p, command in hub.processes().items()
+        if _ancestor(p, pool) and "resource_tracker" not in command  # multiprocessing's, idle
+    ]  # fmt: skip
+    assert below and all(_nice(p) in (10, None) for p in below), {
+        p: (_nice(p), hub.processes().get(p)) for p in below
+    }
+    assert _nice(pool) == 0 and all(_nice(p) == 0 for p in running_now["service"])
 
     started = time.monotonic()
     hub.process.send_signal(signal.SIGTERM)

@@ -138,6 +138,11 @@ def limit_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+#: CPU priority of workers and their kernels below the hub and the service (as the dashboards'
+#: kernels, yiyuan.dashboards.kernels.KERNEL_NICENESS)
+WORKER_NICENESS = 10
+
+
 def worker_main(settings: Settings, once: bool = False, slot: int = 0) -> None:
     """One worker process: loop over the queue until told to stop (or drained, with once).
     ``slot`` numbers the worker in its pool; its sandboxed kernels run as their own uid."""
@@ -151,6 +156,10 @@ def worker_main(settings: Settings, once: bool = False, slot: int = 0) -> None:
     parent = multiprocessing.parent_process()
     if parent is not None:
         die_with_parent(parent.pid, signal.SIGKILL)
+    # grading is batch work: when a deadline brings learners and submissions together, their
+    # pages and saves get the cores first and the queue drains on what is left (its kernels
+    # inherit this)
+    os.nice(WORKER_NICENESS)
     limit_memory(settings.grading.memory_mb)
     # imported once per worker: this is the start-up a per-submission CLI pays every time
     import nbgrader.converters  # noqa: F401
