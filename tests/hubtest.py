@@ -95,6 +95,18 @@ def _running(pid: int) -> bool:
     return bool(stat) and stat.rpartition(b")")[2].split()[0] != b"Z"
 
 
+def wait_for(predicate, timeout: float, what: str):
+    """``predicate()``'s first true value, asked every 0.2 s (a bound for polling, not a
+    timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"{what} not within {timeout} s")
+
+
 def kill_all(pids) -> None:
     for pid in pids:
         try:

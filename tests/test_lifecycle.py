@@ -45,14 +45,7 @@ def _alive(pid: int) -> bool:
     return lifecycle.alive(pid)
 
 
-def _wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not within {timeout} s")
+_wait = hubtest.wait_for
 
 
 # -- the launcher and the sweep ----------------------------------------------------------------

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
 
-from hubtest import Hub, _parent
+from hubtest import Hub, _parent, wait_for
 from yiyuan.db import Database
 from yiyuan.demo import DEMO_PASSWORD
 from yiyuan.models import OAuthState
@@ -37,16 +36,6 @@ def service_tree(hub: Hub) -> tuple[int, list[int]]:
     service = {p for p, c in hub.processes().items() if "yiyuan service run" in c}
     [parent] = [p for p in service if _parent(p) not in service]
     return parent, sorted(p for p in service if _parent(p) == parent)
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not within {timeout} s")
 
 
 def signs_in(hub: Hub, user: str) -> None:
