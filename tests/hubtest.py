@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -339,6 +340,28 @@ class Browser:
 
 DESKTOP = {"width": 1280, "height": 800}
 
+#: what went wrong in each watched page (console errors, uncaught errors, failed requests)
+_PROBLEMS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def watch_problems(page) -> list[str]:
+    """Record what goes wrong in ``page`` from now on, for a failing wait to report."""
+    problems = _PROBLEMS.setdefault(page, [])
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda error: problems.append(f"error: {error}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url[:200]} {r.failure}"))
+    return problems
+
+
+def wait_until_marked(page, selector: str, timeout_ms: int) -> None:
+    """Wait for ``selector``; on a timeout, say what the page went through (a hang on a slow
+    machine and a script that broke look alike otherwise)."""
+    try:
+        page.locator(selector).wait_for(timeout=timeout_ms)
+    except Exception as error:
+        seen = _PROBLEMS.get(page, ["(page not watched)"])
+        raise AssertionError(f"{selector} not there at {page.url}: {error}; page: {seen}") from None
+
 
 class BrowserSession:
     """A Chromium context logged in through the hub's login page, recording every request
@@ -349,6 +372,7 @@ class BrowserSession:
         self.page = self.context.new_page()
         self.external: list[str] = []
         self.page.on("request", self._request)
+        self.problems = watch_problems(self.page)
         self.page.goto(f"{hub.url}/hub/login")
         self.page.get_by_label("用户名").fill(user)
         self.page.get_by_label("密码", exact=True).fill(password)

@@ -217,12 +217,21 @@ def test_a_demo_lesson_scores_the_same_from_its_answers_as_in_the_kernel(
     if not full:  # the suite's time: two sets here, all five on the lessons of EVERY_SET
         sets = {name: sets[name] for name in ("right", "partial")}
     stock = {}
+    again = 0
     for number, (name, answers) in enumerate(sets.items()):
         stock[name], without_kernel = graded(
             settings, database, module, f"stock{number}", answers, fast=False
         )
+        if stock[name]["failed_lessons"] == {lesson.stem: "timeout"}:
+            # the demo lessons run in seconds: a kernel stopped by the clock means a stalled
+            # machine (a CI host paused for minutes did this once), not what is compared here
+            again += 1
+            stock[name], without_kernel = graded(
+                settings, database, module, f"stock{number}again", answers, fast=False
+            )
         assert without_kernel == []
-    assert runs.count == len(sets)
+        assert stock[name]["failed_lessons"] == {}, name
+    assert runs.count == len(sets) + again
     runs.count = 0
     for number, (name, answers) in enumerate(sets.items()):
         fast, without_kernel = graded(

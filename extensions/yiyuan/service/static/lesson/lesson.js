@@ -333,16 +333,20 @@
     document.body.dataset.yiyuanReady = "1"; // the lesson is usable (tests, benchmarks)
   }
 
+  // a lesson whose questions cannot be drawn says so (and still lets the learner read it)
+  function broken(error) {
+    console.error(error);
+    var main = document.getElementById("yiyuan-lesson-main");
+    var notice = document.createElement("div");
+    notice.className = "yiyuan-message bad";
+    notice.setAttribute("role", "alert");
+    notice.textContent = "页面上的题目没有显示完整，请刷新页面；如果一直这样，请联系服务中心。";
+    main.insertBefore(notice, main.firstChild);
+    ready();
+  }
+
+  // the errback: without it a widget manager that failed to load left the page silent forever
   window.require(["@jupyter-widgets/html-manager"], function (htmlmanager) {
-    draw(htmlmanager).then(ready, function (error) {
-      console.error(error);
-      var main = document.getElementById("yiyuan-lesson-main");
-      var notice = document.createElement("div");
-      notice.className = "yiyuan-message bad";
-      notice.setAttribute("role", "alert");
-      notice.textContent = "页面上的题目没有显示完整，请刷新页面；如果一直这样，请联系服务中心。";
-      main.insertBefore(notice, main.firstChild);
-      ready();
-    });
-  });
+    draw(htmlmanager).then(ready, broken);
+  }, broken);
 })();
