@@ -163,7 +163,7 @@ def test_answers_survive_a_reload_and_submitting_shows_the_result(platform, desk
     expect(message).to_contain_text("测验得分 100%")
     feedback = message.get_by_role("link", name="查看评分反馈")
     assert feedback.get_attribute("target") == "_blank"
-    assert feedback.get_attribute("href").startswith("/services/yiyuan/api/submissions/")
+    assert feedback.get_attribute("href").startswith("/services/yiyuan/feedback/")
     message.scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "lesson-player.png", full_page=True)
     assert desktop.external == [], desktop.external
@@ -317,10 +317,11 @@ def test_result_messages():
     failed, final = result_outcome(state(status="failed", feedback=["a b.html"]), SERVICE)
     assert final and not failed.ok
     assert failed.message.startswith("未通过（测验得分 60%）")
-    assert failed.link == ("查看评分反馈", "/services/yiyuan/api/submissions/7/feedback/a%20b.html")
+    # the page that names each question (「学习反馈」), whether or not nbgrader made a page
+    assert failed.link == ("查看评分反馈", "/services/yiyuan/feedback/7")
     passed, final = result_outcome(state(status="passed", score=80.0), SERVICE)
     assert final and passed.ok and passed.message == "已通过（测验得分 80%）。"
-    assert passed.link is None
+    assert passed.link == failed.link
     waiting, final = result_outcome(state(status="submitted", needs_manual=True), SERVICE)
     assert not final and waiting.message == AWAITING_TRAINER
     broken = state("failed", grading_error="课件运行超时。")

@@ -217,7 +217,7 @@ def test_answers_are_saved_kept_over_a_reload_and_submitted(platform, desktop, a
     expect(message).to_contain_text("已通过", timeout=20_000)
     expect(message).to_contain_text("测验得分 100%")
     feedback = message.get_by_role("link", name="查看评分反馈")
-    assert feedback.get_attribute("href").startswith(SERVICE + "api/submissions/")
+    assert feedback.get_attribute("href").startswith(SERVICE + "feedback/")
     page.screenshot(path=artifacts / "lesson-compiled.png", full_page=True)
     assert desktop.external == [], desktop.external
     assert servers_of(platform, LEARNER) == {}
@@ -248,6 +248,60 @@ def test_a_resubmission_shows_its_own_result_at_phone_size(chromium, platform, a
     finally:
         phone.close()
     assert servers_of(platform, LEARNER) == {}
+
+
+def test_the_feedback_names_each_question_and_shows_the_teachers_comment(
+    platform, desktop, artifacts
+):
+    from playwright.sync_api import expect
+
+    # the resubmission above: 大篆 for q1 (wrong), the rest right, the reflection waiting
+    trainer = api_client(platform, "lihua")
+    queue = trainer.get(f"{platform.url}{SERVICE}api/grading/{COURSE}/queue", timeout=30).json()
+    [item] = [i for i in queue["items"] if i["username"] == LEARNER and i["module_code"] == MODULE]
+    submission = item["submission_id"]
+    page = desktop.page
+    page.goto(f"{platform.url}{SERVICE}feedback/{submission}")
+    lesson = json.loads(
+        api_client(platform, LEARNER)
+        .get(f"{platform.url}{PAGE}", timeout=30)
+        .text.split('<script id="yiyuan-lesson-data" type="application/json">')[1]
+        .split("</script>")[0]
+    )
+    checked = [q for q in lesson["questions"] if q["type"] not in ("Reflection", "Rating")]
+    expect(page.locator("h1")).to_have_text(item["module_title"])
+    body = page.inner_text("main")
+    for question in lesson["questions"]:
+        if question["type"] != "Rating":
+            assert question["prompt"] in body, question["prompt"]
+    assert body.count("✗ 回答不正确") == 1 and body.count("✓ 回答正确") == len(checked) - 1
+    assert "您的回答：大篆" in body
+    assert "待教师评阅" in body
+    assert "成绩按您最好的一次提交计算：已通过" in body
+    # one score, the portal's: this submission's quiz alone
+    assert f"（{len(checked)} 题中答对 {len(checked) - 1} 题）" in body
+    for code in ("q1", "r1", "-check", "-task", "¶", "（得分"):
+        assert code not in body, code
+
+    graded = trainer.post(
+        f"{platform.url}{SERVICE}api/grading/submissions/{submission}",
+        json={"scores": {"r1-task": 2}, "comments": {"r1-task": "体会真切，继续努力。"}},
+        timeout=30,
+    )
+    assert graded.status_code == 200, graded.text
+    page.reload()
+    body = page.inner_text("main")
+    assert "待教师评阅" not in body
+    assert "教师评分：2 / 2 分" in body and "教师评语：体会真切，继续努力。" in body
+    assert body.index("教师评语") < body.index("随堂测验")  # the teacher's word comes first
+    page.screenshot(path=artifacts / "feedback.png", full_page=True)
+
+    # the lesson's own link leads here; strangers and made-up numbers get a Chinese 404
+    stranger = api_client(platform, STRANGER)
+    for number in (submission, 99999999):
+        response = stranger.get(f"{platform.url}{SERVICE}feedback/{number}", timeout=30)
+        assert response.status_code == 404 and "找不到这份提交" in response.text
+        assert "体会真切" not in response.text
 
 
 def test_a_live_lesson_goes_to_the_voila_player(platform):

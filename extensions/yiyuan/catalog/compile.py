@@ -237,9 +237,11 @@ def compile_folder(folder: Path, notebooks: list[str], settings: Settings) -> li
 # -- the module's compiled lessons in storage -----------------------------------------------
 
 
-def spec_of(storage: Storage, module: Module) -> dict | None:
-    """What ``lessons.json`` says for the module's current release (None: not compiled)."""
-    path = storage.compiled(module.course.code, module.code, module.release) / SPEC_FILE
+def spec_of(storage: Storage, module: Module, release: int | None = None) -> dict | None:
+    """What ``lessons.json`` says for the module's current release, or for ``release``
+    (None: not compiled)."""
+    release = module.release if release is None else release
+    path = storage.compiled(module.course.code, module.code, release) / SPEC_FILE
     try:
         spec = json.loads(_read(path))
     except (OSError, ValueError):

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlparse
+from urllib.parse import urlparse
 
 from .client import URL_ENV, ServiceClient, ServiceError
 from .modulefolder import BadName, module_of, pack_module
@@ -120,7 +120,7 @@ def result_outcome(state: dict, service_url: str) -> tuple[Any, bool]:
     grade = state.get("grade") or {}
     if grading != "done" or not result:
         return None, False
-    link = _feedback_link(service_url, state.get("id"), grade.get("feedback") or [])
+    link = _feedback_link(service_url, state.get("id"))
     if not result.get("latest", True):
         # the module's result rests on another submission (an earlier, better one, or a newer
         # one): this one is graded all the same, and says so
@@ -150,9 +150,10 @@ def _score_text(result: dict, grade: dict) -> str:
     return f"（测验得分 {float(score):g}%）"
 
 
-def _feedback_link(service_url: str, submission_id: Any, names: list) -> tuple[str, str] | None:
-    if not names or not isinstance(submission_id, int):
+def _feedback_link(service_url: str, submission_id: Any) -> tuple[str, str] | None:
+    if not isinstance(submission_id, int):
         return None
-    # the browser reaches the service through the hub's proxy, at the same path
+    # the browser reaches the service through the hub's proxy, at the same path; the page
+    # (「学习反馈」) names each question and the teacher's comment
     path = urlparse(service_url).path.rstrip("/")
-    return FEEDBACK_LINK, f"{path}/api/submissions/{submission_id}/feedback/{quote(names[0])}"
+    return FEEDBACK_LINK, f"{path}/feedback/{submission_id}"

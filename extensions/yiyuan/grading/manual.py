@@ -184,7 +184,7 @@ def manual_queue(session: Session, course_code: str, settings: Settings) -> list
     ).all()
     items = []
     for submission, grade in rows:
-        answers = _stored_answers(settings, submission)
+        answers = stored_answers(settings, submission)
         module = submission.module
         items.append(
             ManualItem(
@@ -208,7 +208,7 @@ def manual_queue(session: Session, course_code: str, settings: Settings) -> list
     return items
 
 
-def _stored_answers(settings: Settings, submission: Submission) -> dict:
+def stored_answers(settings: Settings, submission: Submission) -> dict:
     """The answers file inside the stored archive (never unpacked to disk)."""
     try:
         data = Storage(settings.exchange_dir).resolve(submission.path).read_bytes()

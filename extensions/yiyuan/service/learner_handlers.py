@@ -18,6 +18,7 @@ from ..models import ROLE_LABELS, Account, Course, Grade, GradingJob, ModuleResu
 from ..reports.scope import ReportAccessDenied, scope_of
 from .access import course_by_code, module_by_code, submission_for
 from .base import ApiError, ApiHandler, BaseHandler, PageHandler
+from .feedback_view import feedback_of
 
 
 def open_electives(session, account) -> list[Course]:
@@ -204,6 +205,31 @@ class FeedbackFileHandler(BaseHandler):
         self.finish(path.read_bytes())
 
 
+class FeedbackPageHandler(PageHandler):
+    """「学习反馈」: one submission's result in words (feedback_view.py), for its learner and
+    the course's trainers."""
+
+    page_title = "学习反馈"
+
+    @web.authenticated
+    def get(self, submission_id: str) -> None:
+        account = self.account
+        submission = submission_for(self.session, int(submission_id), account)
+        grade = self.session.scalars(
+            select(Grade).where(Grade.submission_id == submission.id)
+        ).one_or_none()
+        pages = _feedback_files(self.storage, grade) if grade else []
+        self.render(
+            "feedback.html",
+            view=feedback_of(self.session, self.settings_, self.storage, submission, pages),
+            account=account,
+            roles=[ROLE_LABELS[r.role] for r in account.roles],
+            own=submission.account_id == account.id,
+            prefix=self.application.settings["yiyuan_prefix"],
+            zone=progress.LOCAL_ZONE,
+        )
+
+
 #: the dashboards (``dashboards/*.ipynb``) and who they are for, in the order shown
 DASHBOARDS = (
     ("总览", "各协会参训情况总览", ("administrator", "manager", "trainer")),
@@ -260,4 +286,5 @@ routes = [
     (r"api/me/modules/([a-z][a-z0-9-]{1,39})/([a-z][a-z0-9-]{1,39})/opened", OpenedHandler),
     (r"api/submissions/(\d+)", SubmissionHandler),
     (r"api/submissions/(\d+)/feedback/([^/]+\.html)", FeedbackFileHandler),
+    (r"feedback/(\d{1,12})", FeedbackPageHandler),
 ]
