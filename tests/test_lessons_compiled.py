@@ -218,10 +218,16 @@ def test_answers_are_saved_kept_over_a_reload_and_submitted(platform, desktop, a
     expect(message).to_contain_text("测验得分 100%")
     feedback = message.get_by_role("link", name="查看评分反馈")
     assert feedback.get_attribute("href").startswith(SERVICE + "feedback/")
+    # where the learner is, and the way on after passing
+    expect(page.locator(".yiyuan-where")).to_contain_text("第 1 / 4 单元：汉字书体的演变")
+    onward = message.get_by_role("link", name="下一单元：楷书与印刷字体")
+    assert onward.get_attribute("href") == f"{SERVICE}lessons/{COURSE}/kaishu-ziti/"
     page.screenshot(path=artifacts / "lesson-compiled.png", full_page=True)
     assert desktop.external == [], desktop.external
     assert servers_of(platform, LEARNER) == {}
-    page.goto(platform.url + SERVICE)
+    # back to「我的学习」(the lesson was opened from it): what changed, without a reload
+    page.go_back()
+    expect(page).to_have_url(platform.url + SERVICE)
     row = page.locator(f'section[data-course="{COURSE}"] li[data-module="{MODULE}"]')
     expect(row).to_contain_text("已通过")
 
@@ -236,6 +242,8 @@ def test_a_resubmission_shows_its_own_result_at_phone_size(chromium, platform, a
         row.get_by_role("link", name="复习").click()
         wait_for_lesson(page)
         expect(page.get_by_label("小篆")).to_be_checked()  # the earlier answers
+        message = page.locator(".yiyuan-message")
+        expect(message).to_contain_text("您上次的提交：已通过")  # and how they went
         page.get_by_label("大篆").check()  # now wrong
         page.get_by_role("button", name="提交本单元").click()
         page.get_by_role("button", name="确认提交").click()

@@ -261,6 +261,8 @@ class HomeHandler(PageHandler):
     def get(self) -> None:
         account = self.account
         self.xsrf_token  # sets the _xsrf cookie the page's script sends back  # noqa: B018
+        # never from the back-forward cache: back from a lesson, the portal shows what changed
+        self.set_header("Cache-Control", "no-store")
         self.render(
             "home.html",
             electives=open_electives(self.session, account),

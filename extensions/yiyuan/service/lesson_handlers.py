@@ -31,7 +31,7 @@ from ..lesson import compiled
 from ..lesson import submit as lesson_texts
 from ..lesson.sidecar import FILENAME as SIDECAR
 from ..lesson.sidecar import Sidecar
-from ..models import LessonAnswers, Module, ModuleKind, Role, utcnow
+from ..models import LessonAnswers, Module, ModuleKind, Role, Submission, utcnow
 from .access import is_trainer, module_by_codes, submission_for
 from .base import ApiError, ApiHandler, PageHandler
 from .learner_handlers import submission_state
@@ -68,6 +68,31 @@ def _spec(handler: Any, module: Module) -> dict:
 
 def _questions(spec: dict) -> list[dict]:
     return [q for lesson in spec.get("lessons", []) for q in lesson.get("questions", [])]
+
+
+def _last_submission(session, account_id: int, module_id: int) -> int | None:
+    return session.scalar(
+        select(Submission.id)
+        .where(Submission.account_id == account_id, Submission.module_id == module_id)
+        .order_by(Submission.id.desc())
+        .limit(1)
+    )
+
+
+def place_of(module: Module) -> tuple[int, int]:
+    """The module's place among its course's online and on-site units (第 N / M 单元)."""
+    units = [m for m in module.course.modules if m.active]
+    return (units.index(module) + 1 if module in units else 0), len(units)
+
+
+def next_module(module: Module) -> Module | None:
+    """The unit after this one that a learner can open (released, online), if any."""
+    units = [m for m in module.course.modules if m.active]
+    later = units[units.index(module) + 1 :] if module in units else []
+    return next(
+        (m for m in later if m.kind == ModuleKind.online and m.release > 0 and m.released_at),
+        None,
+    )
 
 
 def _saved(session, account_id: int, module_id: int) -> LessonAnswers | None:
@@ -123,6 +148,10 @@ class LessonPageHandler(PageHandler):
             "api": f"{prefix}api/lessons/{module.course.code}/{module.code}/",
             "portal": prefix,
             "texts": TEXTS,
+            # a reopened module shows how its last submission went
+            "last_submission": _last_submission(self.session, self.account.id, module.id)
+            if learner
+            else None,
         }
         _ = self.xsrf_token  # sets the _xsrf cookie the page's saves send back
         self.set_header("Cache-Control", "no-store")  # it holds the learner's answers
@@ -142,7 +171,13 @@ TEXTS = {
     "save_failed": "答案暂时没有保存成功，页面会自动重试；请不要关闭本页。",
     "written": "已写 {n} 字",
     "written_min": "已写 {n} 字，至少 {min} 字",
+    "last": "您上次的提交：",
 }
+
+
+def _place_text(module: Module) -> str:
+    number, total = place_of(module)
+    return f"第 {number} / {total} 单元：" if number else ""
 
 
 def _page(page: str, prefix: str, module: Module, lesson: dict, lessons: list, data: dict) -> str:
@@ -164,7 +199,7 @@ def _page(page: str, prefix: str, module: Module, lesson: dict, lessons: list, d
         '<header class="yiyuan-bar" role="banner">'
         f'<a class="yiyuan-back" href="{xhtml_escape(prefix)}">← 返回我的学习</a>'
         f'<span class="yiyuan-where">{xhtml_escape(module.course.title)} · '
-        f"{xhtml_escape(module.title)}</span>"
+        f"{_place_text(module)}{xhtml_escape(module.title)}</span>"
         '<span class="yiyuan-save-state" role="status" aria-live="polite"></span>'
         f"</header>{links}"
     )
@@ -288,12 +323,21 @@ class LessonResultHandler(ApiHandler):
         if outcome is None:
             self.write_json({"final": False})
             return
+        following = None
+        if (state.get("result") or {}).get("status") == "passed":
+            after = next_module(submission.module)
+            following = (
+                [f"下一单元：{after.title}", f"{service_url}lessons/{course_code}/{after.code}/"]
+                if after
+                else ["返回我的学习", service_url]
+            )
         self.write_json(
             {
                 "final": final,
                 "ok": outcome.ok,
                 "message": outcome.message,
                 "link": list(outcome.link) if outcome.link else None,
+                "next": following,
             }
         )
 

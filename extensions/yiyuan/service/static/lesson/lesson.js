@@ -185,6 +185,10 @@
       html += '<div><a href="' + escapeHtml(outcome.link[1]) + '" target="_blank" rel="noopener">' +
         escapeHtml(outcome.link[0]) + "</a></div>";
     }
+    if (outcome.next) {  // passed: the way on
+      html += '<div><a class="yiyuan-button primary yiyuan-next" href="' + escapeHtml(outcome.next[1]) +
+        '">' + escapeHtml(outcome.next[0]) + "</a></div>";
+    }
     box.className = "yiyuan-message " + (outcome.ok ? "ok" : "bad");
     box.innerHTML = html;
   }
@@ -206,6 +210,14 @@
       button.disabled = true;
       message(out, { ok: true, message: "预览：只有参加本课程的学员可以提交。" });
       return;
+    }
+    if (data.last_submission) {
+      // a reopened module: how the last submission went (asked once, not followed)
+      api("GET", "result/" + data.last_submission).then(function (reply) {
+        if (generation !== 0 || !reply.ok || !reply.json.message) return;
+        var last = Object.assign({}, reply.json, { message: texts.last + reply.json.message });
+        message(out, last);
+      });
     }
     button.addEventListener("click", function () {
       button.disabled = true;
