@@ -246,3 +246,16 @@ def test_a_learners_text_and_targets_are_big_enough_on_a_phone(chromium, platfor
         assert problems == {}, json.dumps(problems, ensure_ascii=False, indent=1)
     finally:
         page.context.close()
+
+
+def test_learners_see_their_learning_not_the_hubs_technical_pages(chromium, platform):
+    for user, staff in (("wangfang", False), ("lihua", True)):
+        page = login_page(chromium, platform, user)
+        try:
+            page.wait_for_url(f"**{SERVICE}**")
+            page.goto(platform.url + "/hub/change-password")
+            nav = page.locator("nav")
+            assert (nav.get_by_role("link", name="令牌").count() == 1) is staff, user
+            assert (nav.get_by_role("link", name="我的学习").count() == 1) is not staff, user
+        finally:
+            page.context.close()

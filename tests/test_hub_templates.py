@@ -80,7 +80,7 @@ class FakeSpawner(SimpleNamespace):
     pass
 
 
-def fake_user(name: str = "zhangsan") -> SimpleNamespace:
+def fake_user(name: str = "zhangsan", groups=("trainers",)) -> SimpleNamespace:
     spawner = FakeSpawner(
         name="", display_name="", active=True, ready=True, pending=None, options_form=None
     )
@@ -96,6 +96,8 @@ def fake_user(name: str = "zhangsan") -> SimpleNamespace:
     return SimpleNamespace(
         name=name,
         json_escaped_name=name,
+        admin=False,
+        groups=[SimpleNamespace(name=group) for group in groups],
         spawner=spawner,
         all_spawners=lambda include_default=True: [named],
         server_url=lambda server_name="": f"/user/{name}/{server_name}",
@@ -409,6 +411,17 @@ def test_navbar_in_chinese_when_signed_in():
         assert text in html
     assert 'id="error-dialog"' in html  # utils.js ajax_error_dialog looks for it
     assert 'id="dark-theme-toggle"' in html  # darkmode.js needs it
+
+
+def test_learners_get_their_learning_not_the_hubs_technical_pages():
+    learner = fake_user("wangfang", groups=("learners", "assoc-shuxie"))
+    html = render("change_password.html", "zh_CN", user=learner)
+    assert '<a class="nav-link" href="/services/yiyuan/">我的学习</a>' in html
+    assert "/hub/token" not in html and "令牌" not in html
+    assert 'href="/hub/home"' not in html
+    for staff in (fake_user("lihua", groups=("trainers",)), fake_user("chenjing", ("managers",))):
+        html = render("change_password.html", "zh_CN", user=staff)
+        assert "/hub/token" in html and 'href="/hub/home"' in html
 
 
 def test_login_button_when_signed_out():

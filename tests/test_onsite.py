@@ -365,6 +365,7 @@ def test_checkin_in_the_window(database):
             session, wangfang, f" {code} ", NOW + timedelta(minutes=14), SETTINGS
         )
         assert not done.already and "签到成功" in done.message
+        assert "本单元已通过，计 3 学时。" in done.message
         row = session.scalar(select(Attendance))
         assert (row.present, row.method, row.recorded_by, row.session_id) == (
             True,

@@ -37,6 +37,7 @@ ZH_CN: dict[str, str] = {
     "error_dialog_body": "操作未能完成。",
     # navbar
     "nav_home": "首页",
+    "nav_my_learning": "我的学习",
     "nav_change_password": "修改密码",
     "nav_token": "令牌",
     "nav_admin": "管理",
@@ -255,6 +256,7 @@ EN: dict[str, str] = {
     "error_dialog_title": "Error",
     "error_dialog_body": "The action could not be completed.",
     "nav_home": "Home",
+    "nav_my_learning": "My learning",
     "nav_change_password": "Change password",
     "nav_token": "Token",
     "nav_admin": "Admin",

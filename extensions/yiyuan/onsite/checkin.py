@@ -181,7 +181,7 @@ def _record(session: Session, account: Account, onsite_session: OnsiteSession, n
             module.code,
             onsite_session.id,
         )
-    engine.record_attendance(
+    result = engine.record_attendance(
         session,
         account.id,
         module.id,
@@ -191,8 +191,10 @@ def _record(session: Session, account: Account, onsite_session: OnsiteSession, n
         method="checkin",
         now=now,
     )
+    # what it brought, said at once (the learner is standing in the room with a phone)
+    passed = f"，本单元已通过，计 {module.hours:g} 学时" if result.status.value == "passed" else ""
     return CheckedIn(
-        f"签到成功：“{module.title}”{describe(onsite_session)}。",
+        f"签到成功：“{module.title}”{describe(onsite_session)}{passed}。",
         False,
         course.code,
         module.code,
