@@ -112,6 +112,7 @@ def learner_paths(submission: int) -> list[str]:
         SERVICE,
         f"{SERVICE}lessons/{COURSE}/{MODULE}/",
         f"{SERVICE}feedback/{submission}",
+        f"{SERVICE}hours",
         "/hub/change-password",
     ]
 
@@ -227,7 +228,7 @@ def test_a_learners_text_and_targets_are_big_enough_on_a_phone(chromium, platfor
     try:
         page.wait_for_url(f"**{SERVICE}**")
         problems = {}
-        for path in learner_paths(submission)[:3]:
+        for path in learner_paths(submission)[:4]:
             page.goto(platform.url + path)
             if path in LESSON_READY:
                 page.locator(LESSON_READY[path]).wait_for(timeout=180_000)

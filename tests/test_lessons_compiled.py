@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -310,6 +312,30 @@ def test_the_feedback_names_each_question_and_shows_the_teachers_comment(
         response = stranger.get(f"{platform.url}{SERVICE}feedback/{number}", timeout=30)
         assert response.status_code == 404 and "找不到这份提交" in response.text
         assert "体会真切" not in response.text
+
+
+def test_my_hours_lists_each_credit_and_the_portals_total(platform, desktop, artifacts):
+    from playwright.sync_api import expect
+
+    page = desktop.page
+    page.goto(platform.url + SERVICE)
+    portal_total = page.locator(".summary .big").first.inner_text()
+    page.get_by_role("link", name="查看明细").click()
+    year = datetime.now(ZoneInfo("Asia/Shanghai")).year
+    expect(page.get_by_role("heading", name=f"{year} 年共获得")).to_contain_text(
+        f"{year} 年共获得 {portal_total} 学时"
+    )
+    entry = page.locator("ul.ledger li").filter(has_text="汉字书体的演变")
+    expect(entry).to_contain_text("书法艺术鉴赏入门 · 汉字书体的演变")
+    expect(entry).to_contain_text("+1 学时")
+    page.screenshot(path=artifacts / "my-hours.png", full_page=True)
+    client = api_client(platform, LEARNER)
+    for bad in ("1999", "abc", "../2026"):
+        response = client.get(f"{platform.url}{SERVICE}hours", params={"year": bad}, timeout=30)
+        assert response.status_code == 404 and "学时记录" in response.text, bad
+    # someone else's hours are not there to be asked for: the page is always the caller's own
+    stranger = api_client(platform, STRANGER).get(f"{platform.url}{SERVICE}hours", timeout=30)
+    assert stranger.status_code == 200 and "汉字书体的演变" not in stranger.text
 
 
 def test_a_live_lesson_goes_to_the_voila_player(platform):

@@ -14,6 +14,7 @@ from tornado import web
 from ..catalog import enrolment
 from ..completion import progress
 from ..dashboards import SERVICE_NAME as DASHBOARDS_SERVICE
+from ..members.directory import ledger
 from ..models import ROLE_LABELS, Account, Course, Grade, GradingJob, ModuleResult, Role
 from ..reports.scope import ReportAccessDenied, scope_of
 from .access import course_by_code, module_by_code, submission_for
@@ -230,6 +231,36 @@ class FeedbackPageHandler(PageHandler):
         )
 
 
+class MyHoursHandler(PageHandler):
+    """「我的学时」: the learner's own study-hours ledger for one year (``?year=``), each
+    entry with where it came from, and the year's total as the portal and reports count it."""
+
+    page_title = "我的学时"
+
+    @web.authenticated
+    def get(self) -> None:
+        account = self.account
+        lines = ledger(self.session, account.id, limit=5000)
+        this_year = datetime.now(UTC).astimezone(progress.LOCAL_ZONE).year
+        years = sorted({int(line.date[:4]) for line in lines} | {this_year}, reverse=True)
+        wanted = self.get_argument("year", str(this_year))
+        if not wanted.isdigit() or int(wanted) not in years:
+            raise ApiError(404, f"没有 {wanted[:8]} 年的学时记录。", "no-year")
+        year = int(wanted)
+        shown = [line for line in lines if line.date.startswith(f"{year}-")]
+        self.set_header("Cache-Control", "no-store")
+        self.render(
+            "my_hours.html",
+            account=account,
+            roles=[ROLE_LABELS[r.role] for r in account.roles],
+            prefix=self.application.settings["yiyuan_prefix"],
+            year=year,
+            years=years,
+            lines=shown,
+            total=round(sum(line.hours for line in shown), 2),
+        )
+
+
 #: the dashboards (``dashboards/*.ipynb``) and who they are for, in the order shown
 DASHBOARDS = (
     ("总览", "各协会参训情况总览", ("administrator", "manager", "trainer")),
@@ -289,4 +320,5 @@ routes = [
     (r"api/submissions/(\d+)", SubmissionHandler),
     (r"api/submissions/(\d+)/feedback/([^/]+\.html)", FeedbackFileHandler),
     (r"feedback/(\d{1,12})", FeedbackPageHandler),
+    ("hours", MyHoursHandler),
 ]
