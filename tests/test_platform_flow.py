@@ -6,6 +6,7 @@ person's own hub token (what their single-user server would use).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -243,6 +244,11 @@ def test_trainer_grades_a_reflection_on_the_page(chromium, platform, people, art
     page.get_by_role("link", name="批改学习心得").first.click()
     item = page.locator(".grading-item").filter(has_text="刘洋")
     expect(item).to_contain_text(REFLECTION[:20])
+    # the question the learner answered, and a time in China's, not the reflection's id
+    expect(item.locator(".prompt")).to_contain_text("题目：")
+    text = item.inner_text()
+    assert re.search(r"提交时间：\d{4}年\d{2}月\d{2}日 \d{2}:\d{2}", text), text
+    assert not re.search(r"学习心得 r\d|\+00:00", text), text
     page.screenshot(path=artifacts / "grading.png", full_page=True)
     item.get_by_label("分数").fill("1.5")
     item.get_by_label("评语").fill("请结合自己的创作再多谈一些。")

@@ -13,6 +13,8 @@ from typing import Any
 
 from tornado import web
 
+from ..catalog import compile as compiled_lessons
+from ..completion.progress import LOCAL_ZONE
 from ..grading import manual
 from .access import course_by_code, require_trainer, submission_for
 from .base import ApiError, ApiHandler, PageHandler
@@ -80,8 +82,23 @@ class GradingPageHandler(PageHandler):
             items=[
                 _plain(i) for i in manual.manual_queue(self.session, course.code, self.settings_)
             ],
+            prompts=_reflection_prompts(self.storage, course),
+            zone=LOCAL_ZONE,
             prefix=self.application.settings["yiyuan_prefix"],
         )
+
+
+def _reflection_prompts(storage, course) -> dict[str, dict[str, str]]:
+    """module code → reflection id → the question the learner answered (the trainer grades
+    the answer against it)."""
+    prompts: dict[str, dict[str, str]] = {}
+    for module in course.modules:
+        spec = compiled_lessons.spec_of(storage, module) if module.release else None
+        questions = [q for lesson in (spec or {}).get("lessons", []) for q in lesson["questions"]]
+        prompts[module.code] = {
+            q["id"]: q.get("prompt", "") for q in questions if q.get("type") == "Reflection"
+        }
+    return prompts
 
 
 routes = [
