@@ -355,3 +355,16 @@ def test_the_demo_cohort_is_made_once_after_the_courses_are_published(database):
         detail = cohorts.cohort_detail(session, DEMO_COHORT[0])
         assert {m["username"] for m in detail["member_list"]} == {"wangfang", "zhaolei"}
         assert seed_demo_cohort(session, "admin") is None  # make run twice adds nothing
+
+
+def test_a_cohort_is_not_under_way_before_its_first_day():
+    from yiyuan.cohorts.figures import state_label
+    from yiyuan.models import Cohort
+
+    today = date(2026, 12, 7)
+    later = Cohort(code="2027-1qi", name="x", active=True, starts_on=date(2027, 1, 5))
+    assert state_label(later, today) == "未开始"
+    running = Cohort(code="2026-4qi", name="x", active=True, starts_on=today)
+    assert state_label(running, today) == "进行中"
+    closed = Cohort(code="2026-1qi", name="x", active=False, starts_on=date(2027, 1, 5))
+    assert state_label(closed, today) == "已结束"

@@ -4,10 +4,13 @@ GROUP BY query."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from ..associations import ALL_ASSOCIATIONS
+from ..completion.progress import LOCAL_ZONE
 from ..members.normalise import STANDING_LABELS
 from ..models import (
     Account,
@@ -57,8 +60,14 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def state_label(cohort: Cohort) -> str:
-    return "进行中" if cohort.active else "已结束"
+def state_label(cohort: Cohort, today: date | None = None) -> str:
+    """已结束 once closed; 未开始 before its first day (China's date); 进行中 otherwise."""
+    if not cohort.active:
+        return "已结束"
+    today = today or datetime.now(LOCAL_ZONE).date()
+    if cohort.starts_on and cohort.starts_on > today:
+        return "未开始"
+    return "进行中"
 
 
 def cohort_summary(session: Session) -> list[dict]:
