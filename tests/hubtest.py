@@ -338,6 +338,19 @@ class Browser:
         return response.json()["token"]
 
 
+def hold_session_on(hub: Hub, session_id: int, day) -> None:
+    """Move an on-site session of ``hub``'s (SQLite) platform database to ``day`` (an aware
+    datetime): a check-in code opens only on the session's day."""
+    import sqlite3
+    from datetime import UTC
+
+    with sqlite3.connect(hub.data_dir / "yiyuan.sqlite") as connection:
+        connection.execute(
+            "UPDATE onsite_sessions SET starts_at = ? WHERE id = ?",
+            (day.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"), session_id),
+        )
+
+
 DESKTOP = {"width": 1280, "height": 800}
 
 #: what went wrong in each watched page (console errors, uncaught errors, failed requests)

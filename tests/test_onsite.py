@@ -378,7 +378,14 @@ def test_checkin_in_the_window(database):
         again = checkin.check_in(session, wangfang, code, NOW + timedelta(minutes=14), SETTINGS)
         assert again.already and "您已签到" in again.message
         assert ledger(session, wangfang) == [3.0]
-        # a second open code at the same time is a different one
+        # the second session is a week later: no code for it today (hours for a session
+        # nobody attended yet), the roster is where to record it
+        with pytest.raises(OnsiteError) as not_today:
+            checkin.open_checkin(session, w.second, w.lihua, 15, NOW, settings=SETTINGS)
+        assert not_today.value.code == "not-today" and not_today.value.status == 409
+        assert "2027-01-23 09:00 举行，签到码只能在当天开放" in str(not_today.value)
+        # two sessions the same day: a second open code at the same time is a different one
+        w.second.starts_at = w.first.starts_at
         other = checkin.open_checkin(session, w.second, w.lihua, 15, NOW, settings=SETTINGS)
         assert other != code
 
@@ -393,6 +400,7 @@ def test_checkin_after_the_window_is_refused_and_writes_nothing(database):
         assert str(refused.value) == "签到已截止（09:15 截止），请联系任课教师补记。"
         assert refused.value.status == 409
         # closed early by the trainer: refused the same way, with the closing time
+        w.second.starts_at = w.first.starts_at  # the same day
         other = checkin.open_checkin(session, w.second, w.lihua, 60, NOW, settings=SETTINGS)
         checkin.close_checkin(session, w.second, w.lihua, NOW + timedelta(minutes=5))
         assert len(audit_rows(session, "checkin.close")) == 1

@@ -4,11 +4,12 @@ learner checks in in time, another too late; the roster; who may not touch any o
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import people
 import pytest
 
-from hubtest import ROOT, Hub
+from hubtest import ROOT, Hub, hold_session_on
 
 COURSE, MODULE = "shufa-jianshang", "xianchang-linmo"
 
@@ -72,6 +73,12 @@ def test_checkin_in_time_passes_and_too_late_is_refused(onsite_hub, people, sess
     assert {line["username"] for line in data["roster"]} >= {"wangfang", "liuyang"}
     assert data["checkin"]["open"] is False
 
+    # 41 days away: no code yet (the trainer records attendance on the roster instead)
+    hold_session_on(onsite_hub, session_id, datetime.now(UTC) + timedelta(days=41))
+    early = lihua.call("POST", f"api/onsite/sessions/{session_id}/checkin", json={"minutes": 15})
+    assert early.status_code == 409 and "签到码只能在当天开放" in early.json()["error"]
+    hold_session_on(onsite_hub, session_id, datetime.now(UTC))
+
     opened = lihua.call("POST", f"api/onsite/sessions/{session_id}/checkin", json={"minutes": 15})
     assert opened.status_code == 201, opened.text
     code = opened.json()["code"]
@@ -107,6 +114,7 @@ def test_checkin_in_time_passes_and_too_late_is_refused(onsite_hub, people, sess
 
 
 def test_window_ended_by_the_clock(onsite_hub, people, session_id):
+    hold_session_on(onsite_hub, session_id, datetime.now(UTC))
     lihua, zhaolei = people["lihua"], people["zhaolei"]
     opened = lihua.call("POST", f"api/onsite/sessions/{session_id}/checkin", json={"minutes": 30})
     code = opened.json()["code"]

@@ -8,12 +8,13 @@ endpoint, and a trainer cannot touch another trainer's course.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from people import Person
 from tornado import web
 
-from hubtest import PHONE, ROOT, Hub
+from hubtest import PHONE, ROOT, Hub, hold_session_on
 from yiyuan.demo import DEMO_PASSWORD
 from yiyuan.service import (
     audit_handlers,
@@ -151,6 +152,7 @@ def test_onsite_check_in_in_time_and_too_late(chromium, platform, people, artifa
 
     lihua, liuyang = people["lihua"], people["liuyang"]
     before = course_figures(lihua)
+    hold_session_on(platform, session_id(lihua), datetime.now(UTC))  # the session is today
     trainer = login(chromium, platform, "lihua")
     trainer.wait_for_url("**/services/yiyuan/trainer**")
     trainer.locator(f'section.trainer-course[data-course="{COURSE}"] ul.sessions a').click()

@@ -77,6 +77,15 @@ def open_checkin(
         raise OnsiteError(f"签到时长应为 1 到 {longest} 分钟之间的整数。", code="bad-minutes")
     if not onsite_session.active:
         raise OnsiteError("这一场已从课程清单中撤下，不能再签到。", 409, "inactive")
+    starts = onsite_session.starts_at
+    if starts is not None and local_time(starts, "%Y-%m-%d") != local_time(now, "%Y-%m-%d"):
+        # a code opened on another day credits hours for a session nobody attended yet
+        raise OnsiteError(
+            f"这一场在 {local_time(starts)} 举行，签到码只能在当天开放；"
+            "出勤可以在本场的名单上记录。",
+            409,
+            "not-today",
+        )
     code = _unused_code(session, now)
     onsite_session.checkin_code = code
     onsite_session.checkin_opens_at = now
