@@ -162,6 +162,10 @@ def test_a_managers_landing_page(chromium, platform):
         page.wait_for_url(f"**{SERVICE}**")
         found = walk(page, [SERVICE], platform.url)
         assert found == [], "\n".join(found)
+        # an association's secretary meets the reports, not「您还没有参加任何课程」
+        text = page.inner_text("main")
+        assert "统计报表" in text and "还没有参加任何课程" not in text, text
+        assert text.index("统计报表") < 20, text
     finally:
         page.context.close()
 
