@@ -275,8 +275,13 @@ def test_messy_roster_preview_confirm_passwords_and_error_report(admin_platform,
     sheet = list(load_workbook(io.BytesIO(passwords.content)).active.values)
     logins = {row[2]: row[3] for row in sheet[1:]}
     assert set(logins) == {"linxiaoyan0101", "guojianhua0102", "hejing0103"}
+    # who took the passwords is on record (once: the refused second try is not)
+    taken = admin.call("GET", "api/audit", params={"action": "members.passwords"}).json()
+    assert [(e["actor"], e["target"]) for e in taken["entries"]][:1] == [("admin", "会员名册.xlsx")]
     gone = admin.call("POST", f"{API}/{token}/passwords")
     assert gone.status_code == 410
+    again = admin.call("GET", "api/audit", params={"action": "members.passwords"}).json()
+    assert len(again["entries"]) == len(taken["entries"])
     assert gone.json()["error"].startswith("初始密码已下载过一次")
     assert "重置密码" in gone.json()["error"]
     # the initial password works (the hub then asks for a new one)

@@ -28,6 +28,7 @@ ACTIONS = {
     "checkin.open": "开放签到",
     "checkin.close": "结束签到",
     "members.import": "导入名册",
+    "members.passwords": "下载初始密码",
     "account.create": "创建账号",
     "account.deactivate": "停用账号",
     "account.activate": "恢复账号",

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from tornado import web
 
+from .. import audit
 from ..members import uploads
 from ..members.roster import RosterUnreadable
 from .admin import AdminApi, AdminOnly, AdminPage
@@ -169,6 +170,16 @@ class PasswordsApi(AdminApi):
             data = upload.take_passwords()
         except uploads.PasswordsGone as error:
             raise ApiError(410, str(error), "passwords-gone") from None
+        # whoever holds the file can log in as each new member: who took it is on record
+        audit.record(
+            self.session,
+            self.account.username,
+            "members.passwords",
+            f"下载名册“{upload.meta.name}”新账号的初始密码（仅此一次）",
+            target=upload.meta.name,
+            detail={"upload": upload.token},
+        )
+        self.commit()
         self.send_file(f"{Path(upload.meta.name).stem}.初始密码.xlsx", data, XLSX)
 
 
