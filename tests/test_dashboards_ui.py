@@ -147,6 +147,26 @@ def test_charts_render_chinese_without_missing_glyphs():
     assert charts.participation_chart_png(Table("空", table.columns)) is None
 
 
+def test_counts_are_drawn_on_whole_number_axes(monkeypatch):
+    drawn = []
+    monkeypatch.setattr(charts, "_png", lambda figure: drawn.append(figure) or b"")
+    few = Table(
+        "参训",
+        (Column("association", "协会", "text"), Column("enrolled", "参训人数")),
+        rows=[{"association": "书协", "enrolled": 1}, {"association": "作协", "enrolled": 2}],
+    )
+    charts.participation_chart_png(few)
+    trend = Table(
+        "每周学习趋势",
+        (Column("week", "周（起始日）", "date"), Column("active", "活跃人数")),
+        rows=[{"week": date(2027, 1, 4) + timedelta(weeks=n), "active": n % 2} for n in range(3)],
+    )
+    charts.trend_chart_png(trend)
+    people, trend_axes = drawn[0].axes[0], drawn[1].axes[0]
+    for ticks in (people.get_xticks(), trend_axes.get_yticks()):
+        assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks), ticks
+
+
 def test_without_the_cjk_fallback_the_glyph_check_fails():
     """The check above can fail: DejaVu Sans alone has no 书 or 协."""
     from matplotlib.figure import Figure

@@ -16,7 +16,7 @@ import matplotlib
 from matplotlib import dates as mdates
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from ..reports.table import Table
 
@@ -24,6 +24,12 @@ CJK_FAMILY = ["DejaVu Sans", "Noto Sans CJK SC"]
 FONT_RC = {"font.family": CJK_FAMILY, "font.size": 10, "axes.unicode_minus": False}
 BLUE, LIGHT, GREEN, ORANGE = "#2f6db5", "#c9d6e8", "#2e8b57", "#d9822b"
 DPI = 100
+
+
+def _whole() -> MaxNLocator:
+    """Ticks of an axis that counts people or things: 0, 1, 2 — never 0.2 人 (a locator
+    belongs to one axis: a new one each time)."""
+    return MaxNLocator(integer=True)
 
 
 #: rc_context changes process-wide rcParams: charts drawn by two threads of a dashboard (its
@@ -74,6 +80,7 @@ def participation_chart_png(table: Table) -> bytes | None:
         enrolled = [_number(r.get("enrolled")) for r in rows]
         people.barh(positions, enrolled, height=0.5, color=BLUE, label="参训人数")
         people.set_yticks(list(positions), labels)
+        people.xaxis.set_major_locator(_whole())
         people.set_title("参训人数" + ("与会员数" if "members" in table.keys else ""))
         people.legend(loc="lower right", frameon=False)
         people.grid(axis="x", alpha=0.3)
@@ -119,6 +126,7 @@ def trend_chart_png(table: Table) -> bytes | None:
         axes.set_title(table.title)
         axes.set_xlabel("周（起始日）")
         axes.set_ylim(bottom=0)
+        axes.yaxis.set_major_locator(_whole())
         axes.grid(alpha=0.3)
         axes.legend(frameon=False, ncols=3, loc="upper left")
         axes.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
