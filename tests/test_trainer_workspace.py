@@ -104,6 +104,8 @@ def test_course_overview_figures_per_module(classroom):
         "m3": (0, 0, 1, 0, 0, 1),
     }
     assert [m.code for m in overview.modules] == ["m1", "m2", "m3"]
+    # 已提交 on the page: everyone who handed it in (never fewer than 已通过)
+    assert [m.handed_in for m in overview.modules] == [5, 1, None]
     assert overview.awaiting_trainer == 3
     assert overview.as_json()["awaiting_trainer"] == 3
 

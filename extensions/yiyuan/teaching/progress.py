@@ -59,6 +59,9 @@ class ModuleFigures:
     awaiting_trainer: int = 0
     #: on-site modules: learners recorded present (None for online modules)
     attended: int | None = None
+    #: learners who have submitted at all, whatever came of it (what 已提交 means to a
+    #: reader beside 已通过); None for on-site modules
+    handed_in: int | None = None
 
 
 @dataclass
@@ -199,6 +202,12 @@ def course_overview(session: Session, course: Course) -> CourseOverview:
                 failed=statuses.get((m.id, ResultStatus.failed), 0),
                 awaiting_trainer=awaiting.get(m.id, 0),
                 attended=attended.get(m.id, 0) if m.kind == ModuleKind.onsite else None,
+                handed_in=None
+                if m.kind == ModuleKind.onsite
+                else sum(
+                    statuses.get((m.id, status), 0)
+                    for status in (ResultStatus.submitted, ResultStatus.passed, ResultStatus.failed)
+                ),
             )
             for m in modules
         ],
