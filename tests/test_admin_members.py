@@ -9,12 +9,13 @@ from __future__ import annotations
 import io
 import os
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 from people import Person
+from sqlalchemy import select
 
 from hubtest import login_page
 from learningdata import account, course, member
@@ -182,6 +183,20 @@ def _entries(database, action):
         return [
             (e.actor, e.target, e.summary) for e in audit.entries(session) if e.action == action
         ]
+
+
+def test_the_members_export_has_this_years_hours(database, world):
+    with database.session() as session:
+        wang = session.scalar(select(Account).where(Account.username == "wangfang"))
+        # a credit of last year is not this year's
+        last_year = datetime(utcnow().year - 1, 6, 1, tzinfo=UTC)
+        session.add(StudyHours(account_id=wang.id, hours=5.0, rule="旧", credited_at=last_year))
+        session.flush()
+        lines, _ = directory.search_members(session, limit=None)
+        table = directory.as_table(lines, directory.hours_this_year(session))
+    assert table.labels[-1] == "今年学时"
+    hours = {row["username"]: row["hours"] for row in table.rows}
+    assert hours["wangfang"] == 2.0 and hours["liuyang"] == 0.0
 
 
 def test_deactivate_and_activate_are_audited_and_refuse_oneself(database, world):

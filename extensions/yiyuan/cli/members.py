@@ -286,6 +286,9 @@ def export(ctx: Context, file: Path, association, include_inactive, show_mobile)
     check_schema(ctx.database)
     if file.suffix.lower() != ".xlsx":
         raise YiyuanError(f"导出文件应以 .xlsx 结尾，而不是 {file.name}。")
-    table = directory.as_table(_lines(ctx, association, include_inactive, show_mobile))
+    lines = _lines(ctx, association, include_inactive, show_mobile)
+    with ctx.database.session() as session:
+        hours = directory.hours_this_year(session)
+    table = directory.as_table(lines, hours)
     write_table(file, table.title, table.labels, table.records())
     click.echo(f"已导出 {len(table.rows)} 人到 {file}。")

@@ -82,10 +82,13 @@ EXPORT_COLUMNS = (
     Column("email", "邮箱", "text"),
     Column("associations", "所属协会", "text"),
     Column("state", "状态", "text"),
+    Column("hours", "今年学时", "hours"),
 )
 
 
-def as_table(lines: list[MemberLine]) -> Table:
+def as_table(lines: list[MemberLine], hours: dict[str, float] | None = None) -> Table:
+    """``hours``: this year's study hours by user name (:func:`hours_this_year`)."""
+    hours = hours or {}
     return Table(
         "会员",
         EXPORT_COLUMNS,
@@ -94,10 +97,25 @@ def as_table(lines: list[MemberLine]) -> Table:
                 **line.as_json(),
                 "associations": line.associations_text,
                 "state": "正常" if line.active else "已停用",
+                "hours": hours.get(line.username, 0.0),
             }
             for line in lines
         ],
     )
+
+
+def hours_this_year(session: Session, now: datetime | None = None) -> dict[str, float]:
+    """Everyone's study hours this year (China's calendar), by user name: one grouped query
+    over the ledger, the same sum as the portal's and the reports'."""
+    local = (now or utcnow()).astimezone(progress.LOCAL_ZONE)
+    start = datetime(local.year, 1, 1, tzinfo=progress.LOCAL_ZONE)
+    rows = session.execute(
+        select(Account.username, func.sum(StudyHours.hours))
+        .join(StudyHours, StudyHours.account_id == Account.id)
+        .where(StudyHours.credited_at >= start)
+        .group_by(Account.username)
+    )
+    return {username: round(float(total or 0.0), 2) for username, total in rows}
 
 
 def resolve_association(session: Session, name: str, city: str = "") -> Association:

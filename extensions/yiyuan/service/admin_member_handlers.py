@@ -95,7 +95,7 @@ class MembersExportApi(_Search, AdminApi):
         args = {**self.search_args(), "offset": 0, "limit": None}
         args["show_mobile"] = self.get_argument("show_mobile", "") == "1"
         lines, _ = self.search(args)
-        self.send_table(directory.as_table(lines), "会员")
+        self.send_table(directory.as_table(lines, directory.hours_this_year(self.session)), "会员")
 
 
 class MemberApi(AdminApi):
