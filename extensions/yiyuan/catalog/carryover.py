@@ -23,7 +23,7 @@ from ..lesson.sidecar import FILENAME, read_answers
 from ..models import Account, Course, LessonAnswers, Module, ModuleKind
 from ..service.storage import Storage
 from ..settings import Settings
-from .compile import spec_of
+from .compile import questions_of, spec_of
 
 
 @dataclass
@@ -89,7 +89,7 @@ def carry_over(session: Session, settings: Settings, storage: Storage) -> CarryO
 
 
 def _merge(session, account_id: int, module: Module, spec: dict, answers: dict, written) -> bool:
-    questions = [q for lesson in spec.get("lessons", []) for q in lesson.get("questions", [])]
+    questions = questions_of(spec)
     fitting = {}
     for question_id, value in answers.items():
         try:

@@ -251,6 +251,11 @@ def spec_of(storage: Storage, module: Module, release: int | None = None) -> dic
     return spec
 
 
+def questions_of(spec: dict) -> list[dict]:
+    """Every question of a compiled module's ``lessons.json``, in lesson order."""
+    return [q for lesson in spec.get("lessons", []) for q in lesson.get("questions", [])]
+
+
 def _read(path: Path) -> str:
     """A compiled file's text, kept in memory while it does not change: every learner opening
     a lesson reads the same page and spec."""

@@ -82,10 +82,15 @@ class Feedback:
 
 
 def feedback_of(
-    session, settings: Settings, storage: Storage, submission: Submission, pages: list[str]
+    session,
+    settings: Settings,
+    storage: Storage,
+    submission: Submission,
+    grade: Grade | None,
+    pages: list[str],
 ) -> Feedback:
+    """The view of ``submission``, whose ``grade`` (None: not graded yet) the caller read."""
     module = submission.module
-    grade = session.scalars(select(Grade).where(Grade.submission_id == submission.id)).one_or_none()
     view = Feedback(
         submission_id=submission.id,
         course_title=module.course.title,
@@ -143,7 +148,7 @@ def _questions(storage: Storage, submission: Submission) -> list[dict]:
     spec = compiled.spec_of(storage, submission.module, release=submission.release)
     if spec is None:
         spec = compiled.spec_of(storage, submission.module) or {}
-    return [q for lesson in spec.get("lessons", []) for q in lesson.get("questions", [])]
+    return compiled.questions_of(spec)
 
 
 def _belongs(item: str, question_id: str) -> bool:

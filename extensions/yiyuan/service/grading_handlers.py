@@ -94,9 +94,10 @@ def _reflection_prompts(storage, course) -> dict[str, dict[str, str]]:
     prompts: dict[str, dict[str, str]] = {}
     for module in course.modules:
         spec = compiled_lessons.spec_of(storage, module) if module.release else None
-        questions = [q for lesson in (spec or {}).get("lessons", []) for q in lesson["questions"]]
         prompts[module.code] = {
-            q["id"]: q.get("prompt", "") for q in questions if q.get("type") == "Reflection"
+            q["id"]: q.get("prompt", "")
+            for q in compiled_lessons.questions_of(spec or {})
+            if q.get("type") == "Reflection"
         }
     return prompts
 

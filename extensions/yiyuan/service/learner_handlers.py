@@ -222,10 +222,9 @@ class FeedbackPageHandler(PageHandler):
         pages = _feedback_files(self.storage, grade) if grade else []
         self.render(
             "feedback.html",
-            view=feedback_of(self.session, self.settings_, self.storage, submission, pages),
+            view=feedback_of(self.session, self.settings_, self.storage, submission, grade, pages),
             account=account,
             roles=[ROLE_LABELS[r.role] for r in account.roles],
-            own=submission.account_id == account.id,
             prefix=self.application.settings["yiyuan_prefix"],
             zone=progress.LOCAL_ZONE,
         )

@@ -66,10 +66,6 @@ def _spec(handler: Any, module: Module) -> dict:
     return spec
 
 
-def _questions(spec: dict) -> list[dict]:
-    return [q for lesson in spec.get("lessons", []) for q in lesson.get("questions", [])]
-
-
 def _last_submission(session, account_id: int, module_id: int) -> int | None:
     return session.scalar(
         select(Submission.id)
@@ -249,7 +245,7 @@ def save_answers(
 ) -> LessonAnswers:
     """Merge checked ``changes`` (None clears an answer) into the learner's saved answers."""
     try:
-        checked = compiled.check_answers(_questions(spec), changes)
+        checked = compiled.check_answers(compiled_lessons.questions_of(spec), changes)
     except compiled.BadAnswer as error:
         raise ApiError(400, str(error), "bad-answer") from None
     saved = _saved(session, account_id, module.id)
@@ -282,7 +278,7 @@ class LessonSubmitHandler(ApiHandler):
             self.commit()
         saved = _saved(self.session, account.id, module.id)
         answers = dict(saved.answers) if saved else {}
-        missing = compiled.missing(_questions(spec), answers)
+        missing = compiled.missing(compiled_lessons.questions_of(spec), answers)
         if missing:
             message = f"还有 {len(missing)} 项没有完成，请补充后再提交："
             self.write_json({"ok": False, "message": message, "missing": missing}, status=409)
