@@ -25,6 +25,7 @@ from .learning import (
 from .lessons import LessonAnswers
 from .logins import KnownClient, LoginThrottle, ThrottleKind
 from .members import HubSync, Member, Membership, Standing
+from .messages import Message, MessageDelivery
 from .onsite import OnsiteSession
 from .service_state import OAuthState
 
@@ -53,6 +54,8 @@ __all__ = [
     "LoginThrottle",
     "Member",
     "Membership",
+    "Message",
+    "MessageDelivery",
     "Module",
     "ModuleKind",
     "ModuleResult",
