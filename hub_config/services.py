@@ -86,6 +86,16 @@ def configure_services(c: Config, settings: Settings, facts: HostFacts) -> None:
             "environment": environment,
         },
     ]
+    if settings.messages.every:
+        services.append(
+            {
+                # collects messages, sends deadline reminders and outside channels
+                # (yiyuan.messages); no URL
+                "name": "messages",
+                "command": [str(facts.bin_dir / "yiyuan"), "messages", "run"],
+                "environment": environment,
+            }
+        )
     if settings.dashboards.enabled:
         services.append(dashboards_service(settings, facts))
     if settings.culler.enabled:

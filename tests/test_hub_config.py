@@ -116,6 +116,7 @@ def test_culler_can_be_switched_off(tmp_path):
         "yiyuan",
         "grader",
         "roster-sync",
+        "messages",
         "dashboards",
     ]
     assert all(r["name"] != "idle-culler" for r in c.JupyterHub.load_roles)
@@ -363,7 +364,8 @@ def test_the_proxy_and_every_service_end_with_the_hub_and_servers_stop_quickly(t
     facts = hub_config.HostFacts(FACTS.project_root, FACTS.bin_dir, True, hub_pid=4242)
     hub_config.apply(c, s, facts)
     commands = [c.ConfigurableHTTPProxy.command] + [x["command"] for x in c.JupyterHub.services]
-    assert len(commands) == 6  # proxy, yiyuan, grader, roster-sync, dashboards, idle-culler
+    # proxy, yiyuan, grader, roster-sync, messages, dashboards, idle-culler
+    assert len(commands) == 7
     for command in commands:
         split = command.index("--")
         assert command[3:split] == ["--hub-pid=4242", f"--data-dir={tmp_path}"]

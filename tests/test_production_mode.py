@@ -196,7 +196,7 @@ def test_platform_services_run_as_the_service_user(deployment):
     hub, service_user, _ = deployment
     uid = pwd.getpwnam(service_user).pw_uid
     running = service_processes(hub)
-    expected = {"yiyuan", "grader", "roster-sync", "idle-culler", "dashboards"}
+    expected = {"yiyuan", "grader", "roster-sync", "messages", "idle-culler", "dashboards"}
     assert expected <= set(running), running
     grader = running.pop("grader")
     for name, pids in running.items():

@@ -73,12 +73,20 @@ def test_empty_file_means_defaults(tmp_path):
         ("mode: cluster\n", "配置项 mode 的值 'cluster' 无效"),
         ("culler:\n  enabled: maybe\n", "culler.enabled 应为 true 或 false"),
         ("site_name: 12\n", "site_name 应为文本"),
+        ("messages:\n  channels: sms\n", r"messages.channels 应为列表"),
+        ("messages:\n  remind_days: [7, one]\n", r"messages.remind_days\[1\] 应为整数"),
     ],
 )
 def test_malformed_file_names_the_setting(tmp_path, text, expected):
     path = write(tmp_path, text)
     with pytest.raises(SettingsError, match=expected):
         load_settings({"YIYUAN_CONFIG": str(path)})
+
+
+def test_lists_are_read_as_tuples(tmp_path):
+    path = write(tmp_path, "messages:\n  channels: [log, file]\n  remind_days: [3]\n")
+    messages = load_settings({"YIYUAN_CONFIG": str(path)}).messages
+    assert (messages.channels, messages.remind_days) == (("log", "file"), (3,))
 
 
 def test_missing_file_names_the_variable(tmp_path):

@@ -202,6 +202,32 @@ class DashboardsSettings:
 
 
 @dataclass(frozen=True)
+class MessagesSettings:
+    """Messages (消息): what the platform tells a person, and through which channels
+    (yiyuan.messages). The message centre on the portal always has every message."""
+
+    #: seconds between runs of the hub's messages service (collect, deadline reminders,
+    #: outside sends); 0: no service, run ``yiyuan messages send-due`` from cron instead
+    every: int = 600
+    #: outside channels each message also goes through: ``log`` (a line in the service's log
+    #: only, the default until a gateway is set up), ``file`` (JSON lines appended to
+    #: ``<data_dir>/messages/outbox.jsonl``, for a gateway that reads them, and tests), or a
+    #: plug-in as ``package.module:Class`` (see docs/configuration.md)
+    channels: tuple[str, ...] = ("log",)
+    #: kinds of message sent outside too (a text message costs money); the rest stay in the
+    #: message centre
+    outside_kinds: tuple[str, ...] = (
+        "enrolled",
+        "due-soon",
+        "due-tomorrow",
+        "teacher-graded",
+        "course-completed",
+    )
+    #: reminders this many days before a course's due date (7 and 1: 还有 7 天 / 明天截止)
+    remind_days: tuple[int, ...] = (7, 1)
+
+
+@dataclass(frozen=True)
 class Settings:
     """All platform settings. Construct with :func:`load_settings`."""
 
@@ -227,6 +253,7 @@ class Settings:
     grading: GradingSettings = field(default_factory=GradingSettings)
     dashboards: DashboardsSettings = field(default_factory=DashboardsSettings)
     onsite: OnsiteSettings = field(default_factory=OnsiteSettings)
+    messages: MessagesSettings = field(default_factory=MessagesSettings)
 
     @property
     def platform_db_url(self) -> str:
@@ -337,6 +364,11 @@ def _coerce(hint: Any, value: Any, name: str) -> Any:
                 f"配置项 {name} 的值 {value!r} 无效：应为 " + " 或 ".join(map(str, choices)) + "。"
             )
         return value
+    if origin is tuple:
+        (item, _) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise SettingsError(f"配置项 {name} 应为列表（- 开头的若干行），而不是 {value!r}。")
+        return tuple(_coerce(item, one, f"{name}[{i}]") for i, one in enumerate(value))
     if origin in (typing.Union, types.UnionType):
         raise TypeError(f"settings field {name}: unions are not supported")  # programming error
     if hint is bool:

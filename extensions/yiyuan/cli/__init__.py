@@ -106,6 +106,7 @@ COMMAND_MODULES = (
     "hours",
     "lessons",
     "members",
+    "messages",
     "report",
     "service",
     "users",

@@ -147,7 +147,8 @@ def _score_text(result: dict, grade: dict) -> str:
         score = grade.get("auto_score", 0) / grade["auto_max"] * 100
     if score is None:
         return ""
-    return f"（测验得分 {float(score):g}%）"
+    # whole percent, as the portal, the feedback page and the messages show it
+    return f"（测验得分 {round(float(score))}%）"
 
 
 def _feedback_link(service_url: str, submission_id: Any) -> tuple[str, str] | None:
