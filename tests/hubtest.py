@@ -175,6 +175,8 @@ class Hub:
             "dashboards": {"port": free_port(), "enabled": False},
             # one grading worker: the test machine has two cores and runs a hub besides
             "grading": {"workers": 1},
+            # no messages service unless a test needs it (pages collect their viewer's own)
+            "messages": {"every": 0},
         }
         _merge(base, self.settings)
         self.config_file = self.workdir / "yiyuan.yml"

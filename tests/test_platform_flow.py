@@ -15,7 +15,7 @@ import people as people_
 import pytest
 import requests
 
-from hubtest import PHONE, ROOT, Hub
+from hubtest import PHONE, ROOT, Hub, wait_for
 from yiyuan.demo import DEMO_PASSWORD
 from yiyuan.exchange import archives
 
@@ -28,7 +28,12 @@ DESKTOP = {"width": 1280, "height": 800}
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
-    hub = Hub(tmp_path_factory.mktemp("platform"), {"courses_dir": str(ROOT / "courses")})
+    settings = {
+        "courses_dir": str(ROOT / "courses"),
+        # the hub's messages service, sending through the log and a file a gateway would read
+        "messages": {"every": 5, "channels": ["log", "file"]},
+    }
+    hub = Hub(tmp_path_factory.mktemp("platform"), settings)
     hub.cli("db", "upgrade")
     hub.cli("demo", "seed")
     hub.cli("courses", "publish", COURSE, "--actor", "admin")
@@ -257,6 +262,91 @@ def test_trainer_grades_a_reflection_on_the_page(chromium, platform, people, art
     state = people["liuyang"].module()
     assert state["status"] == "failed"  # the quiz is still below the bar
     page.context.close()
+
+
+@pytest.mark.browser
+def test_each_step_is_announced_with_one_score_everywhere(
+    chromium, platform, people, artifacts, tmp_path
+):
+    """刘洋 failed, then her teacher scored the reflection (above); now she passes: the message
+    centre tells each step in order, with the score the portal and the lesson show."""
+    from playwright.sync_api import expect
+
+    liuyang = people["liuyang"]
+    state = liuyang.wait_for_result(liuyang.submit(tmp_path, RIGHT, REFLECTION))
+    assert state["result"]["status"] == "passed", state
+    module = liuyang.module()
+    score = round(module["score"])
+    assert round(state["result"]["score"]) == score == 100
+    found = liuyang.call("GET", "api/me/messages").json()
+    told = {m["kind"]: m for m in reversed(found["messages"])}
+    order = [m["kind"] for m in reversed(found["messages"])]
+    assert order.index("failed") < order.index("teacher-graded") < order.index("passed"), order
+    title = module["title"]
+    assert told["failed"]["title"] == f"《{title}》未通过"
+    assert "测验得分 0%" in told["failed"]["body"]
+    assert told["teacher-graded"]["body"] == "得分 1.5 / 2。教师评语：请结合自己的创作再多谈一些。"
+    assert told["passed"]["title"] == f"《{title}》已通过"
+    assert f"测验得分 {score}%" in told["passed"]["body"] and "计 1 学时" in told["passed"]["body"]
+    assert found["unread"] == len(found["messages"]) >= 3
+    # nobody else's news
+    assert all(
+        m["title"] != told["passed"]["title"]
+        for m in people["zhouqing"].call("GET", "api/me/messages").json()["messages"]
+    )
+
+    page = _login(chromium, platform, "liuyang")
+    news = page.locator("section.news")
+    expect(news).to_contain_text(f"《{title}》已通过")
+    expect(page.locator(f'li[data-module="{MODULE}"]')).to_contain_text(f"得分 {score}%")
+    badge = page.locator("header .messages-link .badge")
+    expect(badge).to_have_text(str(found["unread"]))
+    page.locator("header .messages-link").click()
+    page.wait_for_url("**/services/yiyuan/messages")
+    items = page.locator("ul.messages li")
+    expect(items.first).to_contain_text("新")
+    expect(page.locator('li[data-kind="teacher-graded"]')).to_contain_text("请结合自己的创作")
+    page.screenshot(path=artifacts / "messages.png", full_page=True)
+    # seen: the next view has nothing new, and the feedback is one tap away
+    page.reload()
+    expect(page.locator("header .messages-link .badge")).to_have_count(0)
+    expect(page.locator("ul.messages li.unread")).to_have_count(0)
+    passed = page.locator('li[data-kind="passed"]').first
+    passed.get_by_role("link", name="查看反馈").click()
+    expect(page.locator("body")).to_contain_text(f"测验得分 {score}%")
+    # the lesson, reopened, shows the same figure
+    page.goto(f"{platform.url}/services/yiyuan/lessons/{COURSE}/{MODULE}/")
+    expect(page.locator("body")).to_contain_text(f"测验得分 {score}%", timeout=60000)
+    page.context.close()
+
+    phone = _login(chromium, platform, "liuyang", viewport=PHONE)
+    phone.goto(f"{platform.url}/services/yiyuan/messages")
+    expect(phone.locator("ul.messages li").first).to_be_visible()
+    phone.screenshot(path=artifacts / "messages-phone.png", full_page=True)
+    phone.context.close()
+
+
+def test_the_messages_service_sends_outside_once(platform, people):
+    """The hub's messages service (every 5 s here) sent 刘洋's teacher's comment through both
+    channels, once each, and left her failed module to the message centre."""
+    import json
+
+    outbox = platform.data_dir / "messages" / "outbox.jsonl"
+
+    def sent() -> list[dict]:
+        if not outbox.exists():
+            return []
+        lines = outbox.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if '"liuyang"' in line]
+
+    wait_for(lambda: any(m["kind"] == "teacher-graded" for m in sent()), 60, "a send")
+    time.sleep(6)  # another round of the service: nothing twice
+    kinds = [m["kind"] for m in sent()]
+    assert kinds.count("teacher-graded") == 1 and "failed" not in kinds, kinds
+    listed = platform.cli("messages", "list", "liuyang").stdout
+    assert "教师已评阅" in listed and "外发：file 已发送、log 已发送" in listed, listed
+    refused = platform.cli("messages", "list", "nobody", check=False)
+    assert refused.returncode != 0 and "没有用户名为 nobody 的账号" in refused.stderr
 
 
 # -- the service restarted mid-submission ------------------------------------------------------

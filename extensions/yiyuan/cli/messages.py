@@ -13,7 +13,7 @@ from ..completion.progress import LOCAL_ZONE
 from ..db.migrate import check_schema
 from ..errors import YiyuanError
 from ..messages import inbox
-from ..messages.deliver import send_due
+from ..messages.deliver import STATE_LABELS, send_due
 from ..models import Account
 from . import Context, pass_context
 
@@ -72,7 +72,10 @@ def list_command(ctx: Context, username: str, limit: int) -> None:
             raise YiyuanError(f"没有用户名为 {username} 的账号。")
         for message in inbox.recent(session, account.id, limit):
             state = "未读" if message.read_at is None else "已读"
-            sent = "、".join(f"{d.channel} {d.state}" for d in message.deliveries)
+            sent = "、".join(
+                f"{d.channel} {STATE_LABELS.get(d.state, d.state)}"
+                for d in sorted(message.deliveries, key=lambda d: d.channel)
+            )
             click.echo(
                 f"{message.created_at.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M} [{state}] {message.title} — {message.body}"
                 + (f"（外发：{sent}）" if sent else "")

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 
 
+#: a delivery's state as the administrator reads it
+STATE_LABELS = {"sent": "已发送", "failed": "失败", "skipped": "跳过"}
+
+
 @dataclass
 class Report:
     new: int = 0
@@ -30,9 +34,8 @@ class Report:
 
     def summary(self) -> str:
         parts = [f"新消息 {self.new} 条"]
-        names = {"sent": "已发送", "failed": "失败", "skipped": "跳过"}
         for channel, states in self.sent.items():
-            counts = "、".join(f"{names[s]} {n}" for s, n in states.items() if n) or "无"
+            counts = "、".join(f"{STATE_LABELS[s]} {n}" for s, n in states.items() if n) or "无"
             parts.append(f"{channel}：{counts}")
         return "；".join(parts)
 
