@@ -261,6 +261,23 @@ def test_trainer_grades_a_reflection_on_the_page(chromium, platform, people, art
     expect(item.locator(".message")).to_have_text("已保存。")
     state = people["liuyang"].module()
     assert state["status"] == "failed"  # the quiz is still below the bar
+    # graded work stays at hand: 已评阅 shows it with its score and comment, to change
+    page.get_by_role("link", name=re.compile(r"已评阅（\d+）")).click()
+    expect(page.get_by_text(re.compile(r"已评阅（2）"))).to_have_attribute("aria-current", "page")
+    graded = page.locator(".grading-item").filter(has_text="王芳")
+    expect(graded.get_by_label("分数")).to_have_value("2")
+    expect(graded.get_by_label("评语")).to_have_value("写得好")
+    expect(graded.locator(".graded")).to_contain_text("评阅：李华")
+    page.screenshot(path=artifacts / "grading-graded.png", full_page=True)
+    graded.get_by_label("评语").fill("写得很好，继续努力。")
+    graded.get_by_role("button", name="修改评分").click()
+    expect(graded.locator(".message")).to_have_text("已保存。")
+    page.reload()
+    graded = page.locator(".grading-item").filter(has_text="王芳")
+    expect(graded.get_by_label("评语")).to_have_value("写得很好，继续努力。")
+    assert people["wangfang"].module()["status"] == "passed"
+    refused = page.goto(f"{platform.url}/services/yiyuan/grading/{COURSE}?show=everything")
+    assert refused.status == 404 and "没有这个页面" in page.content()
     page.context.close()
 
 

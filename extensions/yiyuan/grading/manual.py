@@ -34,7 +34,7 @@ class ManualGradingError(GradingError):
 
 @dataclass(frozen=True)
 class ManualItem:
-    """A submission waiting for the trainer, as the grading page lists it."""
+    """A submission waiting for the trainer, or graded by one, as the grading page lists it."""
 
     submission_id: int
     username: str
@@ -46,6 +46,9 @@ class ManualItem:
     reflections: dict[str, str]
     #: manual items: grade_id → {"max", "score", "comment"}
     items: dict[str, dict] = field(default_factory=dict)
+    #: when and by whom (login name) the trainer last graded it; None while waiting
+    graded_at: datetime | None = None
+    graded_by: str = ""
 
 
 def grade_manually(
@@ -166,6 +169,31 @@ def _write_gradebook(settings, work, manual: dict, scores: dict, comments: dict)
 def manual_queue(session: Session, course_code: str, settings: Settings) -> list[ManualItem]:
     """The course's submissions still waiting for the trainer: each learner's latest graded
     submission per module, oldest first, with what the learner wrote."""
+    return _manual_items(
+        session,
+        course_code,
+        settings,
+        Grade.needs_manual.is_(True),
+        (Submission.submitted_at, Submission.id),
+    )
+
+
+def graded_items(
+    session: Session, course_code: str, settings: Settings, limit: int = 100
+) -> list[ManualItem]:
+    """What the trainers already graded (each learner's latest submission per module), the
+    latest grading first: to read again, and to change a score or a comment."""
+    return _manual_items(
+        session,
+        course_code,
+        settings,
+        Grade.needs_manual.is_(False) & Grade.manual_graded_at.is_not(None),
+        (Grade.manual_graded_at.desc(), Submission.id.desc()),
+        limit,
+    )
+
+
+def _manual_items(session, course_code, settings, which, order, limit=None) -> list[ManualItem]:
     latest = (
         select(func.max(Submission.id).label("id"))
         .join(Grade, Grade.submission_id == Submission.id)
@@ -179,8 +207,9 @@ def manual_queue(session: Session, course_code: str, settings: Settings) -> list
         select(Submission, Grade)
         .join(latest, latest.c.id == Submission.id)
         .join(Grade, Grade.submission_id == Submission.id)
-        .where(Grade.needs_manual.is_(True))
-        .order_by(Submission.submitted_at, Submission.id)
+        .where(which)
+        .order_by(*order)
+        .limit(limit)
     ).all()
     items = []
     for submission, grade in rows:
@@ -203,6 +232,8 @@ def manual_queue(session: Session, course_code: str, settings: Settings) -> list
                     for gid, i in grade.items.items()
                     if not i.get("auto")
                 },
+                graded_at=grade.manual_graded_at,
+                graded_by=grade.manual_graded_by,
             )
         )
     return items

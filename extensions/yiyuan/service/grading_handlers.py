@@ -11,11 +11,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from sqlalchemy import select
 from tornado import web
 
 from ..catalog import compile as compiled_lessons
 from ..completion.progress import LOCAL_ZONE
 from ..grading import manual
+from ..models import Account
 from .access import course_by_code, require_trainer, submission_for
 from .base import ApiError, ApiHandler, PageHandler
 
@@ -67,21 +69,36 @@ class GradeHandler(ApiHandler):
 
 
 class GradingPageHandler(PageHandler):
+    """待评阅 (the queue) and, with ``?show=graded``, 已评阅: what was graded, to read again
+    and to change."""
+
     page_title = "批改学习心得"
 
     @web.authenticated
     def get(self, code: str) -> None:
         course = course_by_code(self.session, code)
         require_trainer(self.session, course, self.account)
+        show = self.get_argument("show", "waiting")
+        if show not in ("waiting", "graded"):
+            raise ApiError(404, "没有这个页面。", "no-page")
         self.xsrf_token  # sets the _xsrf cookie the page's script sends back  # noqa: B018
+        waiting = manual.manual_queue(self.session, course.code, self.settings_)
+        graded = manual.graded_items(self.session, course.code, self.settings_)
+        graders = {
+            a.username: a.display_name or a.username
+            for a in self.session.scalars(
+                select(Account).where(Account.username.in_({i.graded_by for i in graded}))
+            )
+        }
         self.render(
             "grading.html",
             account=self.account,
             roles=["教师"],
             course=course,
-            items=[
-                _plain(i) for i in manual.manual_queue(self.session, course.code, self.settings_)
-            ],
+            show=show,
+            counts={"waiting": len(waiting), "graded": len(graded)},
+            items=[_plain(i) for i in (graded if show == "graded" else waiting)],
+            graders=graders,
             prompts=_reflection_prompts(self.storage, course),
             zone=LOCAL_ZONE,
             prefix=self.application.settings["yiyuan_prefix"],
