@@ -120,6 +120,7 @@ def deployment(production_bin):
                     "service": {"user": service_user},
                     # as the docs install it (the test hubs leave it off to save time)
                     "dashboards": {"enabled": True},
+                    "messages": {"every": 600},
                 },
             )
             hub.workdir.chmod(0o755)

@@ -24,12 +24,15 @@ from . import (
     admin_roster_handlers,
     audit_handlers,
     authoring_handlers,
+    catalogue_handlers,
     exchange_handlers,
     grading_handlers,
     learner_handlers,
     lesson_handlers,
+    message_handlers,
     onsite_handlers,
     openapi,
+    preference_handlers,
     report_handlers,
     trainer_handlers,
 )
@@ -43,6 +46,9 @@ log = logging.getLogger("yiyuan.service")
 #: every handler module contributes ``routes``: (path below the prefix, handler class)
 ROUTE_MODULES = (
     learner_handlers,
+    catalogue_handlers,
+    message_handlers,
+    preference_handlers,
     lesson_handlers,
     exchange_handlers,
     grading_handlers,

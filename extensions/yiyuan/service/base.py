@@ -19,8 +19,10 @@ from tornado.escape import xhtml_escape
 
 from ..db import Database
 from ..errors import YiyuanError
+from ..messages import inbox
 from ..models import Account, Role
 from ..settings import Settings
+from .static_files import static_url
 from .storage import Storage
 
 log = logging.getLogger("yiyuan.service")
@@ -199,6 +201,20 @@ class PageHandler(BaseHandler):
 
     def get_template_path(self) -> str:
         return str(Path(__file__).parent / "templates")
+
+    def get_template_namespace(self) -> dict[str, Any]:
+        """What every page's header shows beside the page: the unread messages (消息)."""
+        namespace = super().get_template_namespace()
+        namespace["service_prefix"] = self.application.settings["yiyuan_prefix"]
+        namespace["unread_messages"] = (
+            inbox.unread_count(self.session, self._account.id) if self._account else 0
+        )
+        # the 大字 switch in every header (templates/base.html) saves with the _xsrf cookie
+        self.xsrf_token  # noqa: B018
+        namespace["large_text_script"] = static_url(
+            namespace["service_prefix"], "page", "large-text.js"
+        )
+        return namespace
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         if self._session is not None:

@@ -11,25 +11,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 from tornado import web
 
-from ..catalog import enrolment
+from ..catalog import catalogue, enrolment
 from ..completion import progress
 from ..dashboards import SERVICE_NAME as DASHBOARDS_SERVICE
 from ..members.directory import ledger
+from ..messages import inbox
 from ..models import ROLE_LABELS, Account, Course, Grade, GradingJob, ModuleResult, Role
 from ..reports.scope import ReportAccessDenied, scope_of
 from .access import course_by_code, module_by_code, submission_for
 from .base import ApiError, ApiHandler, BaseHandler, PageHandler
 from .feedback_view import feedback_of
+from .message_handlers import collect_for
 
 
 def open_electives(session, account) -> list[Course]:
     """Active courses the learner is not in yet but may enrol in."""
-    return [
-        course
-        for course in session.scalars(select(Course).where(Course.active).order_by(Course.code))
-        if not enrolment.is_enrolled(session, course.id, account.id)
-        and enrolment.may_enrol(session, course, account)
-    ]
+    return [e.course for e in catalogue.open_courses(session, account) if e.state == "open"]
 
 
 class MeHandler(ApiHandler):
@@ -58,27 +55,21 @@ class CatalogHandler(ApiHandler):
 
     @web.authenticated
     def get(self) -> None:
-        account = self.account
-        items = []
-        for course in self.session.scalars(
-            select(Course).where(Course.active).order_by(Course.code)
-        ):
-            enrolled = enrolment.is_enrolled(self.session, course.id, account.id)
-            may = not enrolled and enrolment.may_enrol(self.session, course, account)
-            if enrolled or may:
-                items.append(
-                    {
-                        "code": course.code,
-                        "title": course.title,
-                        "summary": course.summary,
-                        "category": course.category,
-                        "enrolment": course.enrolment,
-                        "due": course.due,
-                        "hours": sum(m.hours for m in course.modules if m.active),
-                        "enrolled": enrolled,
-                        "may_enrol": may,
-                    }
-                )
+        items = [
+            {
+                "code": e.course.code,
+                "title": e.course.title,
+                "summary": e.course.summary,
+                "category": e.course.category,
+                "enrolment": e.course.enrolment,
+                "due": e.course.due,
+                "hours": e.hours,
+                "enrolled": e.enrolment is not None,
+                "may_enrol": e.state == "open",
+            }
+            # the rules of「课程中心」(catalog.catalogue), which lists the same courses
+            for e in catalogue.open_courses(self.session, self.account)
+        ]
         self.write_json({"courses": items})
 
 
@@ -98,7 +89,10 @@ class EnrolHandler(ApiHandler):
             )
         enrolment.enrol(self.session, course, account, source="self")
         self.commit()
-        self.write_json({"enrolled": True, "message": f"已报名“{course.title}”。"}, status=201)
+        self.write_json(
+            {"enrolled": True, "message": f"报名成功：“{course.title}”已加入我的学习。"},
+            status=201,
+        )
 
 
 class OpenedHandler(ApiHandler):
@@ -293,8 +287,10 @@ class HomeHandler(PageHandler):
         self.xsrf_token  # sets the _xsrf cookie the page's script sends back  # noqa: B018
         # never from the back-forward cache: back from a lesson, the portal shows what changed
         self.set_header("Cache-Control", "no-store")
+        collect_for(self)
         self.render(
             "home.html",
+            news=[m for m in inbox.recent(self.session, account.id, limit=3) if m.read_at is None],
             electives=open_electives(self.session, account),
             account=account,
             roles=[ROLE_LABELS[r.role] for r in account.roles],

@@ -151,7 +151,7 @@ class LessonPageHandler(PageHandler):
         }
         _ = self.xsrf_token  # sets the _xsrf cookie the page's saves send back
         self.set_header("Cache-Control", "no-store")  # it holds the learner's answers
-        self.finish(_page(page, prefix, module, lesson, lessons, data))
+        self.finish(_page(page, prefix, module, lesson, lessons, data, self.account.large_text))
 
 
 #: what the page says, in one place with the kernel's words (yiyuan.lesson.submit)
@@ -176,7 +176,15 @@ def _place_text(module: Module) -> str:
     return f"第 {number} / {total} 单元：" if number else ""
 
 
-def _page(page: str, prefix: str, module: Module, lesson: dict, lessons: list, data: dict) -> str:
+def _page(
+    page: str,
+    prefix: str,
+    module: Module,
+    lesson: dict,
+    lessons: list,
+    data: dict,
+    large_text: bool = False,
+) -> str:
     head = (
         f'<link rel="stylesheet" href="{static_url(prefix, "lesson", "lesson.css")}">\n'
         f'<script>window.__jupyter_widgets_assets_path__ = "{prefix}static/widgets/";</script>'
@@ -194,17 +202,27 @@ def _page(page: str, prefix: str, module: Module, lesson: dict, lessons: list, d
     header = (
         '<header class="yiyuan-bar" role="banner">'
         f'<a class="yiyuan-back" href="{xhtml_escape(prefix)}">← 返回我的学习</a>'
+        # the 大字 switch of every service page (static/page/large-text.js); beside the way
+        # back, so that on a phone the two share a row
+        '<button type="button" class="yiyuan-large-text" data-large-text '
+        f'data-url="{xhtml_escape(prefix)}api/me/preferences" data-status="yiyuan-large-text-status" '
+        f'aria-pressed="{"true" if large_text else "false"}" '
+        'title="放大页面上的字，再按一次恢复">大字</button>'
         f'<span class="yiyuan-where">{xhtml_escape(module.course.title)} · '
         f"{_place_text(module)}{xhtml_escape(module.title)}</span>"
         '<span class="yiyuan-save-state" role="status" aria-live="polite"></span>'
+        '<span id="yiyuan-large-text-status" aria-live="polite"></span>'
         f"</header>{links}"
     )
     body_end = (
         f'<script id="yiyuan-lesson-data" type="application/json">{_script_json(data)}</script>\n'
         f'<script src="{static_url(prefix, "requirejs", "require.js")}"></script>\n'
         f'<script src="{static_url(prefix, "widgets", "libembed-amd.js")}"></script>\n'
-        f'<script src="{static_url(prefix, "lesson", "lesson.js")}"></script>'
+        f'<script src="{static_url(prefix, "lesson", "lesson.js")}"></script>\n'
+        f'<script src="{static_url(prefix, "page", "large-text.js")}"></script>'
     )
+    if large_text:  # on from the first paint, as on every other page
+        page = page.replace("<html", '<html class="large-text"', 1)
     return (
         page.replace("<!--yiyuan:head-->", head, 1)
         .replace("<!--yiyuan:header-->", header, 1)

@@ -64,7 +64,23 @@ REPORT_FILTERS = [
 PATHS: dict[str, dict[str, Any]] = {
     "/api/me": {"get": _op("当前用户：账号、角色、今年学时 / the caller")},
     "/api/me/courses": {"get": _op("我的课程与各单元进度 / my courses and progress")},
+    "/api/me/preferences": {
+        "get": _op("我的显示设置：大字 / my display preferences (large text)"),
+        "post": _op(
+            '修改我的显示设置：{"large_text": true}（只改本人的）/ change my preferences',
+            body=JSON,
+            errors=(400, 401),
+        ),
+    },
     "/api/courses": {"get": _op("我已参加或可报名的课程 / courses I take or may enrol in")},
+    "/api/me/messages": {
+        "get": _op("我的消息与未读数（先生成新消息）/ my messages and the unread count"),
+        "post": _op(
+            '标记已读：{"read": [编号…]} 或 {"read": "all"} / mark messages read',
+            body=JSON,
+            errors=(400, 401),
+        ),
+    },
     "/api/me/modules/{course}/{module}/opened": {
         "parameters": [COURSE, MODULE],
         "post": _op("记录学员打开了单元（学习中）/ the learner opened a module", ok=201),
@@ -72,6 +88,13 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/courses/{course}/enrol": {
         "parameters": [COURSE],
         "post": _op("报名选修课 / enrol in an elective", ok=201, errors=(401, 403, 404)),
+    },
+    "/api/courses/{course}/leave": {
+        "parameters": [COURSE],
+        "post": _op(
+            "退出自己报名的选修课（学习记录和学时保留）/ leave an elective I enrolled in",
+            errors=(401, 403, 404),
+        ),
     },
     "/api/lessons/{course}/{module}/answers": {
         "parameters": [COURSE, MODULE],
@@ -200,10 +223,16 @@ TRAINER_PATHS: dict[str, dict[str, Any]] = {
     },
     "/api/trainer/courses/{course}/publish": {
         "parameters": [COURSE],
-        "post": _op(
-            "发布或更新课程（与 yiyuan courses publish 相同）；400 时 problems 列出每个问题 / "
-            "publish a course from its sources (400 lists the problems)",
+        "get": _op(
+            "发布前查看将要发生的变化（新增单元、更新课件、新报名学员……），不写入任何内容；"
+            "400 时 problems 列出每个问题 / preview a publish: what would change, nothing kept",
             errors=(400, 401, 403, 404),
+        ),
+        "post": _op(
+            "发布或更新课程（与 yiyuan courses publish 相同）；summary 用一句话说明变化，"
+            '400 时 problems 列出每个问题；可带 {"version": N} 确认所查看的那次发布（之后'
+            "又有人发布时为 409）/ publish a course from its sources (400 lists the problems)",
+            errors=(400, 401, 403, 404, 409),
         ),
     },
 }

@@ -25,6 +25,8 @@ NODE_MODULES = Path(
 #: URL folder below ``static/`` → where its files are
 ROOTS = {
     "lesson": Path(__file__).parent / "static" / "lesson",
+    # what every service page shares (the 大字 switch)
+    "page": Path(__file__).parent / "static" / "page",
     "widgets": NODE_MODULES / "@jupyter-widgets" / "html-manager" / "dist",
     "requirejs": NODE_MODULES / "requirejs",
 }
@@ -90,7 +92,7 @@ def static_url(prefix: str, folder: str, name: str) -> str:
 
 
 #: which names of each folder are served (requirejs's package holds more than the loader)
-NAMES = {"lesson": "(.*)", "widgets": "(.*)", "requirejs": "(require\\.js)"}
+NAMES = {"lesson": "(.*)", "page": "(.*)", "widgets": "(.*)", "requirejs": "(require\\.js)"}
 
 
 def static_routes(prefix: str) -> list:
