@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import sqlite3
 import tarfile
+from contextlib import closing
 
 import pytest
 import yaml
@@ -14,9 +16,10 @@ from sqlalchemy import func, select
 
 from hubtest import ROOT
 from learningdata import account, grade, member, submit
-from yiyuan.catalog.publish import PublishError, publish, publish_all
+from yiyuan.catalog.publish import PublishError, preview, publish, publish_all
 from yiyuan.completion import engine
 from yiyuan.models import (
+    AuditEntry,
     Course,
     Enrolment,
     Module,
@@ -134,6 +137,126 @@ def test_publish_end_to_end(database, settings):
         assert (result.status, result.score) == ("passed", 100.0)
         assert session.scalar(select(func.sum(StudyHours.hours))) == 1.0
         assert session.scalar(select(func.count()).select_from(Enrolment)) == 2
+
+
+def files_under(folder) -> dict[str, bytes | str]:
+    """Every file below ``folder`` by path (nothing when it does not exist); an SQLite database
+    (nbgrader's gradebook) by its rows, whichever of its files they are in at the moment."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(folder.rglob("*")) if folder.exists() else ():
+        if not path.is_file() or path.name.endswith(("-wal", "-shm")):
+            continue
+        if path.suffix == ".db":
+            with closing(sqlite3.connect(path)) as connection:
+                found[str(path.relative_to(folder))] = "\n".join(connection.iterdump())
+        else:
+            found[str(path.relative_to(folder))] = path.read_bytes()
+    return found
+
+
+def counts(database) -> tuple[int, int, int, int]:
+    with database.session() as session:
+        return tuple(
+            session.scalar(select(func.count()).select_from(table))
+            for table in (Course, Module, Enrolment, AuditEntry)
+        )
+
+
+def test_preview_says_what_publish_will_do_and_keeps_nothing(database, settings):
+    storage = Storage(settings.exchange_dir)
+    with database.session() as session:
+        account(session, "lihua", role=Role.trainer)
+        for name in ("wangfang", "liuyang"):
+            account(session, name)
+    title = "学习贯彻党的二十大精神·文艺专题"
+    online = ["wenhua-zixin", "renmin-daoxiang", "shouzheng-chuangxin"]
+
+    # never published: everything is new
+    with database.session() as session:
+        plan = preview(settings, session, storage, COURSE)
+    assert (plan.dry_run, plan.version, plan.enrolled) == (True, 1, 2)
+    assert plan.added == [*online, "xianchang-shijian"]
+    assert plan.released == [(code, 1) for code in online]
+    assert plan.lessons == {
+        "wenhua-zixin": ["文化自信自强"],
+        "renmin-daoxiang": ["以人民为中心的创作导向"],
+        "shouzheng-chuangxin": ["守正创新"],
+    }
+    assert plan.summary() == f"将发布《{title}》（第 1 次发布）：新增单元 4 个；新报名学员 2 人。"
+    assert plan.items()[0] == "新增单元「文化自信自强」（1 个课件）"
+    assert (
+        "新增单元「现场教学：走进新时代文明实践中心，参加文艺志愿服务」（现场教学）" in plan.items()
+    )
+    assert plan.items()[-1] == "必修课：按面向的学员，新报名 2 人"
+    # nothing kept: no course, enrolment or audit entry; no release, no nbgrader folder
+    assert counts(database) == (0, 0, 0, 0)
+    assert files_under(settings.data_dir) == {}
+
+    with database.session() as session:
+        report = publish(settings, session, storage, COURSE, "lihua")
+    # what was previewed is what was done
+    assert (report.added, report.released, report.lessons, report.enrolled) == (
+        plan.added,
+        plan.released,
+        plan.lessons,
+        plan.enrolled,
+    )
+    assert report.summary() == f"已发布《{title}》（第 1 次发布）：新增单元 4 个；新报名学员 2 人。"
+    published = files_under(settings.data_dir)
+    assert counts(database) == (1, 4, 2, 1)
+
+    # nothing changed since (on SQLite and PostgreSQL alike: dates, JSON and numbers read
+    # back from the database compare equal to the manifest's)
+    with database.session() as session:
+        again = preview(settings, session, storage, COURSE)
+    assert (
+        again.summary()
+        == f"将发布《{title}》（第 2 次发布）：课件和设置都没有变化；新报名学员 0 人。"
+    )
+    assert (again.added, again.released, again.retuned, again.course_changes) == ([], [], {}, [])
+    assert again.items()[0] == "与上次发布相比，课件和设置都没有变化"
+
+    # the trainer edits a lesson, the hours of another module and the due date
+    lesson = settings.courses_dir / "notebooks" / COURSE / "wenhua-zixin" / "wenhua-zixin.ipynb"
+    notebook = json.loads(lesson.read_text("utf-8"))
+    notebook["cells"].insert(
+        0, {"cell_type": "markdown", "id": "updated", "metadata": {}, "source": "（本课已更新）"}
+    )
+    lesson.write_text(json.dumps(notebook, ensure_ascii=False), "utf-8")
+
+    def change(data):
+        data["modules"][1]["hours"] = 2
+        data["due"] = "2027-03-31"
+
+    edit_manifest(settings, change)
+    with database.session() as session:
+        plan = preview(settings, session, storage, COURSE)
+    assert plan.released == [("wenhua-zixin", 2)]
+    assert plan.lessons == {"wenhua-zixin": ["文化自信自强"]}
+    assert (plan.retuned, plan.course_changes) == ({"renmin-daoxiang": ["学时"]}, ["截止日期"])
+    assert plan.summary() == (
+        f"将发布《{title}》（第 2 次发布）：更新课件 1 个，修改单元设置 1 个，"
+        "修改课程信息（截止日期）；新报名学员 0 人。"
+    )
+    assert plan.items()[:3] == [
+        "更新单元「文化自信自强」的课件：《文化自信自强》",
+        "修改单元「以人民为中心的创作导向」的学时",
+        "修改课程信息：截止日期",
+    ]
+    assert (
+        "没有变化的单元：「守正创新」、「现场教学：走进新时代文明实践中心，参加文艺志愿服务」"
+        in (plan.items())
+    )
+    # still nothing kept: no second release, the gradebook untouched, version 1
+    assert files_under(settings.data_dir) == published
+    assert counts(database) == (1, 4, 2, 1)
+    with database.session() as session:
+        assert session.scalar(select(Course.version)) == 1
+
+    with database.session() as session:
+        report = publish(settings, session, storage, COURSE, "lihua")
+    assert report.summary() == plan.summary().replace("将发布", "已发布")
+    assert report.items() == plan.items()
 
 
 def test_publish_refuses_a_broken_course_with_every_problem(database, settings):

@@ -83,8 +83,28 @@ def test_trainer_lands_on_the_workspace_and_publishes(chromium, platform, people
     # not published yet: listed under 尚未发布的课程, from the sources
     waiting = page.locator(f'ul.unpublished li[data-course="{COURSE}"]')
     expect(waiting).to_be_visible()
-    waiting.get_by_role("button", name="发布").click()
-    expect(waiting.locator(".outcome")).to_contain_text("第 1 次发布", timeout=120_000)
+    waiting.get_by_role("button", name="发布", exact=True).click()
+    # first what will change, in words, and 确认发布？ — nothing is published yet
+    confirm = waiting.get_by_role("group", name="确认发布？")
+    expect(confirm).to_be_visible(timeout=120_000)
+    expect(confirm.locator(".summary")).to_have_text(
+        "将发布《书法艺术鉴赏入门》（第 1 次发布）：新增单元 4 个。"
+    )
+    expect(confirm.get_by_role("listitem").first).to_have_text(
+        "新增单元「汉字书体的演变：篆、隶、楷、行、草」（1 个课件）"
+    )
+    expect(confirm).to_contain_text("选修课：面向的学员可以自行报名")
+    expect(page.get_by_role("heading", name="确认发布？")).to_be_focused()
+    page.screenshot(path=artifacts / "trainer-publish-confirm.png", full_page=True)
+    assert people["lihua"].call("GET", f"api/trainer/courses/{COURSE}/progress").status_code == 404
+    confirm.get_by_role("button", name="确认发布").click()
+    # then what was done, in the same words
+    said = waiting.get_by_role("status")
+    expect(said).to_have_text(
+        "已发布《书法艺术鉴赏入门》（第 1 次发布）：新增单元 4 个。", timeout=120_000
+    )
+    assert "✓" not in waiting.inner_text()  # no command-line text
+    page.screenshot(path=artifacts / "trainer-published-summary.png", full_page=True)
     page.reload()
     card = page.locator(f'section.trainer-course[data-course="{COURSE}"]')
     expect(card.locator("ul.sessions a")).to_have_count(1)

@@ -7,6 +7,7 @@ Chromium at desktop and phone width.
 from __future__ import annotations
 
 import dataclasses
+import json
 import shutil
 from datetime import timedelta
 from urllib.parse import quote
@@ -279,14 +280,55 @@ def test_each_trainer_sees_their_courses_and_what_they_may_publish(people):
     assert [s["code"] for s in admin["unpublished"]] == [NEW, "xinmeiti-chuanbo", "yinyue-jichu"]
 
 
+NEW_TITLE = "学习贯彻党的二十大精神·文艺专题"
+
+
+def test_a_preview_says_what_will_change_and_writes_nothing(platform, people):
+    lihua, admin = people["lihua"], people["admin"]
+    response = lihua.call("GET", f"api/trainer/courses/{NEW}/publish")
+    assert response.status_code == 200, response.text
+    plan = response.json()
+    assert (plan["preview"], plan["published"], plan["version"]) == (True, False, 1)
+    assert (
+        plan["summary"] == f"将发布《{NEW_TITLE}》（第 1 次发布）：新增单元 4 个；新报名学员 4 人。"
+    )
+    assert plan["items"][:3] == [
+        "新增单元「文化自信自强」（1 个课件）",
+        "新增单元「以人民为中心的创作导向」（1 个课件）",
+        "新增单元「守正创新」（1 个课件）",
+    ]
+    assert plan["items"][-1] == "必修课：按面向的学员，新报名 4 人"
+    assert plan["added"][-1] == "xianchang-shijian" and plan["enrolled"] == 4
+    # nothing written: not published, nobody enrolled, no release, nbgrader's folder untouched
+    assert lihua.call("GET", f"api/trainer/courses/{NEW}/progress").status_code == 404
+    assert [s["code"] for s in _workspace(lihua)["unpublished"]] == [NEW]
+    assert NEW_TITLE not in people["wangfang"].browser.get("/services/yiyuan/").text
+    assert not (platform.data_dir / "exchange" / "releases" / NEW).exists()
+    assert not (platform.data_dir / "coursedirs" / NEW).exists()
+    log = admin.call("GET", "api/audit", params={"action": "course.publish"})
+    assert log.status_code == 200 and log.json()["entries"], log.text  # BROKEN's
+    assert [e for e in log.json()["entries"] if e["target"] == NEW] == []
+
+
 def test_trainer_publishes_a_new_required_course(people):
     lihua = people["lihua"]
     assert lihua.call("GET", f"api/trainer/courses/{NEW}/progress").status_code == 404
-    response = lihua.call("POST", f"api/trainer/courses/{NEW}/publish")
+    # the publish the preview showed (第 1 次发布), confirmed
+    for bad in ({"version": "1"}, {"version": True}):
+        refused = lihua.call("POST", f"api/trainer/courses/{NEW}/publish", json=bad)
+        assert refused.status_code == 400 and "version" in refused.json()["error"], refused.text
+    response = lihua.call("POST", f"api/trainer/courses/{NEW}/publish", json={"version": 1})
     assert response.status_code == 200, response.text
     outcome = response.json()
     assert outcome["published"] is True and outcome["enrolled"] == 4
+    assert (
+        outcome["summary"]
+        == f"已发布《{NEW_TITLE}》（第 1 次发布）：新增单元 4 个；新报名学员 4 人。"
+    )
     assert any("必修课，新报名学员：4 人" in line for line in outcome["lines"])
+    # confirming what was seen before someone else published: asked to look again
+    again = lihua.call("POST", f"api/trainer/courses/{NEW}/publish", json={"version": 1})
+    assert again.status_code == 409 and "第 1 次发布" in again.json()["error"], again.text
     figures = lihua.call("GET", f"api/trainer/courses/{NEW}/progress").json()
     assert (figures["enrolled"], figures["completed"], figures["completion_rate"]) == (4, 0, 0.0)
     assert [m["code"] for m in figures["modules"]][-1] == "xianchang-shijian"
@@ -300,17 +342,53 @@ def test_trainer_publishes_a_new_required_course(people):
     assert "学习贯彻党的二十大精神" in courses
 
 
+def test_a_republish_preview_names_the_changed_lessons_and_settings(platform, people):
+    lihua = people["lihua"]
+    courses = platform.workdir / "courses"
+    lesson = courses / "notebooks" / NEW / "renmin-daoxiang" / "renmin-daoxiang.ipynb"
+    original, manifest = lesson.read_text("utf-8"), (courses / f"{NEW}.yml").read_text("utf-8")
+    notebook = json.loads(original)
+    notebook["cells"].insert(
+        0, {"cell_type": "markdown", "id": "updated", "metadata": {}, "source": "（本课已更新）"}
+    )
+    lesson.write_text(json.dumps(notebook, ensure_ascii=False), "utf-8")
+    data = yaml.safe_load(manifest)
+    data["modules"][0]["pass"] = {"quiz": 80, "reflection": True}
+    (courses / f"{NEW}.yml").write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    releases = platform.data_dir / "exchange" / "releases" / NEW / "renmin-daoxiang"
+    try:
+        plan = lihua.call("GET", f"api/trainer/courses/{NEW}/publish").json()
+        assert plan["summary"] == (
+            f"将发布《{NEW_TITLE}》（第 2 次发布）：更新课件 1 个，修改单元设置 1 个；"
+            "新报名学员 0 人。"
+        )
+        assert plan["items"][:2] == [
+            "更新单元「以人民为中心的创作导向」的课件：《以人民为中心的创作导向》",
+            "修改单元「文化自信自强」的通过规则",
+        ]
+        assert sorted(p.name for p in releases.iterdir()) == ["1.tar.gz"]  # nothing kept
+        done = lihua.call("POST", f"api/trainer/courses/{NEW}/publish", json={"version": 2})
+        assert done.status_code == 200, done.text
+        assert done.json()["summary"] == plan["summary"].replace("将发布", "已发布")
+        assert sorted(p.name for p in releases.iterdir()) == ["1.tar.gz", "2.tar.gz"]
+    finally:
+        lesson.write_text(original, "utf-8")
+        (courses / f"{NEW}.yml").write_text(manifest, "utf-8")
+
+
 def test_broken_sources_are_refused_with_every_problem(people):
-    response = people["lihua"].call("POST", f"api/trainer/courses/{BROKEN}/publish")
-    assert response.status_code == 400
-    outcome = response.json()
-    assert outcome["published"] is False and "没有发布" in outcome["error"]
-    assert [(p["file"], p["message"]) for p in outcome["problems"]] == [
-        (f"{BROKEN}.yml", "不能小于 0。"),
-        (f"{BROKEN}.yml", "不能小于 0。"),
-    ]
-    assert "shuti-yanbian" in outcome["problems"][0]["where"]
-    assert "kaishu-ziti" in outcome["problems"][1]["where"]
+    # the preview and the publish alike: the checker's reasons, in Chinese
+    for method in ("GET", "POST"):
+        response = people["lihua"].call(method, f"api/trainer/courses/{BROKEN}/publish")
+        assert response.status_code == 400
+        outcome = response.json()
+        assert outcome["published"] is False and "没有发布" in outcome["error"]
+        assert [(p["file"], p["message"]) for p in outcome["problems"]] == [
+            (f"{BROKEN}.yml", "不能小于 0。"),
+            (f"{BROKEN}.yml", "不能小于 0。"),
+        ]
+        assert "shuti-yanbian" in outcome["problems"][0]["where"]
+        assert "kaishu-ziti" in outcome["problems"][1]["where"]
 
 
 def test_a_trainer_cannot_touch_another_trainers_course(people):
@@ -318,7 +396,9 @@ def test_a_trainer_cannot_touch_another_trainers_course(people):
     for method, path in (
         ("GET", f"api/trainer/courses/{BROKEN}/progress"),
         ("GET", f"api/trainer/courses/{BROKEN}/stuck"),
+        ("GET", f"api/trainer/courses/{BROKEN}/publish"),
         ("POST", f"api/trainer/courses/{BROKEN}/publish"),
+        ("GET", f"api/trainer/courses/{NEW}/publish"),
         ("POST", f"api/trainer/courses/{NEW}/publish"),
     ):
         response = zhouqing.call(method, path)
@@ -338,7 +418,9 @@ def test_learners_and_managers_get_403_everywhere(people, who):
         ("GET", "api/trainer/courses"),
         ("GET", f"api/trainer/courses/{NEW}/progress"),
         ("GET", f"api/trainer/courses/{NEW}/stuck"),
+        ("GET", f"api/trainer/courses/{NEW}/publish"),
         ("POST", f"api/trainer/courses/{NEW}/publish"),
+        ("GET", "api/trainer/courses/xinmeiti-chuanbo/publish"),
         ("POST", "api/trainer/courses/xinmeiti-chuanbo/publish"),
     ):
         response = person.call(method, path)
@@ -380,7 +462,7 @@ def test_onsite_sessions_are_linked_when_the_onsite_package_is_there(people):
 
 
 @pytest.mark.browser
-def test_trainer_page_in_a_browser(chromium, platform, artifacts):
+def test_trainer_page_in_a_browser(chromium, platform, people, artifacts):
     from playwright.sync_api import expect
 
     context = chromium.new_context(locale="zh-CN", viewport=DESKTOP)
@@ -413,4 +495,20 @@ def test_trainer_page_in_a_browser(chromium, platform, artifacts):
     expect(page.locator(f'section[data-course="{NEW}"]')).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     page.screenshot(path=artifacts / "trainer-mobile.png", full_page=True)
+
+    # 发布/更新 asks first, on a phone too; 取消 publishes nothing. (The sources are back as
+    # they were before the second publish: the lesson and the pass rule change back.)
+    new = page.locator(f'section[data-course="{NEW}"]')
+    new.get_by_role("button", name="发布/更新").click()
+    confirm = new.get_by_role("group", name="确认发布？")
+    expect(confirm.locator(".summary")).to_have_text(
+        f"将发布《{NEW_TITLE}》（第 3 次发布）：更新课件 1 个，修改单元设置 1 个；新报名学员 0 人。",
+        timeout=120_000,
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    confirm.screenshot(path=artifacts / "trainer-publish-confirm-mobile.png")
+    confirm.get_by_role("button", name="取消").click()
+    expect(new.locator(".outcome")).to_have_text("没有发布。")
+    expect(new.get_by_role("button", name="发布/更新")).to_be_focused()
     context.close()
+    assert _workspace(people["lihua"])["courses"][0]["version"] == 2

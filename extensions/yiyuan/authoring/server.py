@@ -326,10 +326,11 @@ class PublishHandler(AuthorHandler):
         except OSError:
             outcome = {"published": False, "error": "课程文件无法读取。", "problems": []}
         if outcome.get("published"):
-            lines = "\n".join(outcome.get("lines") or [])
+            # what changed in words (the service's summary), not the command's lines
+            items = "".join(f"<li>{html.escape(line)}</li>" for line in outcome.get("items") or [])
             result = (
                 '<div class="result ok"><p>✓ 已上传并发布。</p>'
-                f"<pre>{html.escape(lines)}</pre></div>"
+                f"<p>{html.escape(outcome.get('summary') or '')}</p><ul>{items}</ul></div>"
             )
         else:
             self.set_status(400)

@@ -1,5 +1,7 @@
 """Publishing from the web: the CLI's code path (``catalog.publish.publish``) in a worker
-thread, with the outcome as JSON the trainer's page can show (the checker's problems inline).
+thread, with the outcome as JSON the trainer's page can show (the checker's problems inline);
+and its preview (``catalog.publish.preview``: the same steps, nothing kept), which the page
+shows before it asks 确认发布？.
 
 nbgrader's generate step blocks for seconds per module; running it on the service's event
 loop would stall every learner's request meanwhile.
@@ -10,11 +12,50 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ..catalog.publish import PublishError, publish
+from ..catalog.publish import PublishError, PublishReport, preview, publish
 from ..db import Database
 from ..errors import YiyuanError
 from ..settings import Settings
 from .storage import Storage
+
+
+def _as_json(report: PublishReport) -> dict[str, Any]:
+    return {
+        "published": not report.dry_run,
+        "preview": report.dry_run,
+        "course": report.course,
+        "title": report.title,
+        "version": report.version,
+        "enrolment": report.enrolment,
+        "added": report.added,
+        "released": [list(pair) for pair in report.released],
+        "lessons": report.lessons,
+        "unchanged": report.unchanged,
+        "onsite": report.onsite,
+        "withdrawn": report.withdrawn,
+        "retuned": report.retuned,
+        "course_changes": report.course_changes,
+        "enrolled": report.enrolled,
+        "results_changed": report.recomputed.get("results_changed", 0),
+        # in words, for people: one sentence, then one line per change
+        "summary": report.summary(),
+        "items": report.items(),
+        # what the command prints (codes and release numbers)
+        "lines": report.lines(),
+    }
+
+
+def _refused(code: str, error: YiyuanError) -> dict[str, Any]:
+    if isinstance(error, PublishError) and error.problems:
+        return {
+            "published": False,
+            "course": code,
+            "error": f"课程 {code} 有问题，没有发布。",
+            "problems": [
+                {"file": p.file, "where": p.where, "message": p.message} for p in error.problems
+            ],
+        }
+    return {"published": False, "course": code, "error": str(error), "problems": []}
 
 
 def publish_outcome(
@@ -24,34 +65,30 @@ def publish_outcome(
     published (``published`` is False and ``problems`` says why)."""
     try:
         with database.session() as session:
-            report = publish(settings, session, storage, code, actor)
-            outcome = {
-                "published": True,
-                "course": report.course,
-                "title": report.title,
-                "version": report.version,
-                "released": [list(pair) for pair in report.released],
-                "unchanged": report.unchanged,
-                "onsite": report.onsite,
-                "withdrawn": report.withdrawn,
-                "enrolled": report.enrolled,
-                "lines": report.lines(),
-            }
-    except PublishError as error:
-        return {
-            "published": False,
-            "course": code,
-            "error": str(error) if not error.problems else f"课程 {code} 有问题，没有发布。",
-            "problems": [
-                {"file": p.file, "where": p.where, "message": p.message} for p in error.problems
-            ],
-        }
+            return _as_json(publish(settings, session, storage, code, actor))
     except YiyuanError as error:
-        return {"published": False, "course": code, "error": str(error), "problems": []}
-    return outcome
+        return _refused(code, error)
+
+
+def preview_outcome(
+    settings: Settings, database: Database, storage: Storage, code: str
+) -> dict[str, Any]:
+    """What publishing the course would change, in a transaction of its own that is rolled
+    back; a course that cannot be published answers as :func:`publish_outcome` does."""
+    try:
+        with database.session() as session:
+            return _as_json(preview(settings, session, storage, code))
+    except YiyuanError as error:
+        return _refused(code, error)
 
 
 async def publish_in_thread(
     settings: Settings, database: Database, storage: Storage, code: str, actor: str
 ) -> dict[str, Any]:
     return await asyncio.to_thread(publish_outcome, settings, database, storage, code, actor)
+
+
+async def preview_in_thread(
+    settings: Settings, database: Database, storage: Storage, code: str
+) -> dict[str, Any]:
+    return await asyncio.to_thread(preview_outcome, settings, database, storage, code)

@@ -2,7 +2,9 @@
 
 Trainers see their own courses; administrators see every course (they are not trainers in
 ``access.require_trainer``, but the federation's staff need the same view). Learners and
-association managers get 403. Publishing runs the CLI's code path (``publishing``) in a thread.
+association managers get 403. Publishing runs the CLI's code path (``publishing``) in a thread;
+GET on the publish endpoint previews it (the same steps, nothing kept) for the page to ask
+确认发布？ with what will change.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..teaching import progress, rights
 from .access import course_by_code
 from .base import ApiError, ApiHandler, BaseHandler, PageHandler
 from .learner_handlers import ROLE_LABELS, dashboard_links
-from .publishing import publish_in_thread
+from .publishing import preview_in_thread, publish_in_thread
 
 #: the trainer's authoring page in their own JupyterLab server (authoring/)
 AUTHOR_URL = "/hub/user-redirect/yiyuan/author/"
@@ -136,28 +138,52 @@ class StuckHandler(TrainerMixin, ApiHandler):
 
 
 class PublishHandler(TrainerMixin, ApiHandler):
-    """Publish or update a course from its sources: 200 with the outcome when published, 400
-    with the outcome (``error``, ``problems``) when not."""
+    """GET: what publishing the course from its sources would change (``preview``: true),
+    written nowhere. POST: publish it; 200 with the outcome when published, 400 with the
+    outcome (``error``, ``problems``) when not. A POST may say which publish it confirms
+    (``{"version": 3}``, from the preview): 409 when the course was published since."""
 
-    @web.authenticated
-    async def post(self, code: str) -> None:
+    def publishable(self, code: str) -> None:
         self.require_workspace()
         try:
             check_id(code, "课程代码")
         except BadName as error:
             raise ApiError(400, str(error), "bad-name") from None
-        account = self.account
         if rights.read_sources(self.settings_, code) is None and not rights.published(
             self.session, code
         ):
             raise ApiError(404, f"没有课程“{code}”的课件源文件。", "no-sources")
-        if not rights.may_publish(self.session, self.settings_, account, code):
+        if not rights.may_publish(self.session, self.settings_, self.account, code):
             raise ApiError(
                 403,
                 f"只有课程清单中列出、且是已发布课程任课教师的教师可以发布课程“{code}”。",
                 "not-trainer",
             )
-        actor = account.username
+
+    @web.authenticated
+    async def get(self, code: str) -> None:
+        self.publishable(code)
+        self.session.rollback()  # the preview works in a transaction of its own
+        outcome = await preview_in_thread(self.settings_, self.database, self.storage, code)
+        self.write_json(outcome, status=200 if outcome.get("preview") else 400)
+
+    @web.authenticated
+    async def post(self, code: str) -> None:
+        self.publishable(code)
+        confirms = self.json_body().get("version") if self.request.body else None
+        if confirms is not None:
+            if not isinstance(confirms, int) or isinstance(confirms, bool):
+                raise ApiError(400, "version 应为要确认的发布次数（整数）。", "bad-version")
+            course = rights.published(self.session, code)
+            upcoming = (course.version if course else 0) + 1
+            if confirms != upcoming:
+                raise ApiError(
+                    409,
+                    f"课程在您查看变化之后又发布过（已是第 {upcoming - 1} 次发布）："
+                    "请重新查看将要发生的变化，再确认发布。",
+                    "published-since",
+                )
+        actor = self.account.username
         # end our read transaction: the publish writes in its own, in a thread
         self.session.rollback()
         outcome = await publish_in_thread(self.settings_, self.database, self.storage, code, actor)
