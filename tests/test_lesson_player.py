@@ -116,6 +116,11 @@ def test_opening_a_module_fetches_it_and_renders_the_lesson(platform, desktop, a
     expect(page.locator(".jp-InputArea-editor")).to_have_count(0)
     assert "Running" not in body
     assert page.locator("html").get_attribute("lang") == "zh-CN"
+    # the lesson frame, as on compiled lessons: the way back and where the learner is
+    bar = page.locator("header.yiyuan-bar")
+    back = bar.get_by_role("link", name="← 返回我的学习")
+    expect(back).to_have_attribute("href", "/services/yiyuan/")
+    expect(bar).to_contain_text(re.compile(r"书法艺术鉴赏入门 · 第 \d+ / \d+ 单元：汉字书体的演变"))
     assert desktop.external == [], desktop.external
     # the player told the service: the portal now shows 学习中
     courses = page.request.get(platform.url + "/services/yiyuan/api/me/courses").json()
@@ -436,3 +441,17 @@ def test_a_fetched_module_has_its_marker_and_a_first_lesson(tmp_path):
     empty.mkdir()
     with pytest.raises(PlayerError, match="没有可以打开的课件"):
         first_lesson(empty, MODULE)
+
+
+def test_where_a_live_lesson_is_in_its_course():
+    from yiyuan.exchange.player import where_of
+
+    courses = [
+        {
+            "code": "shufa",
+            "title": "书法鉴赏",
+            "modules": [{"code": "a", "title": "甲"}, {"code": "b", "title": "乙"}],
+        }
+    ]
+    assert where_of(courses, "shufa", "b") == "书法鉴赏 · 第 2 / 2 单元：乙"
+    assert where_of(courses, "shufa", "c") == where_of(courses, "other", "a") == ""

@@ -121,7 +121,7 @@ _KERNEL = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 #: jupyter-server's static files, the hub's OAuth callback and logout, the kernel websocket
 _OPEN = re.compile(
     r"(?:"
-    r"|yiyuan/open/[^/]+/[^/]+/?|yiyuan/portal"
+    r"|yiyuan/(?:open|where)/[^/]+/[^/]+/?|yiyuan/portal"
     r"|voila/(?:static|templates|labextensions|api/themes)/.*"
     rf"|voila/api/shutdown/{_KERNEL}"
     rf"|api/kernels/{_KERNEL}(?:/channels)?"

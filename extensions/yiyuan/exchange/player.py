@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import logging
 import os
 from pathlib import Path
@@ -157,6 +158,35 @@ class OpenModuleHandler(JupyterHandler):
         return url_path_join(self.base_url, "voila/render", path)
 
 
+def where_of(courses: list[dict[str, Any]], course: str, module: str) -> str:
+    """「课程 · 第 N / M 单元：单元」 from the portal's ``api/me/courses``, as compiled lessons
+    head their page (service/lesson_handlers.py); "" when the learner is not in it."""
+    found = next((c for c in courses if c.get("code") == course), None)
+    codes = [m.get("code") for m in (found or {}).get("modules", [])]
+    if module not in codes:
+        return ""
+    place = codes.index(module)
+    title = found["modules"][place].get("title", "")
+    return f"{found.get('title', '')} · 第 {place + 1} / {len(codes)} 单元：{title}"
+
+
+class WhereHandler(JupyterHandler):
+    """``{base_url}yiyuan/where/<course>/<module>``: the live lesson's header asks where the
+    learner is (the service, behind its own cookie and XSRF rules, is asked by the server with
+    its token). Best effort: ``{"where": ""}`` on any failure."""
+
+    @web.authenticated
+    async def get(self, course: str, module: str) -> None:
+        try:
+            data = await asyncio.to_thread(ServiceClient().get_json, "api/me/courses")
+            where = where_of(data.get("courses", []), course, module)
+        except Exception:
+            log.warning("could not ask the service where %s/%s is", course, module)
+            where = ""
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps({"where": where}, ensure_ascii=False))
+
+
 class PortalHandler(JupyterHandler):
     """``{base_url}yiyuan/portal``: learners' servers start here (``Spawner.default_url``) and
     are sent on to「我的学习」— a learner never lands in JupyterLab."""
@@ -178,7 +208,11 @@ def _load_jupyter_server_extension(server_app: Any) -> None:
     web_app.settings["mathjax_config"] = "null"
     pattern = url_path_join(web_app.settings["base_url"], r"yiyuan/open/([^/]+)/([^/]+)/?")
     portal = url_path_join(web_app.settings["base_url"], "yiyuan/portal")
-    web_app.add_handlers(".*$", [(pattern, OpenModuleHandler), (portal, PortalHandler)])
+    where = url_path_join(web_app.settings["base_url"], r"yiyuan/where/([^/]+)/([^/]+)/?")
+    web_app.add_handlers(
+        ".*$",
+        [(pattern, OpenModuleHandler), (portal, PortalHandler), (where, WhereHandler)],
+    )
     if isinstance(server_app.authorizer, LessonAuthorizer):
         # a learner's server: only what playing a lesson needs (yiyuan.exchange.lockdown)
         install_gate(web_app, Path(server_app.root_dir).expanduser())
