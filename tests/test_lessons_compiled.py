@@ -163,6 +163,23 @@ def test_the_learner_opens_a_lesson_from_the_portal_without_a_server(platform, d
     assert "Executing" not in body and "Running" not in body
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     expect(page.get_by_label("小篆")).to_be_visible()
+    # how much is done, and the lesson's sections at hand: folded, then a jump to one
+    expect(page.locator(".yiyuan-progress")).to_have_text("已完成 0 / 7 项")
+    contents = page.locator("details.yiyuan-contents")
+    summary = contents.locator("summary")
+    expect(summary).to_have_text(re.compile(r"^本课内容（共 \d+ 节）$"))
+    sections = contents.get_by_role("navigation", name="本课内容").get_by_role("link")
+    expect(sections.first).to_be_hidden()
+    summary.click()
+    headings = page.locator("#yiyuan-lesson-main h2")
+    assert sections.count() == headings.count() >= 3
+    last = sections.last
+    assert "¶" not in last.inner_text() and last.inner_text().strip()
+    last.click()
+    assert page.evaluate("decodeURIComponent(location.hash)") == "#" + headings.last.get_attribute(
+        "id"
+    )
+    expect(headings.last).to_be_in_viewport()
     assert desktop.external == [], desktop.external
     courses = page.request.get(platform.url + SERVICE + "api/me/courses").json()
     [state] = [m for c in courses["courses"] for m in c["modules"] if m["code"] == MODULE]
@@ -183,7 +200,9 @@ def test_answers_are_saved_kept_over_a_reload_and_submitted(platform, desktop, a
     page.get_by_label("柳公权").check()
     page.locator("textarea").fill(REFLECTION[:20])
     expect(page.locator(".yiyuan-count")).to_contain_text("已写 20 字，至少")
+    expect(page.locator(".yiyuan-progress")).to_have_text("已完成 5 / 7 项")  # the reflection is short
     page.get_by_role("button", name="满意", exact=True).click()
+    expect(page.locator(".yiyuan-progress")).to_have_text("已完成 6 / 7 项")
     answers = wait_until_saved(platform, client, {"q1", "q2", "q3", "q4", "q5", "r1", "s1"})
     assert answers["q2"] is False and answers["s1"] == 4
     assert sorted(answers["q3"]) == sorted(["章草", "今草", "狂草"])
@@ -205,6 +224,7 @@ def test_answers_are_saved_kept_over_a_reload_and_submitted(platform, desktop, a
     expect(message).to_contain_text("已写 20 字，至少 100 字")
 
     page.locator("textarea").fill(REFLECTION)
+    expect(page.locator(".yiyuan-progress")).to_have_text("已完成 7 / 7 项")
     # the first click only asks; 取消 leaves nothing submitted
     submit.click()
     confirm = page.get_by_role("button", name="确认提交")
@@ -390,7 +410,7 @@ def test_the_lesson_scripts_are_versioned_and_gzipped_once(platform):
     page = learner.get(f"{platform.url}{PAGE}", timeout=30).text
     urls = re.findall(r'(?:src|href)="(/services/yiyuan/static/[^"]+)"', page)
     assert {u.split("?")[0].rsplit("/", 1)[1] for u in urls} == {
-        "lesson.css", "require.js", "libembed-amd.js", "lesson.js"
+        "lesson.css", "require.js", "libembed-amd.js", "lesson.js", "large-text.js"
     }  # fmt: skip
     assert all(re.search(r"\?v=[0-9a-f]{32,}$", u) for u in urls), urls
     widgets = next(u for u in urls if "libembed-amd.js" in u)

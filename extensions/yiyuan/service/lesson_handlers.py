@@ -168,6 +168,8 @@ TEXTS = {
     "written": "已写 {n} 字",
     "written_min": "已写 {n} 字，至少 {min} 字",
     "last": "您上次的提交：",
+    "progress": "已完成 {done} / {total} 项",
+    "contents": "本课内容（共 {n} 节）",
 }
 
 
@@ -210,6 +212,8 @@ def _page(
         'title="放大页面上的字，再按一次恢复">大字</button>'
         f'<span class="yiyuan-where">{xhtml_escape(module.course.title)} · '
         f"{_place_text(module)}{xhtml_escape(module.title)}</span>"
+        # how much of the page's questions is done (static/lesson/lesson.js)
+        '<span class="yiyuan-progress"></span>'
         '<span class="yiyuan-save-state" role="status" aria-live="polite"></span>'
         '<span id="yiyuan-large-text-status" aria-live="polite"></span>'
         f"</header>{links}"

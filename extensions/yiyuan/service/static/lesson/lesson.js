@@ -114,6 +114,66 @@
     q.count.set("value", '<div class="yiyuan-count">' + escapeHtml(text) + "</div>");
   }
 
+  // -- finding one's way: how much is done, and the lesson's sections ----------------------
+
+  // done as the service's check counts it (yiyuan.lesson.compiled.missing): answered, and a
+  // reflection long enough
+  function isDone(q) {
+    var value = answerOf(q);
+    if (value === null) return false;
+    if (q.spec.type === "Reflection") return countChars(value) >= (q.spec.min_length || 0);
+    return true;
+  }
+
+  function showProgress() {
+    var el = document.querySelector(".yiyuan-progress");
+    var ids = Object.keys(byQuestion);
+    if (!el || !ids.length) return;
+    var done = ids.filter(function (id) { return isDone(byQuestion[id]); }).length;
+    el.textContent = texts.progress.replace("{done}", done).replace("{total}", ids.length);
+    el.classList.toggle("complete", done === ids.length);
+  }
+
+  // 本课内容: in a lesson of three sections or more, links to each (the Markdown's ## headings)
+  function contents() {
+    var main = document.getElementById("yiyuan-lesson-main");
+    var headings = main ? main.querySelectorAll("h2") : [];
+    if (headings.length < 3) return;
+    var list = document.createElement("ol");
+    Array.prototype.forEach.call(headings, function (heading, i) {
+      if (!heading.id) heading.id = "yiyuan-section-" + (i + 1);
+      var link = document.createElement("a");
+      link.href = "#" + encodeURIComponent(heading.id);
+      // the heading's words, without nbconvert's ¶ anchor
+      link.textContent = heading.textContent.replace(/¶\s*$/, "").trim();
+      // jump without a history entry: the browser's back still leads to「我的学习」
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        history.replaceState(history.state, "", link.getAttribute("href"));
+        heading.setAttribute("tabindex", "-1");
+        heading.scrollIntoView();
+        heading.focus({ preventScroll: true });
+      });
+      var item = document.createElement("li");
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    var details = document.createElement("details");
+    details.className = "yiyuan-contents";
+    var summary = document.createElement("summary");
+    summary.textContent = texts.contents.replace("{n}", headings.length);
+    details.appendChild(summary);
+    var nav = document.createElement("nav");
+    nav.setAttribute("aria-label", "本课内容");
+    nav.appendChild(list);
+    details.appendChild(nav);
+    // under the lesson's title, where a reader looks first
+    var title = main.querySelector("h1");
+    var cell = title ? title.closest(".jp-Cell") || title : null;
+    if (cell && cell.parentNode) cell.parentNode.insertBefore(details, cell.nextSibling);
+    else main.insertBefore(details, main.firstChild);
+  }
+
   // -- saving as the learner works -----------------------------------------------------------
 
   function saveState(text, failed) {
@@ -126,6 +186,7 @@
   function changed(q, delay) {
     pending[q.spec.id] = answerOf(q);
     showCount(q);
+    showProgress();
     clearTimeout(saveTimer);
     saveTimer = setTimeout(save, delay);
   }
@@ -342,6 +403,7 @@
 
   function ready() {
     document.querySelectorAll(".yiyuan-submit-slot").forEach(submitPanel);
+    showProgress();
     document.body.dataset.yiyuanReady = "1"; // the lesson is usable (tests, benchmarks)
   }
 
@@ -357,6 +419,7 @@
     ready();
   }
 
+  contents(); // the text is there already; the widgets come after
   // the errback: without it a widget manager that failed to load left the page silent forever
   window.require(["@jupyter-widgets/html-manager"], function (htmlmanager) {
     draw(htmlmanager).then(ready, broken);
