@@ -147,7 +147,7 @@ def test_publishing_compiles_each_lesson_into_a_page(platform):
     assert live["live"] is True
 
 
-def test_the_learner_opens_a_lesson_from_the_portal_without_a_server(platform, desktop):
+def test_the_learner_opens_a_lesson_from_the_portal_without_a_server(platform, desktop, artifacts):
     from playwright.sync_api import expect
 
     page = desktop.page
@@ -171,6 +171,7 @@ def test_the_learner_opens_a_lesson_from_the_portal_without_a_server(platform, d
     sections = contents.get_by_role("navigation", name="本课内容").get_by_role("link")
     expect(sections.first).to_be_hidden()
     summary.click()
+    page.screenshot(path=artifacts / "lesson-contents.png")  # what a learner sees first
     headings = page.locator("#yiyuan-lesson-main h2")
     assert sections.count() == headings.count() >= 3
     last = sections.last

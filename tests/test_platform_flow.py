@@ -231,6 +231,10 @@ def test_learner_enrols_on_the_page_and_sees_results(chromium, platform, people,
     elective.get_by_role("button", name="报名").click()
     expect(page.locator(f'section[data-course="{COURSE}"]')).to_be_visible(timeout=15000)
     expect(page.locator(f'li[data-module="{MODULE}"]')).to_contain_text("未开始")
+    # hours and dates as a person writes them, as in 课程中心: 1 学时, 2027年3月31日
+    facts = page.locator(f'section[data-course="{COURSE}"]').inner_text()
+    assert re.search(r"共 \d+(\.5)? 学时", facts) and ".0 学时" not in facts, facts
+    assert re.search(r"截止 \d{4}年\d{1,2}月\d{1,2}日", facts), facts
     page.context.close()
 
     phone = _login(chromium, platform, "wangfang", viewport=PHONE)
