@@ -244,3 +244,20 @@ def test_question_ids_are_unique_across_a_module(tmp_path):
     nbformat.write(second, tmp_path / "notebooks" / "shiyan-kecheng" / "m1" / "m1b.ipynb")
     problems = messages(path)
     assert any("题号 q1 与本单元其他课件重复" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(("points", "refused"), [(2, False), (0, True)])
+def test_nbgraders_autograder_tests_are_a_quiz(tmp_path, points, refused):
+    """A trainer's own nbgrader assignment: a solution cell and a test with points is a quiz
+    for ``pass: {quiz: N}``; a test worth nothing is not."""
+    answer = cell("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION")
+    answer.metadata["nbgrader"] = {"grade": False, "grade_id": "double", "locked": False,
+                                   "schema_version": 3, "solution": True, "task": False}  # fmt: skip
+    test = cell("assert double(2) == 4", grade_id="double-test")
+    test.metadata["nbgrader"].update(grade=True, points=points)
+    notebook = nbformat.v4.new_notebook(cells=[cell("## 作业", kind="markdown"), answer, test])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    data = manifest()
+    data["modules"][0]["pass"] = {"quiz": 60}
+    problems = messages(write_course(tmp_path, data=data, notebook=notebook))
+    assert any("没有测验题" in p for p in problems) is refused, problems

@@ -91,7 +91,7 @@ def test_demo_courses_score_in_the_sandbox_as_their_answer_key_says(tmp_path, co
     }
 
 
-def _ps1_course(root: Path) -> Path:
+def _ps1_course(root: Path, rule: str = "{}") -> Path:
     """nbgrader's documentation assignment as a platform course (a manifest and its lessons)."""
     courses = root / "courses"
     shutil.copytree(USER_GUIDE / "source" / "ps1", courses / "notebooks" / "nbgrader-ps1" / "ps1")
@@ -104,7 +104,7 @@ def _ps1_course(root: Path) -> Path:
         "audience: {associations: [全部]}\n"
         "enrolment: elective\n"
         "modules:\n"
-        "  - {id: ps1, title: 示例作业, kind: online, hours: 1, required: true, pass: {},\n"
+        f"  - {{id: ps1, title: 示例作业, kind: online, hours: 1, required: true, pass: {rule},\n"
         "     lessons: [problem1.ipynb, problem2.ipynb]}\n",
         "utf-8",
     )
@@ -113,31 +113,51 @@ def _ps1_course(root: Path) -> Path:
 
 def _stock_scores(root: Path, students: list[str]) -> dict[str, dict]:
     """Stock ``nbgrader generate_assignment`` and ``autograde`` on the same notebooks."""
+
+    def submitted(course: Path, student: str) -> None:
+        shutil.copytree(
+            USER_GUIDE / "submitted" / student / "ps1", course / "submitted" / student / "ps1"
+        )
+
+    return {student: auto for student, (auto, _, _) in _stock(root, students, submitted).items()}
+
+
+def _stock(root: Path, students: list[str], fill) -> dict[str, tuple[dict, float, float]]:
+    """Stock nbgrader on ps1: generate, ``fill(course, student)`` writes each student's
+    ``submitted/<student>/ps1``, autograde. Per student: the scores nbgrader gave on its own
+    (auto_score), and the points of the autograder tests (code grade cells that are not
+    answers) earned and possible — as nbgrader's gradebook defines its cells."""
     from nbgrader.api import Gradebook
 
     course = root / "stock"
     shutil.copytree(USER_GUIDE / "source", course / "source")
-    for student in students:
-        shutil.copytree(USER_GUIDE / "submitted" / student, course / "submitted" / student)
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    for command in (
-        ["generate_assignment", "ps1", "--create", "--force"],
-        *(["autograde", "ps1", "--student", s, "--create", "--force"] for s in students),
-    ):
+
+    def nbgrader_(*command: str) -> None:
         subprocess.run(
             [str(BIN / "nbgrader"), *command], cwd=course, env=env, check=True, capture_output=True
         )
-    scores = {}
+
+    nbgrader_("generate_assignment", "ps1", "--create", "--force")
+    for student in students:
+        (course / "submitted" / student).mkdir(parents=True)
+        fill(course, student)
+        nbgrader_("autograde", "ps1", "--student", student, "--create", "--force")
+    found = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         for student in students:
             submission = gradebook.find_submission("ps1", student)
-            scores[student] = {
-                grade.name: float(grade.auto_score)
-                for notebook in submission.notebooks
-                for grade in notebook.grades
-                if grade.auto_score is not None
-            }
-    return scores
+            auto, earned, possible = {}, 0.0, 0.0
+            for notebook in submission.notebooks:
+                answers = {c.name for c in notebook.notebook.solution_cells}
+                for grade in notebook.grades:
+                    if grade.auto_score is not None:
+                        auto[grade.name] = float(grade.auto_score)
+                    if grade.cell_type == "code" and grade.name not in answers:
+                        earned += float(grade.score)
+                        possible += float(grade.max_score)
+            found[student] = (auto, earned, possible)
+    return found
 
 
 def test_a_classic_nbgrader_assignment_scores_as_stock_nbgrader(tmp_path):
@@ -154,7 +174,96 @@ def test_a_classic_nbgrader_assignment_scores_as_stock_nbgrader(tmp_path):
         ours[student] = grade(settings, database, module, student, {}, use_submitted)
     database.dispose()
     stock = _stock_scores(tmp_path, students)
-    assert ours == stock
+    # every autograder test as stock nbgrader scored it (stock also gives an answer handed in
+    # unchanged an automatic 0: the platform counts that among the manual items)
+    for student in students:
+        assert ours[student] and ours[student] == {k: stock[student][k] for k in ours[student]}
     # the two submissions differ, so the comparison says something
     assert ours["bitdiddle"] != ours["hacker"]
     assert dataclasses.asdict(settings.grading)["sandbox"] == "bwrap"
+
+
+def test_ps1_under_a_quiz_rule_scores_on_a_denominator_fixed_by_the_release(tmp_path):
+    """ps1 under ``pass: {quiz: 60}``: the checker takes nbgrader's autograder tests as the
+    quiz; the solution passes, the released version handed in blank fails, a submission
+    missing the notebook with every test is scored on all the release's tests (0%), one with
+    every test passed and the answers to grade by hand untouched has 100%; the percentage is
+    stock nbgrader's test points over the same denominator, the same on each page."""
+    from sqlalchemy import select
+
+    from yiyuan.courses.check import check_courses
+    from yiyuan.members.matching import standard_matcher
+    from yiyuan.models import Account, ModuleResult
+
+    courses = _ps1_course(tmp_path, rule="{quiz: 60}")
+    (checked,) = check_courses(courses, standard_matcher("深圳市"), ["nbgrader-ps1"])
+    assert checked.problems == [], checked.problems
+    settings, database, module = platform(tmp_path, courses, "nbgrader-ps1", "ps1", "bwrap")
+    source = USER_GUIDE / "source" / "ps1"
+
+    def solution(work: Path) -> None:
+        for path in source.glob("*.ipynb"):
+            shutil.copyfile(path, work / path.name)
+
+    def half(work: Path) -> None:  # problem 2 answered, problem 1 (all the tests) not handed in
+        shutil.copyfile(source / "problem2.ipynb", work / "problem2.ipynb")
+        (work / "problem1.ipynb").unlink()
+
+    def code_only(work: Path) -> None:
+        """The functions the tests call written, the answers to grade by hand left as
+        released (nbgrader gives those 0 on its own: manual points, not the quiz's)."""
+        path = work / "problem1.ipynb"
+        released = nbformat.read(path, as_version=4)
+        solved = {
+            c.metadata.get("nbgrader", {}).get("grade_id"): c.source
+            for c in nbformat.read(source / "problem1.ipynb", as_version=4).cells
+        }
+        for cell in released.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("solution") and not meta.get("grade"):
+                cell.source = solved[meta["grade_id"]]
+        nbformat.write(released, path)
+
+    edits = {"jiejue": solution, "kongbai": None, "banfen": half, "daima": code_only}
+    ours = {name: grade(settings, database, module, name, {}, edit) for name, edit in edits.items()}
+    with database.session() as session:
+        results = {
+            username: (status.value, score)
+            for username, status, score in session.execute(
+                select(Account.username, ModuleResult.status, ModuleResult.score)
+                .join(ModuleResult, ModuleResult.account_id == Account.id)
+                .where(ModuleResult.module_id == module.id)
+            )
+        }
+    database.dispose()
+
+    def stock_fill(course: Path, student: str) -> None:
+        folder = course / "submitted" / student / "ps1"
+        shutil.copytree(course / "release" / "ps1", folder)  # stock's own released version
+        if student != "kongbai":
+            for path in source.glob("*.ipynb"):
+                shutil.copyfile(path, folder / path.name)
+        if student == "banfen":
+            (folder / "problem1.ipynb").unlink()
+        if student == "daima":
+            shutil.copytree(course / "release" / "ps1", folder, dirs_exist_ok=True)
+            code_only(folder)
+
+    stock = _stock(tmp_path, list(edits), stock_fill)
+    _, full, possible = stock["jiejue"]
+    assert possible > 0 and full == possible
+    for name in edits:
+        auto, earned, total = stock[name]
+        assert total == possible  # nbgrader's own denominator does not move either
+        # every autograder test as nbgrader scored it on its own
+        assert ours[name] and ours[name] == {k: auto[k] for k in ours[name]}, name
+        status, score = results[name]
+        assert score == pytest.approx(earned / possible * 100), (name, score)
+        assert status == ("passed" if score >= 60 else "failed"), (name, status)
+    assert results["jiejue"] == ("passed", 100.0)
+    assert results["kongbai"][0] == "failed" and results["kongbai"][1] == 0.0
+    # no test handed in is 0 of the release's points, not "no quiz, so the rule holds"
+    assert results["banfen"] == ("failed", 0.0)
+    # every test passed: 100 %, whatever waits for the trainer (counting the unchanged
+    # answers' automatic 0 in the quiz made this 3 of 6 points, and a fail)
+    assert results["daima"] == ("passed", 100.0)

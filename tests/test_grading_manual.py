@@ -63,7 +63,9 @@ def test_manual_grading(graded, database):
         assert [item.submission_id for item in queued] == [first, second]
         assert queued[0].display_name == "赵一" and queued[0].reflections == {"r1": REFLECTION}
         assert queued[1].reflections == {"r1": ""}
-        assert queued[0].items == {"r1-task": {"max": 2.0, "score": None, "comment": ""}}
+        assert queued[0].items == {
+            "r1-task": {"max": 2.0, "score": None, "comment": "", "lesson": DEMO_MODULE}
+        }
 
         grade = grade_manually(
             settings,

@@ -170,9 +170,14 @@ def _check_online_module(folder: Path, module, manifest_name: str) -> list[Probl
     if problems:
         return problems
     rule = module.pass_rule
-    if rule.get("quiz") is not None and not merged.questions:
+    # a quiz is the platform's questions or nbgrader's autograder tests (points to earn)
+    if rule.get("quiz") is not None and not (merged.questions or merged.autograded_points > 0):
         problems.append(
-            Problem(manifest_name, f"单元 {module.id}", "通过规则要求测验，但课件中没有测验题。")
+            Problem(
+                manifest_name,
+                f"单元 {module.id}",
+                "通过规则要求测验，但课件中没有测验题，也没有带分数的 nbgrader 自动评分测试。",
+            )
         )
     if rule.get("reflection") and not merged.reflections:
         problems.append(

@@ -60,7 +60,8 @@ def read_lesson(path: Path, label: str) -> tuple[LessonFacts | None, list[Proble
             problems.append(
                 Problem(label, where, "隐藏测试必须放在 nbgrader 自动评分单元格（grade: true）中。")
             )
-        if meta.get("grade") and not meta.get("solution") and hidden is not None:
+        if meta.get("grade") and not meta.get("solution"):
+            # an autograder test (nbgrader's or the platform's hidden expect): a quiz's points
             facts.autograded_points += float(meta.get("points") or 0)
         visible_tree = _parse(visible, label, where, problems)
         if visible_tree is not None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -50,6 +51,9 @@ from .coursedir import (
 from .execute import NOT_RUN
 from .feedback import TEMPLATES, SanitizeFeedback
 from .sandbox import Sandbox
+
+#: terminal colours in an error's message
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +149,7 @@ def autograde(settings: Settings, work: Work, slot: int = 0, answers_only: bool 
     scores = read_scores(settings, work.course_code, work.module_code, work.username)
     autograded = root / "autograded" / work.username / work.module_code
     scores.failed_lessons = _failed_lessons(autograded)
+    _check_messages(autograded, scores)
     scores.without_kernel = _graded_without_kernel(autograded)
     scores.reflections_written = _reflections_written(submitted, work.reflections)
     scores.feedback_path = publish_feedback(settings, work)
@@ -319,15 +324,24 @@ def _run_autograde(
 
 
 def read_scores(settings: Settings, course_code: str, module_code: str, username: str) -> Scores:
-    """The gradebook's scores of the learner's (latest graded) submission of the module."""
+    """The gradebook's scores of the learner's (latest graded) submission of the module.
+
+    An item is automatic (``auto``) when its cell is an autograder test: a graded code cell
+    that is not an answer (nbgrader's "autograder tests"). Its points count in the quiz
+    percentage, whose denominator is then every test of the release — the gradebook holds a
+    grade for each cell of every notebook, a missing notebook's at 0 — never only the items
+    the learner's answers happened to touch. Answers to grade by hand are manual even when
+    nbgrader gave an unchanged one 0 on its own (that 0 counts as their grading)."""
     scores = Scores()
     with _gradebook(settings, course_code) as gradebook:
         submission = gradebook.find_submission(module_code, username)
         for notebook in submission.notebooks:
             comments = {c.name: c.comment or "" for c in notebook.comments}
+            answers = {cell.name for cell in notebook.notebook.solution_cells}
             for grade in notebook.grades:
-                auto = grade.auto_score is not None
-                score = grade.score if (auto or grade.manual_score is not None) else None
+                auto = grade.cell_type == "code" and grade.name not in answers
+                graded = auto or grade.manual_score is not None or not grade.needs_manual_grade
+                score = float(grade.score) if graded else None
                 maximum = float(grade.max_score or 0)
                 scores.items[grade.name] = {
                     "score": None if score is None else float(score),
@@ -364,6 +378,23 @@ def _failed_lessons(folder: Path) -> dict[str, str]:
         elif names - {"AssertionError"}:
             failed[path.stem] = "error"
     return failed
+
+
+def _check_messages(folder: Path, scores: Scores) -> None:
+    """Each automatic item that lost points gets what its check said: the error's name and
+    message (``AssertionError: …``), a few lines at most — never the test's source, which
+    may be hidden."""
+    for path in sorted(folder.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            item = scores.items.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"))
+            if not item or not item["auto"] or (item["score"] or 0) >= item["max"]:
+                continue
+            error = next(
+                (o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None
+            )
+            if error is not None:
+                said = _ANSI.sub("", f"{error.get('ename', '')}: {error.get('evalue', '')}")
+                item["message"] = "\n".join(said.strip(": \n").splitlines()[:3])[:300]
 
 
 def _graded_without_kernel(folder: Path) -> list[str]:

@@ -44,7 +44,7 @@ class ManualItem:
     submitted_at: datetime
     #: reflection question id → what the learner wrote ("" when nothing)
     reflections: dict[str, str]
-    #: manual items: grade_id → {"max", "score", "comment"}
+    #: manual items: grade_id → {"max", "score", "comment", "lesson"}
     items: dict[str, dict] = field(default_factory=dict)
     #: when and by whom (login name) the trainer last graded it; None while waiting
     graded_at: datetime | None = None
@@ -228,7 +228,12 @@ def _manual_items(session, course_code, settings, which, order, limit=None) -> l
                     for q in (module.reflections or [])
                 },
                 items={
-                    gid: {"max": i["max"], "score": i["score"], "comment": i.get("comment", "")}
+                    gid: {
+                        "max": i["max"],
+                        "score": i["score"],
+                        "comment": i.get("comment", ""),
+                        "lesson": i.get("lesson", ""),
+                    }
                     for gid, i in grade.items.items()
                     if not i.get("auto")
                 },
