@@ -50,6 +50,25 @@ class Reflection:
 
 
 @dataclass
+class Check:
+    """An item of the submission that no question of the lesson names: in a trainer's own
+    nbgrader assignment, an autograder test (``auto``) or an answer the trainer grades."""
+
+    name: str
+    score: float | None
+    max: float
+    auto: bool
+    #: what a failed test said (the error's name and message; never the test's source)
+    message: str = ""
+    #: the trainer's comment on a graded answer
+    comment: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.auto and self.score is not None and self.score >= self.max
+
+
+@dataclass
 class Feedback:
     submission_id: int
     course_title: str
@@ -68,7 +87,7 @@ class Feedback:
     reflections: list[Reflection] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
     #: checks that belong to no question: (name, score, max)
-    others: list[tuple[str, float, float]] = field(default_factory=list)
+    others: list[Check] = field(default_factory=list)
     #: nbgrader's feedback pages (the whole lesson with the checks' messages)
     pages: list[str] = field(default_factory=list)
 
@@ -137,8 +156,16 @@ def feedback_of(
         elif question.get("type") in CHECKED:
             view.questions.append(_question(question, answer, list(own.values())))
     view.others = [
-        (name, float(item.get("score") or 0), float(item.get("max") or 0))
-        for name, item in sorted(items.items())
+        Check(
+            name=name,
+            score=None if item.get("score") is None else float(item["score"]),
+            max=float(item.get("max") or 0),
+            auto=bool(item.get("auto")),
+            message=item.get("message", ""),
+            comment=item.get("comment", ""),
+        )
+        # in the lesson's order: autograde keeps the notebooks' order of cells
+        for name, item in items.items()
     ]
     return view
 

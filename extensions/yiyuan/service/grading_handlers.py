@@ -17,7 +17,9 @@ from tornado import web
 from ..catalog import compile as compiled_lessons
 from ..completion.progress import LOCAL_ZONE
 from ..grading import manual
+from ..grading.coursedir import course_root
 from ..models import Account
+from . import answer_view
 from .access import course_by_code, require_trainer, submission_for
 from .base import ApiError, ApiHandler, PageHandler
 
@@ -90,6 +92,7 @@ class GradingPageHandler(PageHandler):
                 select(Account).where(Account.username.in_({i.graded_by for i in graded}))
             )
         }
+        listed = graded if show == "graded" else waiting
         self.render(
             "grading.html",
             account=self.account,
@@ -97,12 +100,28 @@ class GradingPageHandler(PageHandler):
             course=course,
             show=show,
             counts={"waiting": len(waiting), "graded": len(graded)},
-            items=[_plain(i) for i in (graded if show == "graded" else waiting)],
+            items=[_plain(i) for i in listed],
+            written={i.submission_id: _written(self.settings_, course.code, i) for i in listed},
+            code_style=answer_view.code_style(),
             graders=graders,
             prompts=_reflection_prompts(self.storage, course),
             zone=LOCAL_ZONE,
             prefix=self.application.settings["yiyuan_prefix"],
         )
+
+
+def _written(settings, course_code: str, item: manual.ManualItem) -> dict:
+    """grade_id → what the learner wrote (answer_view.Written) for the item's manual answers
+    in notebook cells — all but the reflections, which the lesson's answers file holds."""
+    wanted: dict[str, set[str]] = {}
+    for grade_id, part in item.items.items():
+        if grade_id.removesuffix("-task") not in item.reflections:
+            wanted.setdefault(part.get("lesson", ""), set()).add(grade_id)
+    folder = course_root(settings, course_code) / "autograded" / item.username / item.module_code
+    found = {}
+    for lesson, grade_ids in wanted.items():
+        found.update(answer_view.written_answers(folder / f"{lesson}.ipynb", grade_ids))
+    return found
 
 
 def _reflection_prompts(storage, course) -> dict[str, dict[str, str]]:

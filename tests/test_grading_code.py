@@ -1,0 +1,165 @@
+"""Trainers' own nbgrader assignments (issue 19) through a real hub: nbgrader's documentation
+assignment ps1 as a platform course under ``pass: {quiz: 60}``, handed in through the
+platform's exchange as a learner's folder, graded by the worker, and its written answers graded
+by the trainer in the browser — each shown as the learner wrote it (Markdown rendered, code
+highlighted, outputs), after its task, answers left unchanged listed too, nothing a learner
+wrote able to run in the trainer's page.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import nbgrader
+import pytest
+from people import Person
+
+from hubtest import ROOT, Hub, login_page
+
+COURSE, MODULE = "nbgrader-ps1", "ps1"
+SOURCE = Path(nbgrader.__file__).parent / "docs" / "source" / "user_guide" / "source" / "ps1"
+#: what 刘洋 writes in part A: words, and markup that must stay words
+PART_A = (
+    "**递归**地计算斐波那契数列。<script>window.hacked = 1</script>"
+    '<img src="x" onerror="window.hacked = 2">'
+)
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("grading-code")
+    courses = workdir / "courses"
+    shutil.copytree(ROOT / "courses", courses)
+    shutil.copytree(SOURCE, courses / "notebooks" / COURSE / MODULE)
+    (courses / f"{COURSE}.yml").write_text(
+        f"id: {COURSE}\n"
+        "title: nbgrader 示例作业\n"
+        "summary: nbgrader 文档自带的示例作业 ps1：教师自己的 nbgrader 作业在平台上的样子。\n"
+        "category: 专业技能\n"
+        "trainers: [lihua]\n"
+        "audience: {associations: [全部]}\n"
+        "enrolment: elective\n"
+        "modules:\n"
+        f"  - {{id: {MODULE}, title: 示例作业, kind: online, hours: 1, required: true,\n"
+        "     pass: {quiz: 60}, lessons: [problem1.ipynb, problem2.ipynb]}\n",
+        "utf-8",
+    )
+    hub = Hub(workdir / "hub", {"courses_dir": str(courses)})
+    hub.cli("db", "upgrade")
+    hub.cli("demo", "seed")
+    hub.cli("courses", "check", COURSE)  # nbgrader's tests are the quiz: no problem
+    hub.cli("courses", "publish", COURSE, "--actor", "admin")
+    for learner in ("wangfang", "liuyang"):
+        hub.cli("courses", "enrol", COURSE, learner)
+    hub.start()
+    yield hub
+    hub.stop()
+
+
+def solved(folder: Path) -> None:
+    """The solution version: the trainer's own notebooks, every answer written."""
+    for path in SOURCE.glob("*.ipynb"):
+        shutil.copyfile(path, folder / path.name)
+
+
+def part_a_only(folder: Path) -> None:
+    """The released version with part A of problem 2 written, everything else as released."""
+    path = folder / "problem2.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    cell = next(
+        c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "part-a"
+    )
+    cell.source = PART_A
+    nbformat.write(notebook, path)
+
+
+@pytest.fixture(scope="module")
+def handed_in(platform, tmp_path_factory):
+    """王芳 hands in the solution, 刘洋 the released version with one answer written; both
+    graded by the worker. Returns each one's result (with the submission's ``id``)."""
+    folder = tmp_path_factory.mktemp("handed-in")
+    results = {}
+    for username, edit in (("wangfang", solved), ("liuyang", part_a_only)):
+        person = Person(platform, username)
+        submission = person.submit_module(folder, COURSE, MODULE, {}, edit)
+        results[username] = {**person.wait_for_result(submission)["result"], "id": submission}
+    return results
+
+
+def test_the_quiz_is_nbgraders_tests_on_the_releases_points(handed_in):
+    # every autograder test passes in the solution; none in the version handed in as released
+    assert handed_in["wangfang"]["status"] == "passed" and handed_in["wangfang"]["score"] == 100
+    assert handed_in["liuyang"]["status"] == "failed" and handed_in["liuyang"]["score"] == 0
+
+
+@pytest.mark.browser
+def test_the_trainer_grades_written_answers_as_written(chromium, platform, handed_in, artifacts):
+    from playwright.sync_api import expect
+
+    page = login_page(chromium, platform, "lihua")
+    page.wait_for_url("**/services/yiyuan/**")
+    page.goto(f"{platform.url}/services/yiyuan/grading/{COURSE}")
+    solution = page.locator(".grading-item").filter(has_text="王芳")
+    blocks = solution.locator(".reflection-block")
+    # each manual item of ps1, by its kind, with the task it answers
+    code = blocks.filter(has=page.locator(".answer-code"))
+    expect(code.locator("h3")).to_contain_text("代码回答（满分 2 分）")
+    expect(code.locator(".task")).to_contain_text("Find a usecase for your sum_of_squares")
+    expect(code.locator(".answer-code .code")).to_contain_text("def pyramidal_number(n):")
+    # highlighted: the keyword in its own element
+    expect(code.locator(".answer-code .code .k").first).to_have_text("def")
+    code.screenshot(path=artifacts / "grading-code-answer.png")  # docs/trainer.md shows it
+    written = blocks.filter(has=page.locator(".answer-markdown"))
+    assert written.count() >= 3  # the equation, problem 2's part A and part B
+    expect(written.locator("h3").first).to_contain_text("书面回答")
+    assert not page.get_by_text("学习心得（").count()  # no answer is called a reflection
+    page.screenshot(path=artifacts / "grading-code.png", full_page=True)
+
+    # 刘洋: part A as words (its markup escaped, nothing ran), part B listed though unchanged
+    other = page.locator(".grading-item").filter(has_text="刘洋")
+    part_a = other.locator(".reflection-block").filter(has_text="递归")
+    expect(part_a.locator(".answer-markdown strong")).to_have_text("递归")
+    expect(part_a.locator(".answer-markdown")).to_contain_text("<script>window.hacked = 1</script>")
+    assert part_a.locator(".answer-markdown script, .answer-markdown img").count() == 0
+    assert page.evaluate("window.hacked") is None
+    unchanged = other.locator(".reflection-block").filter(has_text=re.compile("没有改动这一题"))
+    assert unchanged.count() >= 1
+    expect(unchanged.first.get_by_label("分数")).to_have_value("0")
+
+    # the trainer's scores are saved as for any manual item
+    for label, score in (("代码回答", "2"), ("书面回答", "1")):
+        block = solution.locator(".reflection-block").filter(has_text=label).first
+        block.get_by_label("分数").fill(score)
+    for field in solution.get_by_label("分数").all():
+        if not field.input_value():
+            field.fill("1")
+    solution.get_by_role("button", name="保存评分").click()
+    expect(solution.locator(".message")).to_have_text("已保存。")
+    page.reload()
+    expect(page.locator(".grading-item").filter(has_text="王芳")).to_have_count(0)
+    page.context.close()
+
+
+@pytest.mark.browser
+def test_the_learner_reads_which_check_failed_and_what_waits(
+    chromium, platform, handed_in, artifacts
+):
+    from playwright.sync_api import expect
+
+    page = login_page(chromium, platform, "liuyang")
+    page.wait_for_url("**/services/yiyuan/**")
+    page.goto(f"{platform.url}/services/yiyuan/feedback/{handed_in['liuyang']['id']}")
+    checks = page.get_by_role("region", name="作业各项")
+    failed = checks.locator("li.check.failed").filter(has_text="correct_squares")
+    expect(failed).to_contain_text("0 / 1 分")
+    expect(failed).to_contain_text("没有通过")
+    # what the check said, not the check's code
+    expect(failed.locator(".check-message")).to_contain_text("NotImplementedError")
+    assert "assert squares(1)" not in checks.inner_text()
+    expect(checks.locator("li.check").filter(has_text="part-a")).to_contain_text("待教师评阅")
+    expect(page.get_by_text("测验得分 0%")).to_be_visible()
+    page.screenshot(path=artifacts / "feedback-code.png", full_page=True)
+    page.context.close()
