@@ -127,3 +127,33 @@ def test_the_shipped_config_selects_every_plugin_class(tmp_path):
 
         found = getattr(importlib.import_module(f"yiyuan.exchange.{module}"), name)
         assert issubclass(found, getattr(abc, name))
+
+
+def test_packing_chooses_files_as_stock_nbgrader_copies_them(tmp_path):
+    """include / ignore / max_file_size as nbgrader's own exchange applies them (its
+    ``ignore_patterns`` in a copytree), a kB being 1,000 bytes: a 2,020-byte file is over
+    2 kB there, and here. The answers file is sent whatever include says."""
+    import shutil
+
+    from nbgrader.utils import ignore_patterns
+
+    folder = tmp_path / "kecheng" / "danyuan"
+    (folder / "data").mkdir(parents=True)
+    for name, size in (
+        ("danyuan.ipynb", 10),
+        ("notes.txt", 10),
+        ("data/table.csv", 10),
+        ("data/big.csv", 2020),  # over 2 kB of 1,000 bytes, under 2 KiB
+        ("data/cache.pyc", 10),
+        ("answers.json", 10),
+    ):
+        (folder / name).write_bytes(b"0" * size)
+    ignore, include = [".ipynb_checkpoints", "*.pyc"], ["*.ipynb", "*.csv"]
+    copied = tmp_path / "stock"
+    shutil.copytree(
+        folder, copied, ignore=ignore_patterns(exclude=ignore, include=include, max_file_size=2)
+    )
+    stock = {p.relative_to(copied).as_posix() for p in copied.rglob("*") if p.is_file()}
+    ours = names(pack_module(folder, ignore, 2, include))
+    assert stock == {"danyuan.ipynb", "data/table.csv"}
+    assert ours == stock | {"answers.json"}

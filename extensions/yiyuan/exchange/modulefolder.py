@@ -18,6 +18,9 @@ from pathlib import Path, PurePosixPath
 from . import archives
 from .names import BadName, check_id
 
+#: the lesson widgets' answers file (yiyuan.lesson.sidecar.FILENAME), always sent
+ANSWERS = "answers.json"
+
 MARKER = ".yiyuan.json"
 #: nbgrader's CourseDirectory.ignore default
 DEFAULT_IGNORE = (".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback")
@@ -74,20 +77,28 @@ def module_of(folder: Path) -> ModuleRef:
 def pack_module(
     folder: Path,
     ignore: Iterable[str] = DEFAULT_IGNORE,
-    max_file_kb: int = DEFAULT_MAX_FILE_KB,
+    max_file_kb: float = DEFAULT_MAX_FILE_KB,
+    include: Iterable[str] = ("*",),
 ) -> bytes:
-    """The module folder as tar.gz bytes, ready to submit."""
+    """The module folder as tar.gz bytes, ready to submit: what nbgrader's own exchange
+    copies (``CourseDirectory.ignore``, ``include`` and ``max_file_size`` as
+    ``nbgrader.utils.ignore_patterns`` applies them: globs on names, a kB of 1,000 bytes),
+    and the answers file whatever ``include`` says (the platform grades from it)."""
     folder = Path(folder)
-    patterns = tuple(ignore)
+    patterns, wanted = tuple(ignore), tuple(include)
 
     def exclude(path: PurePosixPath) -> bool:
         if str(path) in NEVER_SENT:
             return True
         if any(fnmatch.fnmatch(part, pattern) for part in path.parts for pattern in patterns):
             return True
+        if str(path) == ANSWERS:
+            return False
+        if wanted and not any(fnmatch.fnmatch(path.name, glob) for glob in wanted):
+            return True
         size = (folder / path).stat().st_size
-        if size > max_file_kb * 1024:
-            log.warning("文件 %s 超过 %d kB，不随本单元提交。", path, max_file_kb)
+        if max_file_kb and size > max_file_kb * 1000:
+            log.warning("文件 %s 超过 %g kB，不随本单元提交。", path, max_file_kb)
             return True
         return False
 

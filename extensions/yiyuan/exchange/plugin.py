@@ -301,7 +301,9 @@ class ExchangeSubmit(Exchange, abc.ExchangeSubmit):
             release = module_of(folder).release
         except BadName:
             release = 0
-        data = pack_module(folder, self.coursedir.ignore, self.coursedir.max_file_size)
+        data = pack_module(
+            folder, self.coursedir.ignore, self.coursedir.max_file_size, self.coursedir.include
+        )
         self.log.info("Source: %s", self.src_path)
         result = self.client.submit(
             self.course, self.assignment, data, release=release, client_timestamp=self.timestamp

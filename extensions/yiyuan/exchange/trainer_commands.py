@@ -54,7 +54,12 @@ class ExchangeReleaseAssignment(Exchange, abc.ExchangeReleaseAssignment):
             )
 
     def copy_files(self) -> None:
-        data = pack_module(Path(self.src_path), self.coursedir.ignore, self.coursedir.max_file_size)
+        data = pack_module(
+            Path(self.src_path),
+            self.coursedir.ignore,
+            self.coursedir.max_file_size,
+            self.coursedir.include,
+        )
         self.log.info("Source: %s", self.src_path)
         result = self.client.put_release(self.course, self.assignment, data)
         if not result["changed"]:
