@@ -160,6 +160,14 @@ def test_the_learner_reads_which_check_failed_and_what_waits(
     expect(failed.locator(".check-message")).to_contain_text("NotImplementedError")
     assert "assert squares(1)" not in checks.inner_text()
     expect(checks.locator("li.check").filter(has_text="part-a")).to_contain_text("待教师评阅")
+    # an answer handed in as released: nbgrader's automatic 0, said in Chinese
+    expect(checks.locator("li.check").filter(has_text="part-b")).to_contain_text(
+        "未作答（与发下的版本相同），按 0 分计。"
+    )
+    assert "No response" not in page.inner_text("body")
+    # one full page per notebook, each by its name
+    for name in ("problem1", "problem2"):
+        expect(page.get_by_role("link", name=f"查看批改原页（含课件全文）：{name}")).to_be_visible()
     expect(page.get_by_text("测验得分 0%")).to_be_visible()
     page.screenshot(path=artifacts / "feedback-code.png", full_page=True)
     page.context.close()

@@ -336,7 +336,7 @@ def read_scores(settings: Settings, course_code: str, module_code: str, username
     with _gradebook(settings, course_code) as gradebook:
         submission = gradebook.find_submission(module_code, username)
         for notebook in submission.notebooks:
-            comments = {c.name: c.comment or "" for c in notebook.comments}
+            comments = {c.name: _words(c.comment) for c in notebook.comments}
             answers = {cell.name for cell in notebook.notebook.solution_cells}
             for grade in notebook.grades:
                 auto = grade.cell_type == "code" and grade.name not in answers
@@ -378,6 +378,14 @@ def _failed_lessons(folder: Path) -> dict[str, str]:
         elif names - {"AssertionError"}:
             failed[path.stem] = "error"
     return failed
+
+
+#: nbgrader's own comments (SaveAutoGrades), in the learner's language
+_COMMENTS = {"No response.": "未作答（与发下的版本相同），按 0 分计。"}
+
+
+def _words(comment: str | None) -> str:
+    return _COMMENTS.get(comment or "", comment or "")
 
 
 def _check_messages(folder: Path, scores: Scores) -> None:
