@@ -261,3 +261,41 @@ def test_nbgraders_autograder_tests_are_a_quiz(tmp_path, points, refused):
     data["modules"][0]["pass"] = {"quiz": 60}
     problems = messages(write_course(tmp_path, data=data, notebook=notebook))
     assert any("没有测验题" in p for p in problems) is refused, problems
+
+
+def test_due_dates_per_module_and_the_late_policy(tmp_path):
+    data = manifest(late={"penalty": 10, "days": 7})
+    data["modules"][0]["due"] = "2027-01-15"
+    result = check_course(write_course(tmp_path, data), MATCHER)
+    assert result.problems == []
+    assert str(result.course.modules[0].due) == "2027-01-15" and result.course.late["penalty"] == 10
+
+
+@pytest.mark.parametrize(
+    ("late", "module_due", "expected"),
+    [
+        ("sometimes", None, "值 'sometimes' 无效，可选：refuse、accept"),
+        ({"penalty": 0}, None, "应大于 0"),
+        ({"penalty": 10, "weeks": 1}, None, "未知的字段：weeks"),
+        ({"policy": "penalty"}, None, "请写出每天扣几个百分点"),
+        ({"policy": "accept", "penalty": 5}, None, "请删去 penalty"),
+        ({"policy": "refuse", "days": 3}, None, "不需要迟交天数"),
+        (None, "2027-04-01", "单元的截止日期晚于课程的截止日期 2027-03-31"),
+        (None, "2026-11-30", "单元的截止日期早于课程的开放日期 2026-12-01"),
+        (None, "2027-13-01", "不是有效的日期"),
+    ],
+)
+def test_due_date_and_late_policy_problems(tmp_path, late, module_due, expected):
+    data = manifest() if late is None else manifest(late=late)
+    if module_due:
+        data["modules"][0]["due"] = module_due
+    problems = messages(write_course(tmp_path, data))
+    assert any(expected in p for p in problems), problems
+
+
+def test_a_late_policy_without_any_due_date_is_flagged(tmp_path):
+    data = manifest(late="accept")
+    del data["due"]
+    assert any("迟交的设置不起作用" in p for p in messages(write_course(tmp_path, data)))
+    data["modules"][1]["due"] = "2027-01-01"  # and on-site work has no due date
+    assert any("现场教学单元没有截止日期" in p for p in messages(write_course(tmp_path, data)))

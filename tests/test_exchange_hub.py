@@ -41,6 +41,9 @@ from yiyuan.models import (
 
 CONFIG_DIR = str(files("yiyuan.exchange").joinpath("jupyter_config"))
 YINYUE, SHUFA, CLOSED = "test-yinyue", "test-shufa", "test-closed"
+#: past its due date, late work taken for 5 days at 10 points a day; its m-two has its own,
+#: older due date (10 days late: refused)
+LATE = "test-late"
 MODULE = "m-one"  # the same module id in two courses: their folders must not collide
 
 LESSON = {
@@ -129,9 +132,12 @@ def _setup_courses(database: Database) -> None:
             (YINYUE, "测试：音乐", "zhouqing", ["wangfang", "liuyang"], now + timedelta(days=90)),
             (SHUFA, "测试：书法", "lihua", ["wangfang"], now + timedelta(days=90)),
             (CLOSED, "测试：已截止", "lihua", ["wangfang"], now - timedelta(days=3)),
+            (LATE, "测试：可迟交", "lihua", ["wangfang"], now - timedelta(days=3)),
         ]
         for code, title, trainer, learners, due in plan:
             course = Course(code=code, title=title, due=due, version=1, published_at=now)
+            if code == LATE:
+                course.late_policy = {"policy": "penalty", "penalty": 10, "days": 5}
             session.add(course)
             session.flush()
             session.add(CourseTrainer(course_id=course.id, account_id=accounts[trainer].id))
@@ -146,6 +152,7 @@ def _setup_courses(database: Database) -> None:
                         kind=ModuleKind.online,
                         position=position,
                         lessons=["lesson.ipynb"],
+                        due=now - timedelta(days=10) if (code, module) == (LATE, "m-two") else None,
                     )
                 )
 
@@ -469,10 +476,12 @@ def test_the_lesson_submit_button_submits_through_the_service(platform, monkeypa
 # -- refusals that must leave nothing behind ---------------------------------------------------
 
 
-def refused_cleanly(platform: Platform, user: str, data: bytes, course: str = YINYUE, **kw):
+def refused_cleanly(
+    platform: Platform, user: str, data: bytes, course: str = YINYUE, module: str = MODULE, **kw
+):
     rows, files_before = platform.count(Submission), platform.submission_files()
     response = platform.api(
-        user, "POST", f"api/exchange/submissions/{course}/{MODULE}", data=data, **kw
+        user, "POST", f"api/exchange/submissions/{course}/{module}", data=data, **kw
     )
     assert platform.count(Submission) == rows
     assert platform.submission_files() == files_before
@@ -570,3 +579,31 @@ def test_bad_names_late_and_garbage(platform):
     assert empty.status_code == 400 and empty.json()["code"] == "no-notebook"
     outsider = refused_cleanly(platform, "sunli", tar_gz([file_member("lesson.ipynb", b"{}")]))
     assert outsider.status_code == 403
+
+
+def test_late_work_follows_the_course_policy(platform):
+    """Three days after the course's due date: taken, marked late, with what it costs; a
+    module whose own due date is ten days gone (over the policy's 5 days) is refused."""
+    folder = coursedir(platform, "lihua", CLOSED) / "release" / MODULE
+    for module in (MODULE, "m-two"):
+        released = platform.api(
+            "lihua", "PUT", f"api/exchange/release/{LATE}/{module}", data=pack_module(folder)
+        )
+        assert released.status_code == 200, released.text
+    listed = platform.api("wangfang", "GET", "api/exchange/assignments", params={"course_id": LATE})
+    dues = {a["assignment_id"]: a["due"] for a in listed.json()["assignments"]}
+    assert dues[MODULE] < datetime.now(UTC).isoformat() and dues["m-two"] < dues[MODULE]
+    assert {a["late_policy"]["policy"] for a in listed.json()["assignments"]} == {"penalty"}
+
+    data = tar_gz([file_member("lesson.ipynb", json.dumps(LESSON).encode())])
+    taken = platform.api("wangfang", "POST", f"api/exchange/submissions/{LATE}/{MODULE}", data=data)
+    assert taken.status_code == 201, taken.text
+    body = taken.json()
+    assert body["late"] is True
+    assert body["late_message"] == "已过截止日期，迟交 3 天，得分率扣 30 个百分点。"
+    with platform.database.session() as session:
+        assert session.get(Submission, body["id"]).late is True
+
+    refused = refused_cleanly(platform, "wangfang", data, course=LATE, module="m-two")
+    assert refused.status_code == 403 and refused.json()["code"] == "late"
+    assert "单元“测试：可迟交·m-two”的提交截止日期是" in refused.json()["error"]

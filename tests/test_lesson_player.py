@@ -303,7 +303,8 @@ SERVICE = "http://127.0.0.1:8090/services/yiyuan"
 
 def state(grading="done", status=None, needs_manual=False, feedback=(), score=None, **extra):
     result = None if status is None else {"status": status, "score": score, "latest": True}
-    grade = {"auto_score": 3, "auto_max": 5, "needs_manual": needs_manual, "feedback": feedback}
+    grade = {"auto_score": 3, "auto_max": 5, "score": 60.0, "needs_manual": needs_manual}
+    grade["feedback"] = feedback
     return {
         "id": 7,
         "grading": grading,

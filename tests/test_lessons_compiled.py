@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -244,6 +244,8 @@ def test_answers_are_saved_kept_over_a_reload_and_submitted(platform, desktop, a
     assert feedback.get_attribute("href").startswith(SERVICE + "feedback/")
     # where the learner is, and the way on after passing
     expect(page.locator(".yiyuan-where")).to_contain_text("第 1 / 4 单元：汉字书体的演变")
+    # the due date and what happens after it, beside the button
+    expect(page.locator(".yiyuan-due")).to_have_text("截止日期：2027年3月31日；截止后不能再提交。")
     onward = message.get_by_role("link", name="下一单元：楷书与印刷字体")
     assert onward.get_attribute("href") == f"{SERVICE}lessons/{COURSE}/kaishu-ziti/"
     page.screenshot(path=artifacts / "lesson-compiled.png", full_page=True)
@@ -530,3 +532,70 @@ def test_only_learners_with_a_live_lesson_may_start_a_server(platform):
         timeout=60,
     )
     assert stop.status_code in (202, 204), stop.text
+
+
+def test_late_work_is_taken_and_costs_what_the_course_says(platform, desktop, artifacts):
+    """The course two days past its due date, late work taken at 10 points a day: the learner
+    reads the rule beside the button and the cost before confirming; the feedback shows the
+    score after the penalty (100 - 20)."""
+    from playwright.sync_api import expect
+    from sqlalchemy import select
+
+    from yiyuan.db import Database
+    from yiyuan.models import Course, Grade, Submission
+
+    database = Database(f"sqlite:///{platform.data_dir / 'yiyuan.sqlite'}")
+
+    def set_course(due, policy) -> tuple:
+        with database.session() as session:
+            course = session.scalars(select(Course).where(Course.code == COURSE)).one()
+            before = (course.due, course.late_policy)
+            course.due, course.late_policy = due, policy
+            session.commit()
+        return before
+
+    client = api_client(platform, LEARNER)
+    right = {"q1": "小篆", "q2": False, "q3": ["章草", "今草", "狂草"], "q4": "隶变"}
+    right |= {"q5": "柳公权", "r1": REFLECTION, "s1": 4}
+    saved_answers = client.put(f"{platform.url}{API}answers", json={"answers": right}, timeout=30)
+    assert saved_answers.status_code == 200, saved_answers.text
+    two_days_ago = datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(days=2)
+    before = set_course(two_days_ago, {"policy": "penalty", "penalty": 10, "days": 7})
+    try:
+        page = desktop.page
+        page.goto(f"{platform.url}{PAGE}")
+        wait_for_lesson(page)
+        expect(page.locator(".yiyuan-due")).to_contain_text(
+            "截止后 7 天内仍可提交，每迟交一天，得分率扣 10 个百分点"
+        )
+        page.get_by_role("button", name="提交本单元").click()
+        expect(page.locator(".yiyuan-confirm")).to_contain_text(
+            "已过截止日期，迟交 2 天，得分率扣 20 个百分点。"
+        )
+        page.get_by_role("button", name="确认提交").click()
+        message = page.locator(".yiyuan-message")
+        # this submission's own score, after the penalty (in the whole file, the module stays
+        # passed on the earlier 100: 本次提交已评分（测验得分 80%）)
+        expect(message).to_contain_text("（测验得分 80%）", timeout=20_000)
+        page.screenshot(path=artifacts / "lesson-late.png", full_page=True)
+        with database.session() as session:
+            latest = session.scalars(
+                select(Submission).order_by(Submission.id.desc()).limit(1)
+            ).one()
+            grade = session.scalars(select(Grade).where(Grade.submission_id == latest.id)).one()
+            assert latest.late and grade.auto_score == grade.auto_max  # all right: 100 raw
+        page.goto(f"{platform.url}{SERVICE}feedback/{latest.id}")
+        body = page.inner_text("main")
+        assert "已过截止日期，迟交 2 天，得分率扣 20 个百分点。" in body
+        assert "测验得分 80%" in body
+        page.screenshot(path=artifacts / "feedback-late.png", full_page=True)
+        # the trainer's queue says it came late, and what it cost
+        trainer = api_client(platform, "lihua")
+        queue = trainer.get(f"{platform.url}{SERVICE}api/grading/{COURSE}/queue", timeout=30)
+        [item] = [i for i in queue.json()["items"] if i["submission_id"] == latest.id]
+        assert item["late"] == "迟交 2 天，测验得分率扣 20 个百分点"
+        grading = trainer.get(f"{platform.url}{SERVICE}grading/{COURSE}", timeout=30).text
+        assert '<span class="tag late">迟交 2 天，测验得分率扣 20 个百分点</span>' in grading
+    finally:
+        set_course(*before)
+        database.dispose()

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..accounts.service import find_account
 from ..completion import engine
+from ..completion.lateness import LatePolicy
 from ..courses import manifest as manifests
 from ..courses.check import check_courses
 from ..courses.manifest import Problem
@@ -254,6 +255,7 @@ def _publish(
     course.enrolment = source.enrolment
     course.opens = _local(source.opens, time.min)
     course.due = _local(source.due, time(23, 59, 59))
+    course.late_policy = LatePolicy.of(source.late).as_dict()
     course.manifest = data
     course.version = (course.version or 0) + 1
     course.published_at = now
@@ -290,6 +292,7 @@ def _publish(
         module.pass_rule = dict(item.pass_rule)
         module.lessons = list(item.lessons)
         module.session = dict(item.session)
+        module.due = _local(item.due, time(23, 59, 59))
         module.reflections = _reflections(folder / item.id, item.lessons)
         module.active = True
         if item.id not in report.added:
@@ -424,6 +427,7 @@ def _course_facts(course: Course) -> dict[str, object]:
         "必修/选修": course.enrolment,
         "开放日期": course.opens,
         "截止日期": course.due,
+        "迟交": LatePolicy.of(course.late_policy).describe(),
         "面向的学员": (course.manifest or {}).get("audience"),
         "任课教师": sorted(t.account_id for t in course.trainers),
     }
@@ -435,6 +439,7 @@ def _module_settings(module: Module) -> dict[str, object]:
         "学时": module.hours,
         "必修/选修": module.required,
         "通过规则": module.pass_rule,
+        "截止日期": module.due,
         "现场教学安排": module.session,
     }
 

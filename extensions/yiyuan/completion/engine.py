@@ -7,7 +7,9 @@ A result is a function of the data, so that recomputing it changes nothing:
   (a grade with no autograded points has no quiz, so the condition does not apply);
   ``reflection: true`` holds when every reflection of the module was written, unless the
   trainer has graded the manual items of that submission with 0 (rejected: the learner redoes
-  it). A latest submission not graded yet shows as ``submitted``.
+  it). A latest submission not graded yet shows as ``submitted``. Work handed in after the
+  module's due date loses the late penalty the course's 迟交 policy sets (``lateness``) from
+  its quiz percentage, before the rule is applied: the score everyone sees is that one.
 - **on-site modules** (and any rule with ``attendance: true``): an ``Attendance`` row with
   ``present=True``.
 
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -50,7 +52,7 @@ from ..models import (
     Submission,
     utcnow,
 )
-from . import hours
+from . import hours, lateness
 from .rollup import refresh_enrolments
 
 # quiz percentages are compared at this precision: 3/5 of the points is 60 %, not 59.999…
@@ -70,13 +72,16 @@ class Attempt:
     manual_max: float = 0.0
     reflections_written: Sequence[str] = ()
     graded_at: datetime | None = None
+    #: percentage points the late policy takes off (lateness.judge_module)
+    penalty: float = 0.0
 
     @property
     def score(self) -> float | None:
-        """Quiz percent; None when not graded or without autograded points."""
+        """Quiz percent after any late penalty; None when not graded or without autograded
+        points."""
         if not self.graded or not self.auto_max:
             return None
-        return round(self.auto_score / self.auto_max * 100, _PERCENT_PLACES)
+        return quiz_percent(self.auto_score, self.auto_max, self.penalty)
 
     @property
     def reflection_rejected(self) -> bool:
@@ -116,8 +121,20 @@ class Counts:
         }
 
 
+def quiz_percent(auto_score: float, auto_max: float, penalty: float = 0.0) -> float | None:
+    """The one definition of a submission's score: its autograded points as a percentage of
+    the release's autograded points, less the late penalty. None without autograded points."""
+    if not auto_max:
+        return None
+    raw = round(auto_score / auto_max * 100, _PERCENT_PLACES)
+    return lateness.penalised(raw, penalty)
+
+
 def evaluate(module: Module, attempts: Sequence[Attempt], attendance: Presence | None) -> Outcome:
     """The result the pass rule gives; ``attempts`` in submission order (oldest first)."""
+    attempts = [
+        replace(a, penalty=lateness.judge_module(module, a.submitted_at).penalty) for a in attempts
+    ]
     rule = module.pass_rule or {}
     quiz = rule.get("quiz")
     needs_submission = (

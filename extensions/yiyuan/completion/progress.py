@@ -29,6 +29,7 @@ from ..models import (
     StudyHours,
     Submission,
 )
+from .lateness import LatePolicy, judge
 from .rollup import refresh_enrolments
 
 #: dates a learner sees (due dates, "this year") are China time
@@ -84,6 +85,8 @@ class CourseProgress:
     hours: float
     completed_at: datetime | None
     modules: list[ModuleProgress] = field(default_factory=list)
+    #: the course's 迟交 policy
+    late: LatePolicy = field(default_factory=LatePolicy)
 
     @property
     def passed(self) -> int:
@@ -109,6 +112,18 @@ class CourseProgress:
         if left.total_seconds() < 0:
             return "overdue"
         return "soon" if left.days < 14 else ""
+
+    def closed(self, now: datetime | None = None) -> bool:
+        """Past its due date, and no late work taken any more (the 迟交 policy)."""
+        if self.due is None or self.completed_at is not None:
+            return False
+        return not judge(self.due, self.late, now or datetime.now(UTC)).accepted
+
+    def overdue_text(self, now: datetime | None = None) -> str:
+        """What a learner is told once the course is past its due date."""
+        if self.closed(now):
+            return "已过截止日期，不能再提交。如有特殊情况，请联系任课教师。"
+        return f"已过截止日期。{self.late.describe()}。"
 
 
 #: the event the lesson player records when a learner opens a module
@@ -216,6 +231,7 @@ def courses_of(session: Session, account_id: int) -> list[CourseProgress]:
             due=course.due,
             hours=sum(m.hours for m in course.modules if m.active),
             completed_at=completions.get(course.id),
+            late=LatePolicy.of(course.late_policy),
         )
         for module in course.modules:
             if not module.active:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from ..associations import ALL_ASSOCIATIONS
 from ..members.matching import AssociationMatcher
-from .manifest import Course, Problem, read_manifest, schema_problems, to_course
+from .manifest import Course, Module, Problem, read_manifest, schema_problems, to_course
 from .notebooks import LessonFacts, quiz_problems, read_lesson
 
 #: the course's opening and due dates are the city's calendar days
@@ -59,6 +59,8 @@ def check_course(path: Path, matcher: AssociationMatcher) -> CheckedCourse:
             problems.append(Problem(name, "“单元”", f"单元代码 {module_id} 重复了 {count} 次。"))
     for raw, module in zip(data["modules"], course.modules, strict=True):
         problems += _session_problems(name, course, raw, module)
+        problems += _due_problems(name, course, module)
+    problems += _late_problems(name, course)
     notebooks = path.parent / "notebooks" / course.id
     for module in course.modules:
         if module.kind == "online":
@@ -70,6 +72,50 @@ def check_course(path: Path, matcher: AssociationMatcher) -> CheckedCourse:
                 )
             )
     return CheckedCourse(path, course if not problems else None, problems)
+
+
+def _due_problems(name: str, course: Course, module: Module) -> list[Problem]:
+    """A module's own due date lies within the course's dates, and only online work has one."""
+    if module.due is None:
+        return []
+    where = f"单元 {module.id}“截止日期”"
+    if module.kind != "online":
+        return [Problem(name, where, "现场教学单元没有截止日期，按场次的时间签到。")]
+    if course.due and module.due > course.due:
+        return [Problem(name, where, f"单元的截止日期晚于课程的截止日期 {course.due}。")]
+    if course.opens and module.due < course.opens:
+        return [Problem(name, where, f"单元的截止日期早于课程的开放日期 {course.opens}。")]
+    return []
+
+
+def _late_problems(name: str, course: Course) -> list[Problem]:
+    late = course.late
+    if (
+        late not in (None, "refuse")
+        and course.due is None
+        and not any(m.due for m in course.modules)
+    ):
+        return [Problem(name, "“迟交”", "课程和单元都没有截止日期，迟交的设置不起作用。")]
+    if not isinstance(late, dict):
+        return []
+    policy = late.get("policy")
+    if policy == "penalty" and not late.get("penalty"):
+        return [
+            Problem(
+                name, "“迟交”", "迟交方式为扣分（penalty）时，请写出每天扣几个百分点（penalty）。"
+            )
+        ]
+    if policy in ("refuse", "accept") and late.get("penalty"):
+        return [
+            Problem(
+                name,
+                "“迟交”",
+                f"迟交方式为 {policy} 时不扣分：请删去 penalty，或把方式改为 penalty。",
+            )
+        ]
+    if policy == "refuse" and late.get("days"):
+        return [Problem(name, "“迟交”", "不接受迟交（refuse）时不需要迟交天数（days）。")]
+    return []
 
 
 def check_courses(courses_dir: Path, matcher: AssociationMatcher, ids: Iterable[str] = ()):

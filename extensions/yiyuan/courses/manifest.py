@@ -33,6 +33,10 @@ FIELD_NAMES = {
     "enrolment": "报名方式",
     "opens": "开放日期",
     "due": "截止日期",
+    "late": "迟交",
+    "policy": "迟交方式",
+    "penalty": "每天扣分",
+    "days": "迟交天数",
     "modules": "单元",
     "kind": "类型",
     "hours": "学时",
@@ -96,6 +100,8 @@ class Module:
     #: how learners study it: ``compiled`` (a page, the default), ``live`` (Voila in their
     #: server), ``jupyterlab`` (they write code in JupyterLab)
     player: str = "compiled"
+    #: the module's own due date (None: the course's)
+    due: date | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,8 @@ class Course:
     opens: date | None
     due: date | None
     modules: tuple[Module, ...]
+    #: the 迟交 policy as written (``refuse``, ``accept`` or a mapping); None: refuse
+    late: str | dict | None = None
 
     @property
     def hours(self) -> float:
@@ -144,6 +152,8 @@ def read_manifest(path: Path) -> tuple[dict | None, list[Problem]]:
     for module in data.get("modules") or ():
         if not isinstance(module, dict):
             continue
+        if isinstance(module.get("due"), date):
+            module["due"] = module["due"].isoformat()
         sittings = module.get("sessions")
         for sitting in [module.get("session"), *(sittings if isinstance(sittings, list) else ())]:
             if isinstance(sitting, dict) and isinstance(sitting.get("starts"), datetime):
@@ -190,9 +200,11 @@ def to_course(data: dict) -> Course:
                 session=_first_session(m),
                 sessions=_sittings(m),
                 player=m.get("player", "compiled"),
+                due=date.fromisoformat(m["due"]) if m.get("due") else None,
             )
             for m in data["modules"]
         ),
+        late=data.get("late"),
     )
 
 
@@ -265,6 +277,8 @@ def _explain(name: str, data: dict, error: ValidationError) -> list[Problem]:
         "minLength": lambda: f"太短：至少 {value} 个字。",
         "maxLength": lambda: f"太长：最多 {value} 个字。",
         "minimum": lambda: f"不能小于 {value}。",
+        "exclusiveMinimum": lambda: f"应大于 {value}。",
+        "minProperties": lambda: "不能为空。",
         "maximum": lambda: f"不能大于 {value}。",
         "multipleOf": lambda: f"应为 {value} 的整数倍（学时以半小时计）。",
         "format": lambda: (

@@ -65,13 +65,15 @@ def submit_handler(folder: str | os.PathLike) -> Callable[[dict], Any]:
         client = ServiceClient()
         submitted = submit_folder(folder, client)
         submission_id = submitted.get("id")
+        # late work the course's policy took: say so with the receipt
+        said = " ".join(filter(None, [SUCCESS, submitted.get("late_message")]))
         if not isinstance(submission_id, int):
-            return SUCCESS
+            return said
 
         def follow(show: Callable[[Outcome], None]) -> None:
             follow_submission(client, submission_id, show)
 
-        return Outcome(True, SUCCESS, follow=follow)
+        return Outcome(True, said, follow=follow)
 
     return handler
 
@@ -143,8 +145,9 @@ def result_outcome(state: dict, service_url: str) -> tuple[Any, bool]:
 
 def _score_text(result: dict, grade: dict) -> str:
     score = result.get("score")
-    if score is None and grade.get("auto_max"):
-        score = grade.get("auto_score", 0) / grade["auto_max"] * 100
+    if score is None:
+        # this submission's own score, late penalty included (the service computes it)
+        score = grade.get("score")
     if score is None:
         return ""
     # whole percent, as the portal, the feedback page and the messages show it

@@ -309,6 +309,8 @@ class ExchangeSubmit(Exchange, abc.ExchangeSubmit):
             self.course, self.assignment, data, release=release, client_timestamp=self.timestamp
         )
         self.log.info("Submitted as: %s %s %s", self.course, self.assignment, result["timestamp"])
+        if result.get("late_message"):  # taken after the due date, by the course's policy
+            self.log.warning(result["late_message"])
 
 
 class ExchangeFetchFeedback(Exchange, abc.ExchangeFetchFeedback):

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..completion import lateness
 from ..lesson.sidecar import FILENAME as ANSWERS
 from ..lesson.sidecar import parse
 from ..models import CompletionEvent, Course, Grade, Module, Submission
@@ -49,6 +50,8 @@ class ManualItem:
     #: when and by whom (login name) the trainer last graded it; None while waiting
     graded_at: datetime | None = None
     graded_by: str = ""
+    #: handed in after the due date: ``迟交 N 天`` and any penalty ("" when on time)
+    late: str = ""
 
 
 def grade_manually(
@@ -239,9 +242,18 @@ def _manual_items(session, course_code, settings, which, order, limit=None) -> l
                 },
                 graded_at=grade.manual_graded_at,
                 graded_by=grade.manual_graded_by,
+                late=_late(module, submission.submitted_at),
             )
         )
     return items
+
+
+def _late(module: Module, at: datetime) -> str:
+    late = lateness.judge_module(module, at)
+    if not late.late:
+        return ""
+    cost = f"，测验得分率扣 {late.penalty:g} 个百分点" if late.penalty else ""
+    return f"迟交 {late.days} 天{cost}"
 
 
 def stored_answers(settings: Settings, submission: Submission) -> dict:

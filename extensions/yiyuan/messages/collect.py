@@ -16,6 +16,7 @@ from sqlalchemy import String, cast, exists, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..completion.lateness import LatePolicy
 from ..completion.progress import LOCAL_ZONE
 from ..models import CompletionEvent, Course, Enrolment, Grade, Message, Module, StudyHours
 from . import compose
@@ -206,7 +207,8 @@ def _reminders(
         days_left = (due_day - today).days
         step = min(d for d in remind_days if d >= days_left)
         key = f"due{step}:{course.id}:{due_day:%Y%m%d}"
-        draft = compose.due(course.title, course.code, due_day, days_left)
+        after = LatePolicy.of(course.late_policy).describe()
+        draft = compose.due(course.title, course.code, due_day, days_left, after)
         told = exists().where(Message.account_id == Enrolment.account_id, Message.key == key)
         query = (
             select(Enrolment.account_id)

@@ -85,11 +85,14 @@ def enrolled(course: str, code: str, due: date | None) -> Draft:
     return Draft("enrolled", f"您已报名课程《{course}》", until, f"courses/{code}")
 
 
-def due(course: str, code: str, due_day: date, days_left: int) -> Draft:
+def due(
+    course: str, code: str, due_day: date, days_left: int, after: str = "截止后不能再提交"
+) -> Draft:
+    """A reminder of the due date; ``after``: the course's 迟交 policy in a learner's words."""
     when = {0: "今天截止", 1: "明天截止"}.get(days_left, f"还有 {days_left} 天截止")
     return Draft(
         "due-tomorrow" if days_left <= 1 else "due-soon",
         f"《{course}》{when}",
-        f"截止日期 {due_day:%Y-%m-%d}，请在截止前完成学习；过期后不能再提交。",
+        f"截止日期 {due_day:%Y-%m-%d}，请在截止前完成学习；{after}。",
         f"courses/{code}",
     )

@@ -54,6 +54,8 @@ class Course(Base):
     enrolment: Mapped[str] = mapped_column(String(20), default="elective")
     opens: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the manifest's 迟交 policy (yiyuan.completion.lateness.LatePolicy.as_dict); {}: refuse
+    late_policy: Mapped[dict | None] = mapped_column(JSON, default=dict)
     #: the manifest as published (JSON), for audit and for rules not kept in columns
     manifest: Mapped[dict] = mapped_column(JSON, default=dict)
     #: bumped by every publish
@@ -110,6 +112,8 @@ class Module(Base):
     lessons: Mapped[list] = mapped_column(JSON, default=list)
     #: on-site session as in the manifest (place, starts, hours)
     session: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: the module's own due date (end of that day in the city); None: the course's
+    due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: release number in the exchange (0: not released); bumped when the files change
     release: Mapped[int] = mapped_column(Integer, default=0)
     #: sha256 of the released archive, to tell whether a publish changed anything

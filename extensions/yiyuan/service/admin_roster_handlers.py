@@ -25,12 +25,12 @@ from pathlib import Path
 from tornado import web
 
 from .. import audit
+from ..completion.progress import LOCAL_ZONE
 from ..members import uploads
 from ..members.roster import RosterUnreadable
 from .admin import AdminApi, AdminOnly, AdminPage
 from .base import XLSX, ApiError
 from .exchange_handlers import MB, UploadHandler
-from .submissions import LOCAL_ZONE
 
 TOKEN_ROUTE = r"([A-Za-z0-9_-]{1,64})"
 

@@ -13,6 +13,7 @@ from tornado import web
 from ..associations import ALL_ASSOCIATIONS
 from ..catalog import catalogue
 from ..completion import progress
+from ..completion.lateness import LatePolicy
 from ..models import ROLE_LABELS, Module, OnsiteSession
 from .access import course_by_code
 from .base import ApiError, ApiHandler, PageHandler
@@ -99,6 +100,8 @@ class ModuleLine:
     #: on-site modules: (when, place) of each session, China time
     sessions: list[tuple[str, str]] = field(default_factory=list)
     mine: progress.ModuleProgress | None = None
+    #: the module's own due date (None: the course's)
+    due: datetime | None = None
 
     @property
     def kind_label(self) -> str:
@@ -132,6 +135,7 @@ class CoursePageHandler(PageHandler):
                 hours=m.hours,
                 required=m.required,
                 mine=own.get(m.code),
+                due=m.due,
             )
             for m in course.modules
             if m.active
@@ -151,6 +155,7 @@ class CoursePageHandler(PageHandler):
             mine=mine,
             due_state=mine.due_state() if mine else "",
             overdue=course.due is not None and course.due < datetime.now(UTC),
+            late_rule=LatePolicy.of(course.late_policy).describe(),
             refusal=catalogue.leave_refusal(entry)[1] if entry.state == "enrolled" else "",
             # only what is true now: an old link does not announce what did not happen
             enrolled_now=done == "enrolled" and entry.enrolment is not None,

@@ -23,6 +23,7 @@ from tornado.iostream import StreamClosedError
 
 from ..catalog import releases
 from ..catalog.enrolment import is_enrolled
+from ..completion import lateness
 from ..exchange import archives
 from ..exchange.names import nbgrader_timestamp
 from ..models import (
@@ -192,7 +193,8 @@ class AssignmentsHandler(ApiHandler):
                     "title": module.title,
                     "release": module.release,
                     "released_at": _iso(module.released_at),
-                    "due": _iso(course.due),
+                    "due": _iso(lateness.due_of(module)),
+                    "late_policy": lateness.policy_of(module).as_dict(),
                     "notebooks": _notebooks(module),
                     "role": "trainer" if teaches else "learner",
                 }
@@ -395,6 +397,9 @@ class SubmitHandler(UploadHandler):
                 "submitted_at": _iso(submission.submitted_at),
                 "timestamp": nbgrader_timestamp(submission.submitted_at),
                 "late": submission.late,
+                "late_message": lateness.late_text(
+                    lateness.judge_module(module, submission.submitted_at)
+                ),
             },
             status=201,
         )

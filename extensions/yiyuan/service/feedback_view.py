@@ -18,7 +18,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..catalog import compile as compiled
-from ..completion import progress
+from ..completion import lateness, progress
+from ..completion.engine import quiz_percent
 from ..grading.manual import stored_answers
 from ..models import Grade, ModuleResult, Submission
 from ..settings import Settings
@@ -82,6 +83,8 @@ class Feedback:
     status_label: str = ""
     #: the quiz score in percent, as the portal and the lesson show it (None: no quiz)
     quiz_percent: float | None = None
+    #: handed in after the due date: how late and what it cost ("" when on time)
+    late: str = ""
     #: the module's result rests on another submission (an earlier better one, or a newer one)
     other_counts: bool = False
     reflections: list[Reflection] = field(default_factory=list)
@@ -120,6 +123,8 @@ def feedback_of(
         graded=grade is not None,
         pages=pages,
     )
+    late = lateness.judge_module(module, submission.submitted_at)
+    view.late = lateness.late_text(late)
     if grade is None:
         return view
     result = session.scalars(
@@ -135,7 +140,7 @@ def feedback_of(
     if result is not None and not view.other_counts and result.score is not None:
         view.quiz_percent = float(result.score)
     elif grade.auto_max:
-        view.quiz_percent = grade.auto_score / grade.auto_max * 100
+        view.quiz_percent = quiz_percent(grade.auto_score, grade.auto_max, late.penalty)
 
     answers = stored_answers(settings, submission)
     items = dict(grade.items or {})

@@ -12,7 +12,8 @@ from sqlalchemy.orm import lazyload
 from tornado import web
 
 from ..catalog import catalogue, enrolment
-from ..completion import progress
+from ..completion import lateness, progress
+from ..completion.engine import quiz_percent
 from ..dashboards import SERVICE_NAME as DASHBOARDS_SERVICE
 from ..members.directory import ledger
 from ..messages import inbox
@@ -153,6 +154,13 @@ def submission_state(session, storage, submission) -> dict:
         else {
             "auto_score": grade.auto_score,
             "auto_max": grade.auto_max,
+            # the quiz percentage of this submission as the portal counts it (late penalty
+            # included; None without autograded points)
+            "score": quiz_percent(
+                grade.auto_score,
+                grade.auto_max,
+                lateness.judge_module(submission.module, submission.submitted_at).penalty,
+            ),
             "manual_score": grade.manual_score,
             "manual_max": grade.manual_max,
             "needs_manual": grade.needs_manual,

@@ -25,7 +25,7 @@ from tornado.escape import xhtml_escape
 
 from ..catalog import compile as compiled_lessons
 from ..catalog.enrolment import is_enrolled
-from ..completion import progress
+from ..completion import lateness, progress
 from ..exchange import archives, lesson_submit
 from ..lesson import compiled
 from ..lesson import submit as lesson_texts
@@ -144,6 +144,8 @@ class LessonPageHandler(PageHandler):
             "api": f"{prefix}api/lessons/{module.course.code}/{module.code}/",
             "portal": prefix,
             "texts": TEXTS,
+            # the due date and what happens after it, shown before the learner submits
+            "due": lateness.due_text(module) if learner else "",
             # a reopened module shows how its last submission went
             "last_submission": _last_submission(self.session, self.account.id, module.id)
             if learner
@@ -306,13 +308,17 @@ class LessonSubmitHandler(ApiHandler):
             self.write_json({"ok": False, "message": message, "missing": missing}, status=409)
             return
         if body.get("check"):
-            self.write_json({"ok": True, "missing": []})
+            # late work the policy takes: the learner reads what it costs before confirming
+            notice = lateness.late_text(lateness.judge_module(module, utcnow()))
+            self.write_json({"ok": True, "missing": [], "notice": notice})
             return
         data = self._archive(module, answers)
         submission = record_submission(
             self.session, self.storage, module, account, data, module.release
         )
-        self.write_json({"id": submission.id, "message": lesson_submit.SUCCESS}, status=201)
+        late = lateness.late_text(lateness.judge_module(module, submission.submitted_at))
+        said = " ".join(filter(None, [lesson_submit.SUCCESS, late]))
+        self.write_json({"id": submission.id, "message": said}, status=201)
 
     def _archive(self, module: Module, answers: dict) -> bytes:
         """The release as the learner's folder would hold it, with their answers file."""

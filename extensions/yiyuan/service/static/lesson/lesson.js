@@ -262,6 +262,13 @@
       '<button type="button" class="yiyuan-button danger yiyuan-confirm-button">确认提交</button> ' +
       '<button type="button" class="yiyuan-button yiyuan-cancel-button">取消</button></div>' +
       '<div class="yiyuan-message" role="status" aria-live="polite"></div></div>';
+    if (data.due) {
+      // when the module is due and what happens after (yiyuan.completion.lateness)
+      var due = document.createElement("p");
+      due.className = "yiyuan-due";
+      due.textContent = data.due;
+      slot.querySelector(".yiyuan-submit").insertBefore(due, slot.querySelector(".yiyuan-submit-button"));
+    }
     var button = slot.querySelector(".yiyuan-submit-button");
     var confirmBox = slot.querySelector(".yiyuan-confirm");
     var out = slot.querySelector(".yiyuan-message");
@@ -289,6 +296,8 @@
         button.disabled = false;
         if (reply.ok) {
           out.innerHTML = "";
+          confirmBox.querySelector("p").textContent =
+            (reply.json.notice ? reply.json.notice + " " : "") + texts.confirm;
           confirmBox.hidden = false;
           confirmBox.querySelector(".yiyuan-confirm-button").focus();
         } else {
