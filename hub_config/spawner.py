@@ -54,6 +54,9 @@ def configure_spawner(c: Config, settings: Settings, facts: HostFacts) -> None:
     # jupyter-server refuses to run as root unless told; only the demo and tests run as root.
     c.Spawner.args = ["--allow-root"] if facts.as_root and settings.mode == "demo" else []
     c.Spawner.environment = {
+        # the platform's venv first: `nbgrader submit` in a learner's terminal or notebook is
+        # the platform's nbgrader (with its exchange), whatever PATH the hub was started with
+        "PATH": f"{facts.bin_dir}:/usr/local/bin:/usr/bin:/bin",
         "LANGUAGE": settings.language,
         "LC_ALL": "C.UTF-8",
         # the exchange client and the lesson's submit button talk to the yiyuan service

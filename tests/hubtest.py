@@ -450,3 +450,85 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+
+
+# -- a kernel of a user's server, spoken to as JupyterLab does ---------------------------------
+
+
+def kernel_socket(hub: Hub, browser, user: str, kernel_id: str):
+    """The kernel's websocket through the proxy, with the browser's cookies."""
+    from websockets.sync.client import connect
+
+    cookies = "; ".join(f"{c.name}={c.value}" for c in browser.session.cookies)
+    url = f"ws://127.0.0.1:{hub.port}/user/{user}/api/kernels/{kernel_id}/channels"
+    return connect(url, additional_headers={"Cookie": cookies}, open_timeout=60)
+
+
+def shell_message(msg_type: str, content: dict, user: str = "test") -> tuple[str, str]:
+    """(msg_id, the message as JSON) for the kernel's shell channel."""
+    import json
+    import uuid
+
+    msg_id = uuid.uuid4().hex
+    message = {
+        "header": {
+            "msg_id": msg_id,
+            "msg_type": msg_type,
+            "username": user,
+            "session": "test",
+            "version": "5.3",
+            "date": "",
+        },
+        "parent_header": {},
+        "metadata": {},
+        "content": content,
+        "channel": "shell",
+    }
+    return msg_id, json.dumps(message)
+
+
+def reply_to(socket, msg_id: str, timeout: float = 60) -> dict:
+    import json
+
+    while True:
+        message = json.loads(socket.recv(timeout=timeout))
+        if message.get("parent_header", {}).get("msg_id") == msg_id and message[
+            "msg_type"
+        ].endswith("_reply"):
+            return message
+
+
+def run_code(hub: Hub, browser, user: str, code: str, timeout: float = 180) -> str:
+    """Run ``code`` in a new kernel of ``user``'s running server, as a notebook cell would;
+    return what it printed (an error fails). The kernel is shut down afterwards."""
+    import json
+
+    prefix = f"/user/{user}/"
+    if not browser.xsrf(prefix):
+        browser.get(prefix + "lab")  # JupyterLab's page sets the server's _xsrf cookie
+    headers = {"X-XSRFToken": browser.xsrf(prefix)}
+    started = browser.session.post(
+        f"{hub.url}{prefix}api/kernels", json={}, headers=headers, timeout=60
+    )
+    assert started.status_code == 201, started.text
+    kernel_id = started.json()["id"]
+    printed: list[str] = []
+    try:
+        with kernel_socket(hub, browser, user, kernel_id) as socket:
+            msg_id, message = shell_message("execute_request", {"code": code}, user)
+            socket.send(message)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                reply = json.loads(socket.recv(timeout=timeout))
+                if reply.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                kind, content = reply["msg_type"], reply["content"]
+                if kind == "stream":
+                    printed.append(content["text"])
+                elif kind == "error":
+                    raise AssertionError("".join(printed) + "\n".join(content["traceback"]))
+                elif kind == "status" and content["execution_state"] == "idle":
+                    return "".join(printed)  # after every output of the cell
+            raise AssertionError(f"no reply within {timeout} s: {''.join(printed)}")
+    finally:
+        browser.session.delete(f"{hub.url}{prefix}api/kernels/{kernel_id}", headers=headers)

@@ -299,3 +299,19 @@ def test_a_late_policy_without_any_due_date_is_flagged(tmp_path):
     assert any("迟交的设置不起作用" in p for p in messages(write_course(tmp_path, data)))
     data["modules"][1]["due"] = "2027-01-01"  # and on-site work has no due date
     assert any("现场教学单元没有截止日期" in p for p in messages(write_course(tmp_path, data)))
+
+
+def test_images_no_player_could_show_are_named(tmp_path):
+    notebook = lesson(
+        cell("![标志](logo.png) 和 ![](/srv/secret.png)", kind="markdown"),
+        cell("![](https://example.org/a.png) ![](fig.png)", kind="markdown"),
+    )
+    path = write_course(tmp_path, notebook=notebook)
+    (path.parent / "notebooks" / "shiyan-kecheng" / "m1" / "fig.png").write_bytes(b"\x89PNG")
+    problems = messages(path)
+    assert [p for p in problems if "图片" in p] == [
+        p for p in problems if "logo.png 无法显示" in p or "/srv/secret.png 无法显示" in p
+    ]
+    assert len([p for p in problems if "无法显示" in p]) == 2, problems
+    (path.parent / "notebooks" / "shiyan-kecheng" / "m1" / "logo.png").write_bytes(b"\x89PNG")
+    assert len([p for p in messages(path) if "无法显示" in p]) == 1

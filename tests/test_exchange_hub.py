@@ -607,3 +607,65 @@ def test_late_work_follows_the_course_policy(platform):
     refused = refused_cleanly(platform, "wangfang", data, course=LATE, module="m-two")
     assert refused.status_code == 403 and refused.json()["code"] == "late"
     assert "单元“测试：可迟交·m-two”的提交截止日期是" in refused.json()["error"]
+
+
+# -- nbgrader's own submit scenarios, side by side with stock nbgrader's exchange -------------
+
+
+def stock_submit(root: Path, work: Path, *args: str) -> subprocess.CompletedProcess:
+    """``nbgrader submit`` with nbgrader's own exchange in ``root`` (no platform config)."""
+    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(work), "LANG": "C.UTF-8"}
+    command = ["submit", MODULE, f"--course={YINYUE}", f"--Exchange.root={root}", *args]
+    return subprocess.run(
+        [str(BIN / "nbgrader"), *command],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("notebooks", "strict", "taken", "said"),
+    [
+        (["lesson"], False, True, ""),
+        (["lesson", "extra"], False, True, "extra"),
+        (["extra"], False, True, "missing"),
+        (["extra"], True, False, "missing"),
+        (["lesson", "extra"], True, True, "extra"),
+    ],
+    ids=["complete", "extra-notebook", "missing-notebook", "missing-strict", "extra-strict"],
+)
+def test_submit_scenarios_as_stock_nbgrader(platform, tmp_path, notebooks, strict, taken, said):
+    """Missing and extra notebooks, with and without ``--strict``: taken or refused as stock
+    nbgrader takes or refuses them, with a warning when something is missing or extra."""
+    stock_root = tmp_path / "stock-exchange"
+    (stock_root / YINYUE / "outbound" / MODULE).mkdir(parents=True)
+    (stock_root / YINYUE / "outbound" / MODULE / "lesson.ipynb").write_text(json.dumps(LESSON))
+    (stock_root / YINYUE / "inbound").mkdir(mode=0o777)
+    stock_work = tmp_path / "stock"
+    ours_folder = platform.home("liuyang") / YINYUE / MODULE
+    platform.nbgrader("liuyang", "fetch_assignment", MODULE, f"--course={YINYUE}", ok=False)
+    for folder in (stock_work / MODULE, ours_folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.ipynb"):
+            old.unlink()
+        for name in notebooks:
+            (folder / f"{name}.ipynb").write_text(json.dumps(LESSON))
+    extra = ["--strict"] if strict else []
+    stock = stock_submit(stock_root, stock_work, *extra)
+    before = platform.count(Submission)
+    ours = platform.nbgrader("liuyang", "submit", MODULE, f"--course={YINYUE}", *extra, ok=taken)
+
+    stock_taken = stock.returncode == 0 and any((stock_root / YINYUE / "inbound").iterdir())
+    assert stock_taken == taken, stock.stderr
+    assert (platform.count(Submission) == before + 1) == taken, ours.stderr
+    warned = "Possible missing notebooks"
+    if said:
+        assert warned in stock.stderr or "not submitted" in stock.stderr, stock.stderr
+        assert warned in ours.stderr or "没有提交" in ours.stderr, ours.stderr
+    else:
+        assert warned not in stock.stderr and warned not in ours.stderr
+    if not taken:
+        assert "missing notebooks" in stock.stderr and "缺少课件 lesson" in ours.stderr

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from yiyuan.completion.lateness import deadline
 from yiyuan.exchange import archives
 from yiyuan.exchange.client import ServiceClient, ServiceError
 from yiyuan.exchange.modulefolder import MARKER, ModuleRef, module_of, pack_module, write_marker
 from yiyuan.exchange.names import BadName
-from yiyuan.service.submissions import deadline
 
 CONFIG_DIR = Path(str(files("yiyuan.exchange").joinpath("jupyter_config")))
 

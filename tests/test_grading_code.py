@@ -17,7 +17,8 @@ import nbgrader
 import pytest
 from people import Person
 
-from hubtest import ROOT, Hub, login_page
+from hubtest import BIN, ROOT, Hub, login_page, run_code
+from yiyuan.demo import DEMO_PASSWORD
 
 COURSE, MODULE = "nbgrader-ps1", "ps1"
 SOURCE = Path(nbgrader.__file__).parent / "docs" / "source" / "user_guide" / "source" / "ps1"
@@ -52,7 +53,7 @@ def platform(tmp_path_factory):
     hub.cli("demo", "seed")
     hub.cli("courses", "check", COURSE)  # nbgrader's tests are the quiz: no problem
     hub.cli("courses", "publish", COURSE, "--actor", "admin")
-    for learner in ("wangfang", "liuyang"):
+    for learner in ("wangfang", "liuyang", "zhaolei"):
         hub.cli("courses", "enrol", COURSE, learner)
     hub.start()
     yield hub
@@ -116,6 +117,13 @@ def test_the_trainer_grades_written_answers_as_written(chromium, platform, hande
     assert written.count() >= 3  # the equation, problem 2's part A and part B
     expect(written.locator("h3").first).to_contain_text("书面回答")
     assert not page.get_by_text("学习心得（").count()  # no answer is called a reflection
+    expect(page.locator("header strong")).to_contain_text("批改作业")  # not 批改学习心得
+    # LaTeX in what the learner wrote (part C's $\sum_{i=1}^n i^2$) drawn by KaTeX, served
+    # by the platform, not left as $…$
+    expect(page.locator("html")).to_have_attribute("data-math-drawn", "1")
+    answers = solution.locator(".answer-markdown")
+    assert answers.locator(".katex").count() >= 2  # the equation, and x=0 in part A
+    assert "$" not in "".join(answers.all_inner_texts())
     page.screenshot(path=artifacts / "grading-code.png", full_page=True)
 
     # 刘洋: part A as words (its markup escaped, nothing ran), part B listed though unchanged
@@ -171,3 +179,43 @@ def test_the_learner_reads_which_check_failed_and_what_waits(
     expect(page.get_by_text("测验得分 0%")).to_be_visible()
     page.screenshot(path=artifacts / "feedback-code.png", full_page=True)
     page.context.close()
+
+
+#: run in a notebook of the learner's own server, as she would type ``!nbgrader …``: the
+#: released version first, then the solution (a resubmission); what each command said
+IN_HER_SERVER = f"""
+import shutil, subprocess
+print("nbgrader:", shutil.which("nbgrader"))
+def nbgrader(*args):
+    done = subprocess.run(["nbgrader", *args], capture_output=True, text=True)
+    print("exit", done.returncode, done.stderr.strip().splitlines()[-1])
+nbgrader("fetch_assignment", "{MODULE}", "--course={COURSE}")
+nbgrader("submit", "{MODULE}", "--course={COURSE}")
+for name in ("problem1.ipynb", "problem2.ipynb"):
+    shutil.copyfile("{SOURCE}/" + name, "{COURSE}/{MODULE}/" + name)
+nbgrader("submit", "{MODULE}", "--course={COURSE}")
+"""
+
+
+def test_a_learner_fetches_and_submits_with_nbgrader_in_her_own_server(platform):
+    """赵磊 works as nbgrader's students do, with nbgrader's own commands in her server (a
+    full JupyterLab: the course has solution cells): the platform's nbgrader is on its PATH,
+    fetch and submit go through the platform's exchange, and the released version and then
+    the solution score as stock nbgrader scores them (0 and 100 % of the autograded points)."""
+    browser = platform.browser()
+    assert browser.login("zhaolei", DEMO_PASSWORD).ok
+    assert browser.get("/hub/spawn").status_code == 200, platform.log()
+    browser.wait_for_server("zhaolei")
+    printed = run_code(platform, browser, "zhaolei", IN_HER_SERVER)
+    assert f"nbgrader: {BIN / 'nbgrader'}" in printed, printed
+    assert printed.count("exit 0") == 3, printed
+    assert printed.count(f"Submitted as: {COURSE} {MODULE}") == 2, printed
+
+    person = Person(platform, "zhaolei")
+    submissions = person.call("GET", f"api/exchange/submissions?course_id={COURSE}").json()
+    first, second = sorted(s["id"] for s in submissions["submissions"])
+    assert person.wait_for_result(first)["grade"]["score"] == 0
+    assert person.wait_for_result(second)["grade"]["score"] == 100
+    # the best counts: passed on the solution under quiz: 60
+    state = person.module_state(COURSE, MODULE)
+    assert (state["status"], state["score"]) == ("passed", 100)

@@ -295,6 +295,8 @@ def test_every_user_reaches_the_yiyuan_service_and_so_does_their_servers_token(t
     environment = c.Spawner.environment
     assert environment["YIYUAN_SERVICE_URL"] == "http://127.0.0.1:9123/services/yiyuan"
     assert environment["JUPYTER_CONFIG_PATH"].endswith("jupyter_config")
+    # `nbgrader submit` in a server is the platform's, whatever PATH the hub had
+    assert environment["PATH"].startswith(f"{FACTS.bin_dir}:")
 
 
 def test_learners_land_on_the_portal_trainers_on_their_workspace(tmp_path):

@@ -9,7 +9,6 @@ poll for a closed page's kernel ends quickly (the bound comes from the settings,
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
@@ -20,7 +19,7 @@ import pytest
 from traitlets.config import Config
 
 import hub_config
-from hubtest import ROOT, Hub
+from hubtest import ROOT, Hub, kernel_socket, reply_to, shell_message
 from yiyuan.demo import DEMO_PASSWORD
 from yiyuan.exchange.lockdown import DENIED_API, DENIED_TITLE, LESSON_MESSAGES, allowed_path
 from yiyuan.exchange.modulefolder import MARKER
@@ -350,44 +349,8 @@ def test_a_learner_plays_lessons_but_reaches_nothing_else(platform, learner):
     from websockets.exceptions import InvalidStatus
 
     with pytest.raises(InvalidStatus) as refused:
-        kernel_socket(platform, learner, str(uuid.uuid4())).close()
+        kernel_socket(platform, learner, LEARNER, str(uuid.uuid4())).close()
     assert refused.value.response.status_code == 403
-
-
-def kernel_socket(hub: Hub, browser, kernel_id: str):
-    from websockets.sync.client import connect
-
-    cookies = "; ".join(f"{c.name}={c.value}" for c in browser.session.cookies)
-    url = f"ws://127.0.0.1:{hub.port}/user/{LEARNER}/api/kernels/{kernel_id}/channels"
-    return connect(url, additional_headers={"Cookie": cookies}, open_timeout=60)
-
-
-def shell_message(msg_type: str, content: dict) -> tuple[str, str]:
-    msg_id = uuid.uuid4().hex
-    message = {
-        "header": {
-            "msg_id": msg_id,
-            "msg_type": msg_type,
-            "username": LEARNER,
-            "session": "test",
-            "version": "5.3",
-            "date": "",
-        },
-        "parent_header": {},
-        "metadata": {},
-        "content": content,
-        "channel": "shell",
-    }
-    return msg_id, json.dumps(message)
-
-
-def reply_to(socket, msg_id: str) -> dict:
-    while True:
-        message = json.loads(socket.recv(timeout=60))
-        if message.get("parent_header", {}).get("msg_id") == msg_id and message[
-            "msg_type"
-        ].endswith("_reply"):
-            return message
 
 
 def test_a_lesson_kernel_runs_no_code_from_the_page_and_goes_when_the_page_closes(
@@ -401,7 +364,7 @@ def test_a_lesson_kernel_runs_no_code_from_the_page_and_goes_when_the_page_close
     assert kernel_running(platform, kernel_id)
 
     proof = Path(platform.workdir) / "code-ran"
-    socket = kernel_socket(platform, learner, kernel_id)
+    socket = kernel_socket(platform, learner, LEARNER, kernel_id)
     code = f"open({str(proof)!r}, 'w').write('x')"
     socket.send(shell_message("execute_request", {"code": code, "silent": False})[1])
     info_id, info = shell_message("kernel_info_request", {})

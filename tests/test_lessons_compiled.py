@@ -414,8 +414,19 @@ def test_the_lesson_scripts_are_versioned_and_gzipped_once(platform):
     page = learner.get(f"{platform.url}{PAGE}", timeout=30).text
     urls = re.findall(r'(?:src|href)="(/services/yiyuan/static/[^"]+)"', page)
     assert {u.split("?")[0].rsplit("/", 1)[1] for u in urls} == {
-        "lesson.css", "require.js", "libembed-amd.js", "lesson.js", "large-text.js"
+        "lesson.css", "require.js", "libembed-amd.js", "lesson.js", "large-text.js",
+        # LaTeX, drawn by KaTeX from npm (static/katex), before require.js
+        "katex.min.css", "katex.min.js", "auto-render.min.js", "math.js",
     }  # fmt: skip
+    order = [u.split("?")[0].rsplit("/", 1)[1] for u in urls]
+    assert order.index("auto-render.min.js") < order.index("require.js")
+    # KaTeX's fonts come from the same place, and nothing else of its package
+    font = f"{platform.url}{SERVICE}static/katex/fonts/KaTeX_Main-Regular.woff2"
+    assert requests.get(font, timeout=30).status_code == 200
+    assert (
+        requests.get(f"{platform.url}{SERVICE}static/katex/katex.mjs", timeout=30).status_code
+        == 404
+    )
     assert all(re.search(r"\?v=[0-9a-f]{32,}$", u) for u in urls), urls
     widgets = next(u for u in urls if "libembed-amd.js" in u)
     on_disk = (

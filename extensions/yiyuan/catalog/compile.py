@@ -17,6 +17,7 @@ Stored beside the release (``storage.compiled``): ``<lesson>.html`` per notebook
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import fcntl
@@ -35,6 +36,7 @@ import nbformat
 
 from ..errors import YiyuanError
 from ..exchange import archives
+from ..exchange.images import MARKDOWN_IMAGE, local_image, mime_of
 from ..lesson.compiled import QUESTION_MIME, SUBMIT_MIME
 from ..models import Module
 from ..service.storage import Storage, write_atomic
@@ -191,11 +193,16 @@ def _last_line(error: Exception) -> str:
     return lines[-1] if lines else type(error).__name__
 
 
-def export(notebook: nbformat.NotebookNode, name: str, fallback_title: str) -> CompiledLesson:
-    """The executed lesson as a page, and what it asks."""
+def export(
+    notebook: nbformat.NotebookNode, name: str, fallback_title: str, folder: Path | None = None
+) -> CompiledLesson:
+    """The executed lesson as a page, and what it asks; images its Markdown names beside it
+    (in ``folder``) are put in the page."""
     from nbconvert import HTMLExporter
 
     notebook = copy.deepcopy(notebook)
+    if folder is not None:
+        _attach_images(notebook, folder)
     lesson = CompiledLesson(name=name, title=lesson_title(notebook, fallback_title))
     for cell in notebook.cells:
         if cell.cell_type != "code":
@@ -230,8 +237,27 @@ def compile_folder(folder: Path, notebooks: list[str], settings: Settings) -> li
     lessons = []
     for name in notebooks:
         notebook = execute(folder / name, settings)
-        lessons.append(export(notebook, name, Path(name).stem))
+        lessons.append(export(notebook, name, Path(name).stem, folder))
     return lessons
+
+
+def _attach_images(notebook: nbformat.NotebookNode, folder: Path) -> None:
+    """Markdown images beside the lesson become the cell's attachments (nbconvert puts those
+    in the page): the page has no folder of its own to fetch them from."""
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+
+        def attach(match: re.Match, cell=cell) -> str:
+            path = local_image(folder, folder, match.group(2))
+            if path is None:
+                return match.group(0)
+            attachments = cell.setdefault("attachments", {})
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+            attachments[path.name] = {mime_of(path): data}
+            return f"![{match.group(1)}](attachment:{path.name}{match.group(3) or ''})"
+
+        cell.source = MARKDOWN_IMAGE.sub(attach, cell.source)
 
 
 # -- the module's compiled lessons in storage -----------------------------------------------

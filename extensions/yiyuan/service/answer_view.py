@@ -27,14 +27,19 @@ from pygments.lexers import PythonLexer
 TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "code", "pre",
     "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td", "img",
+    "span", "div",
 }  # fmt: skip
-ATTRIBUTES = {"a": ["href", "title"], "img": ["src", "alt", "title"], "code": ["class"]}
+#: ``class="math"``: a formula kept whole by mistune's math plugin, drawn by KaTeX on the page
+ATTRIBUTES = {
+    "a": ["href", "title"], "img": ["src", "alt", "title"], "code": ["class"],
+    "span": ["class"], "div": ["class"],
+}  # fmt: skip
 PROTOCOLS = {"http", "https", "mailto"}
 IMAGE_TYPES = ("image/png", "image/jpeg")
 #: terminal colours in tracebacks
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
-_markdown = mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])
+_markdown = mistune.create_markdown(escape=True, plugins=["table", "strikethrough", "math"])
 _code = HtmlFormatter(cssclass="code", wrapcode=True)
 
 #: the kinds of answer, in the trainer's words

@@ -22,7 +22,7 @@ from ..errors import YiyuanError
 from ..messages import inbox
 from ..models import Account, Role
 from ..settings import Settings
-from .static_files import static_url
+from .static_files import math_assets, static_url
 from .storage import Storage
 
 log = logging.getLogger("yiyuan.service")
@@ -214,6 +214,8 @@ class PageHandler(BaseHandler):
         namespace["large_text_script"] = static_url(
             namespace["service_prefix"], "page", "large-text.js"
         )
+        # pages that show what trainers and learners wrote draw its LaTeX (``data-math``)
+        namespace["math_assets"] = math_assets(namespace["service_prefix"])
         return namespace
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:

@@ -105,6 +105,7 @@ class GradingPageHandler(PageHandler):
             code_style=answer_view.code_style(),
             graders=graders,
             prompts=_reflection_prompts(self.storage, course),
+            work=_graded_work(self.storage, course),
             zone=LOCAL_ZONE,
             prefix=self.application.settings["yiyuan_prefix"],
         )
@@ -122,6 +123,16 @@ def _written(settings, course_code: str, item: manual.ManualItem) -> dict:
     for lesson, grade_ids in wanted.items():
         found.update(answer_view.written_answers(folder / f"{lesson}.ipynb", grade_ids))
     return found
+
+
+def _graded_work(storage, course) -> str:
+    """What the trainer grades here, in the page's title: 作业 in a course where learners
+    write code (nbgrader assignments, in JupyterLab), else 学习心得."""
+    for module in course.modules:
+        spec = compiled_lessons.spec_of(storage, module) if module.release else None
+        if (spec or {}).get("player") == "jupyterlab":
+            return "作业"
+    return "学习心得"
 
 
 def _reflection_prompts(storage, course) -> dict[str, dict[str, str]]:

@@ -35,7 +35,7 @@ from ..models import LessonAnswers, Module, ModuleKind, Role, Submission, utcnow
 from .access import is_trainer, module_by_codes, submission_for
 from .base import ApiError, ApiHandler, PageHandler
 from .learner_handlers import submission_state
-from .static_files import static_url
+from .static_files import math_assets, static_url
 from .submissions import record_submission, submittable
 
 MB = 1024 * 1024
@@ -222,11 +222,15 @@ def _page(
     )
     body_end = (
         f'<script id="yiyuan-lesson-data" type="application/json">{_script_json(data)}</script>\n'
-        f'<script src="{static_url(prefix, "requirejs", "require.js")}"></script>\n'
+        # the lesson's LaTeX ($…$ in its Markdown), drawn by KaTeX from the service's files:
+        # before require.js, which KaTeX's scripts would otherwise register with
+        + math_assets(prefix, defer=False)
+        + f'<script src="{static_url(prefix, "requirejs", "require.js")}"></script>\n'
         f'<script src="{static_url(prefix, "widgets", "libembed-amd.js")}"></script>\n'
         f'<script src="{static_url(prefix, "lesson", "lesson.js")}"></script>\n'
         f'<script src="{static_url(prefix, "page", "large-text.js")}"></script>'
     )
+    page = page.replace("<body ", "<body data-math ", 1)
     if large_text:  # on from the first paint, as on every other page
         page = page.replace("<html", '<html class="large-text"', 1)
     return (

@@ -29,6 +29,8 @@ ROOTS = {
     "page": Path(__file__).parent / "static" / "page",
     "widgets": NODE_MODULES / "@jupyter-widgets" / "html-manager" / "dist",
     "requirejs": NODE_MODULES / "requirejs",
+    # LaTeX ($…$) in lessons, feedback and the grading page, drawn in the browser
+    "katex": NODE_MODULES / "katex" / "dist",
 }
 #: what the widget manager loads by itself (fonts, chunks) carries no version: kept a day
 UNVERSIONED_SECONDS = 86400
@@ -85,6 +87,21 @@ def _gzipped(cache: dict, abspath: str) -> bytes:
     return body
 
 
+def math_assets(prefix: str, defer: bool = True) -> str:
+    """The tags that draw LaTeX in elements marked ``data-math`` (KaTeX, served here), for
+    the end of a page's body. On a page with require.js, before it and ``defer=False``:
+    KaTeX's UMD scripts would otherwise call require's ``define`` (a "mismatched anonymous
+    define()" error that stops the page's widgets)."""
+    when = " defer" if defer else ""
+    return (
+        f'<link rel="stylesheet" href="{static_url(prefix, "katex", "katex.min.css")}">\n'
+        f'<script{when} src="{static_url(prefix, "katex", "katex.min.js")}"></script>\n'
+        f'<script{when} src="{static_url(prefix, "katex", "contrib/auto-render.min.js")}">'
+        "</script>\n"
+        f'<script{when} src="{static_url(prefix, "page", "math.js")}"></script>\n'
+    )
+
+
 def static_url(prefix: str, folder: str, name: str) -> str:
     """The URL of a static file with its content's version (``?v=``)."""
     version = StaticHandler.get_version({"static_path": str(ROOTS[folder])}, name)
@@ -92,7 +109,13 @@ def static_url(prefix: str, folder: str, name: str) -> str:
 
 
 #: which names of each folder are served (requirejs's package holds more than the loader)
-NAMES = {"lesson": "(.*)", "page": "(.*)", "widgets": "(.*)", "requirejs": "(require\\.js)"}
+NAMES = {
+    "lesson": "(.*)",
+    "page": "(.*)",
+    "widgets": "(.*)",
+    "requirejs": "(require\\.js)",
+    "katex": "((?:contrib/)?katex\\.min\\.(?:js|css)|contrib/auto-render\\.min\\.js|fonts/.*)",
+}
 
 
 def static_routes(prefix: str) -> list:
