@@ -3,6 +3,7 @@ idempotent update and recompute. Expectations are computed by hand."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -338,3 +339,25 @@ def test_recompute_after_a_rule_change_and_of_an_unknown_course(database):
         assert ledger(session, learner)[-1] == (-0.5, "单元学时调整为 1.5，冲销 0.5 学时")
         with pytest.raises(YiyuanError, match="找不到已发布的课程 nope"):
             engine.recompute(session, "nope")
+
+
+def test_a_total_rule_counts_the_trainers_points_once_graded():
+    rule = {"total": 60}
+    waiting = Attempt(
+        submission_id=1, submitted_at=T0, graded=True, auto_score=3, auto_max=6,
+        manual_score=None, manual_max=4, awaiting_trainer=True, graded_at=T0,
+    )  # fmt: skip
+    # autograded 3 of 6, the trainer still to grade 4 points: not judged yet
+    outcome = evaluate(module(rule, reflections=()), [waiting], None)
+    assert (outcome.status, outcome.submission_id, outcome.score) == ("submitted", 1, None)
+    # the trainer gives 3 of 4: (3 + 3) / 10 = 60 %, a pass, and that is the score
+    graded = replace(waiting, manual_score=3, awaiting_trainer=False)
+    outcome = evaluate(module(rule, reflections=()), [graded], None)
+    assert (outcome.status, outcome.score) == ("passed", 60.0)
+    # 2 of 4: 50 %, a fail with its score
+    outcome = evaluate(module(rule, reflections=()), [replace(graded, manual_score=2)], None)
+    assert (outcome.status, outcome.score) == ("failed", 50.0)
+    # quiz and total together: both must hold
+    both = module({"quiz": 60, "total": 50}, reflections=())
+    assert evaluate(both, [graded], None).status == "failed"  # quiz 3/6 = 50 %
+    assert engine.score_name(rule) == "总分" and engine.score_name({"quiz": 60}) == "测验得分"

@@ -315,3 +315,13 @@ def test_images_no_player_could_show_are_named(tmp_path):
     assert len([p for p in problems if "无法显示" in p]) == 2, problems
     (path.parent / "notebooks" / "shiyan-kecheng" / "m1" / "logo.png").write_bytes(b"\x89PNG")
     assert len([p for p in messages(path) if "无法显示" in p]) == 1
+
+
+def test_a_total_rule_needs_graded_points(tmp_path):
+    data = manifest()
+    data["modules"][0]["pass"] = {"total": 60}
+    plain = nbformat.v4.new_notebook(cells=[cell("只有文字，没有评分", kind="markdown")])
+    problems = messages(write_course(tmp_path, data, plain))
+    assert any("通过规则要求总分" in p for p in problems), problems
+    # the platform's own questions and reflections carry points: a total can be counted
+    assert not any("通过规则要求总分" in p for p in messages(write_course(tmp_path, data)))

@@ -98,6 +98,9 @@ enrolment: elective
 # 开放日期和截止日期（可以删去这两行）
 # opens: "{starts.isoformat()}"
 # due: "{(starts + timedelta(days=90)).isoformat()}"
+# 迟交：不写则截止后不再接收；accept 接受并标记迟交；{{penalty: 10, days: 7}} 截止后 7 天内
+# 接受，每迟交一天测验得分率扣 10 个百分点
+# late: accept
 modules:
   # 线上单元：课件在 notebooks/{code}/{ONLINE}/，学时按课程时长填写
   - id: {ONLINE}
@@ -105,8 +108,11 @@ modules:
     kind: online
     hours: 1
     required: true
-    # 通过规则：测验得分率不低于 60%，并提交学习心得（由教师评阅）
+    # 通过规则：测验得分率不低于 60%，并提交学习心得（由教师评阅）；
+    # 也可以写 total: 60（自动评分与教师评分合计不低于 60%，教师评完后判定）
     pass: {{quiz: 60, reflection: true}}
+    # 本单元的截止日期（不写：用课程的截止日期）
+    # due: "{(starts + timedelta(days=30)).isoformat()}"
     lessons: [{ONLINE}.ipynb]
   # 现场教学单元：没有课件，学员到场签到即通过；请填写地点和时间（北京时间）
   - id: {ONSITE}

@@ -7,7 +7,10 @@ A result is a function of the data, so that recomputing it changes nothing:
   (a grade with no autograded points has no quiz, so the condition does not apply);
   ``reflection: true`` holds when every reflection of the module was written, unless the
   trainer has graded the manual items of that submission with 0 (rejected: the learner redoes
-  it). A latest submission not graded yet shows as ``submitted``. Work handed in after the
+  it). ``total: N`` holds when all the points, autograded and the trainer's, reach N percent
+  of all the release's points; it is judged once the trainer has graded (until then the
+  submission shows as ``submitted``), and the module's score is then that percentage.
+  A latest submission not graded yet shows as ``submitted``. Work handed in after the
   module's due date loses the late penalty the course's 迟交 policy sets (``lateness``) from
   its quiz percentage, before the rule is applied: the score everyone sees is that one.
 - **on-site modules** (and any rule with ``attendance: true``): an ``Attendance`` row with
@@ -74,6 +77,8 @@ class Attempt:
     graded_at: datetime | None = None
     #: percentage points the late policy takes off (lateness.judge_module)
     penalty: float = 0.0
+    #: manual items still waiting for the trainer (Grade.needs_manual)
+    awaiting_trainer: bool = False
 
     @property
     def score(self) -> float | None:
@@ -82,6 +87,16 @@ class Attempt:
         if not self.graded or not self.auto_max:
             return None
         return quiz_percent(self.auto_score, self.auto_max, self.penalty)
+
+    @property
+    def total(self) -> float | None:
+        """All points as a percent of the release's, after any late penalty; None until graded
+        and while the trainer has still to grade, or without points."""
+        if not self.graded or self.awaiting_trainer:
+            return None
+        return total_percent(
+            self.auto_score, self.auto_max, self.manual_score, self.manual_max, self.penalty
+        )
 
     @property
     def reflection_rejected(self) -> bool:
@@ -130,6 +145,49 @@ def quiz_percent(auto_score: float, auto_max: float, penalty: float = 0.0) -> fl
     return lateness.penalised(raw, penalty)
 
 
+def total_percent(
+    auto_score: float,
+    auto_max: float,
+    manual_score: float | None,
+    manual_max: float,
+    penalty: float = 0.0,
+) -> float | None:
+    """Autograded and trainer's points as a percentage of all the release's points, less the
+    late penalty (a ``total`` rule's score). None without points."""
+    points = (auto_max or 0.0) + (manual_max or 0.0)
+    if not points:
+        return None
+    earned = (auto_score or 0.0) + (manual_score or 0.0)
+    return lateness.penalised(round(earned / points * 100, _PERCENT_PLACES), penalty)
+
+
+def score_of(rule: dict | None, attempt: Attempt) -> float | None:
+    """The score a module's pass rule reads: the total under ``total``, else the quiz's."""
+    return attempt.total if (rule or {}).get("total") is not None else attempt.score
+
+
+def score_name(rule: dict | None) -> str:
+    """What that score is called on the pages (测验得分 / 总分)."""
+    return "总分" if (rule or {}).get("total") is not None else "测验得分"
+
+
+def submission_score(module: Module, grade, submitted_at: datetime) -> float | None:
+    """One graded submission's score as its module's rule reads it, late penalty included:
+    what the feedback and the lesson say of that submission."""
+    attempt = Attempt(
+        submission_id=0,
+        submitted_at=submitted_at,
+        graded=True,
+        auto_score=grade.auto_score or 0.0,
+        auto_max=grade.auto_max or 0.0,
+        manual_score=grade.manual_score,
+        manual_max=grade.manual_max or 0.0,
+        penalty=lateness.judge_module(module, submitted_at).penalty,
+        awaiting_trainer=bool(grade.needs_manual),
+    )
+    return score_of(module.pass_rule, attempt)
+
+
 def evaluate(module: Module, attempts: Sequence[Attempt], attendance: Presence | None) -> Outcome:
     """The result the pass rule gives; ``attempts`` in submission order (oldest first)."""
     attempts = [
@@ -137,8 +195,12 @@ def evaluate(module: Module, attempts: Sequence[Attempt], attendance: Presence |
     ]
     rule = module.pass_rule or {}
     quiz = rule.get("quiz")
+    total = rule.get("total")
     needs_submission = (
-        module.kind == ModuleKind.online or quiz is not None or rule.get("reflection")
+        module.kind == ModuleKind.online
+        or quiz is not None
+        or total is not None
+        or rule.get("reflection")
     )
     needs_attendance = bool(rule.get("attendance")) or module.kind == ModuleKind.onsite
 
@@ -147,6 +209,8 @@ def evaluate(module: Module, attempts: Sequence[Attempt], attendance: Presence |
             return False
         if quiz is not None and attempt.score is not None and attempt.score < quiz:
             return False
+        if total is not None and (attempt.total is None or attempt.total < total):
+            return False  # not judged before the trainer has graded
         if rule.get("reflection"):
             if not set(module.reflections or ()) <= set(attempt.reflections_written or ()):
                 return False
@@ -162,26 +226,26 @@ def evaluate(module: Module, attempts: Sequence[Attempt], attendance: Presence |
         shown = None
         if needs_submission:
             # the best score stands; among equals the earliest
-            _, _, shown = max((a.score or 0.0, -n, a) for n, a in enumerate(passing))
+            _, _, shown = max((score_of(rule, a) or 0.0, -n, a) for n, a in enumerate(passing))
             times.append(passing[0].graded_at or passing[0].submitted_at)
         if needs_attendance:
             times.append(attendance.recorded_at)
         return Outcome(
             ResultStatus.passed,
             shown.submission_id if shown else None,
-            shown.score if shown else None,
+            score_of(rule, shown) if shown else None,
             max(times),
         )
     if latest is None and attendance is None:
         return Outcome(ResultStatus.not_started)
     if needs_submission and latest is None:
         return Outcome(ResultStatus.not_started)
-    if needs_submission and not latest.graded:
+    if needs_submission and (not latest.graded or (total is not None and latest.awaiting_trainer)):
         return Outcome(ResultStatus.submitted, latest.submission_id)
     return Outcome(
         ResultStatus.failed,
         latest.submission_id if latest else None,
-        latest.score if latest else None,
+        score_of(rule, latest) if latest else None,
     )
 
 
@@ -366,6 +430,7 @@ def _attempts(session: Session, *where) -> dict[tuple[int, int], list[Attempt]]:
             Grade.manual_max,
             Grade.reflections_written,
             Grade.graded_at,
+            Grade.needs_manual,
         )
         .outerjoin(Grade, Grade.submission_id == Submission.id)
         .where(*where)
@@ -384,6 +449,7 @@ def _attempts(session: Session, *where) -> dict[tuple[int, int], list[Attempt]]:
         manual_max,
         written,
         graded_at,
+        needs_manual,
     ) in rows:
         found[(account_id, module_id)].append(
             Attempt(
@@ -396,6 +462,7 @@ def _attempts(session: Session, *where) -> dict[tuple[int, int], list[Attempt]]:
                 manual_max=manual_max or 0.0,
                 reflections_written=tuple(written or ()),
                 graded_at=graded_at,
+                awaiting_trainer=bool(needs_manual),
             )
         )
     return found

@@ -67,7 +67,11 @@ def check_course(path: Path, matcher: AssociationMatcher) -> CheckedCourse:
     for module in course.modules:
         if module.kind == "online":
             problems += _check_online_module(notebooks / module.id, module, name)
-        elif module.pass_rule.get("quiz") is not None or module.pass_rule.get("reflection"):
+        elif (
+            module.pass_rule.get("quiz") is not None
+            or module.pass_rule.get("total") is not None
+            or module.pass_rule.get("reflection")
+        ):
             problems.append(
                 Problem(
                     name, f"单元 {module.id}", "现场教学单元的通过规则只能是签到（attendance）。"
@@ -243,6 +247,7 @@ def _check_online_module(folder: Path, module, manifest_name: str) -> list[Probl
         merged.reflections += facts.reflections
         merged.questions.update(facts.questions)
         merged.autograded_points += facts.autograded_points
+        merged.graded_points += facts.graded_points
     if problems:
         return problems
     rule = module.pass_rule
@@ -253,6 +258,14 @@ def _check_online_module(folder: Path, module, manifest_name: str) -> list[Probl
                 manifest_name,
                 f"单元 {module.id}",
                 "通过规则要求测验，但课件中没有测验题，也没有带分数的 nbgrader 自动评分测试。",
+            )
+        )
+    if rule.get("total") is not None and not merged.graded_points > 0:
+        problems.append(
+            Problem(
+                manifest_name,
+                f"单元 {module.id}",
+                "通过规则要求总分，但课件中没有带分数的 nbgrader 评分单元格（自动评分测试或人工评分的回答）。",
             )
         )
     if rule.get("reflection") and not merged.reflections:

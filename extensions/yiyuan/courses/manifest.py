@@ -43,6 +43,7 @@ FIELD_NAMES = {
     "required": "是否必修",
     "pass": "通过规则",
     "quiz": "测验得分率",
+    "total": "总分得分率",
     "reflection": "学习心得",
     "attendance": "签到",
     "lessons": "课件",

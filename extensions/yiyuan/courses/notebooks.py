@@ -27,6 +27,8 @@ class LessonFacts:
     reflections: list[str] = field(default_factory=list)
     grade_ids: list[str] = field(default_factory=list)
     autograded_points: float = 0
+    #: points of every graded cell: autograder tests, manually graded answers and tasks
+    graded_points: float = 0
 
 
 def read_lesson(path: Path, label: str) -> tuple[LessonFacts | None, list[Problem]]:
@@ -52,6 +54,8 @@ def read_lesson(path: Path, label: str) -> tuple[LessonFacts | None, list[Proble
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("grade_id"):
             facts.grade_ids.append(meta["grade_id"])
+        if meta.get("grade") or meta.get("task"):
+            facts.graded_points += float(meta.get("points") or 0)
         if cell.cell_type != "code":
             continue
         source = cell.source

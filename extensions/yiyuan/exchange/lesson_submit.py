@@ -151,7 +151,7 @@ def _score_text(result: dict, grade: dict) -> str:
     if score is None:
         return ""
     # whole percent, as the portal, the feedback page and the messages show it
-    return f"（测验得分 {round(float(score))}%）"
+    return f"（{grade.get('score_name') or '测验得分'} {round(float(score))}%）"
 
 
 def _feedback_link(service_url: str, submission_id: Any) -> tuple[str, str] | None:

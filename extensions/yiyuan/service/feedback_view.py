@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from ..catalog import compile as compiled
 from ..completion import lateness, progress
-from ..completion.engine import quiz_percent
+from ..completion.engine import score_name, submission_score
 from ..grading.manual import stored_answers
 from ..models import Grade, ModuleResult, Submission
 from ..settings import Settings
@@ -81,8 +81,10 @@ class Feedback:
     #: the module's status label now (已通过 / 未通过 / 已提交), "" before any result
     status: str = ""
     status_label: str = ""
-    #: the quiz score in percent, as the portal and the lesson show it (None: no quiz)
+    #: the score in percent, as the portal and the lesson show it (None: no quiz, or a
+    #: ``total`` the trainer has still to grade); what it is called (测验得分 / 总分)
     quiz_percent: float | None = None
+    score_name: str = "测验得分"
     #: handed in after the due date: how late and what it cost ("" when on time)
     late: str = ""
     #: the module's result rests on another submission (an earlier better one, or a newer one)
@@ -139,8 +141,9 @@ def feedback_of(
         view.other_counts = result.submission_id != submission.id
     if result is not None and not view.other_counts and result.score is not None:
         view.quiz_percent = float(result.score)
-    elif grade.auto_max:
-        view.quiz_percent = quiz_percent(grade.auto_score, grade.auto_max, late.penalty)
+    else:
+        view.quiz_percent = submission_score(module, grade, submission.submitted_at)
+    view.score_name = score_name(module.pass_rule)
 
     answers = stored_answers(settings, submission)
     items = dict(grade.items or {})

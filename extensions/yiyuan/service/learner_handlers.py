@@ -12,8 +12,8 @@ from sqlalchemy.orm import lazyload
 from tornado import web
 
 from ..catalog import catalogue, enrolment
-from ..completion import lateness, progress
-from ..completion.engine import quiz_percent
+from ..completion import progress
+from ..completion.engine import score_name, submission_score
 from ..dashboards import SERVICE_NAME as DASHBOARDS_SERVICE
 from ..members.directory import ledger
 from ..messages import inbox
@@ -154,13 +154,10 @@ def submission_state(session, storage, submission) -> dict:
         else {
             "auto_score": grade.auto_score,
             "auto_max": grade.auto_max,
-            # the quiz percentage of this submission as the portal counts it (late penalty
-            # included; None without autograded points)
-            "score": quiz_percent(
-                grade.auto_score,
-                grade.auto_max,
-                lateness.judge_module(submission.module, submission.submitted_at).penalty,
-            ),
+            # this submission's score as the module's rule reads it (late penalty included;
+            # None without points, or while a total waits for the trainer), and its name
+            "score": submission_score(submission.module, grade, submission.submitted_at),
+            "score_name": score_name(submission.module.pass_rule),
             "manual_score": grade.manual_score,
             "manual_max": grade.manual_max,
             "needs_manual": grade.needs_manual,
