@@ -237,6 +237,9 @@ PAINTED = """() => new Promise((resolve) => {
 })"""
 
 
+FIRST_BYTE = "() => performance.getEntriesByType('navigation')[0].responseStart"
+
+
 async def open_one(page, url: str) -> tuple[float, float, float]:
     start = time.perf_counter()
     await page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
@@ -245,6 +248,11 @@ async def open_one(page, url: str) -> tuple[float, float, float]:
     await page.locator(FULL, has_text=CAPTION).first.wait_for(timeout=TIMEOUT_MS)
     full = time.perf_counter() - start
     painted = await page.evaluate(PAINTED)
+    # when the page's first byte came (Navigation Timing): a late page is late at the server or
+    # the proxy if this is late too, in the browser if only its paint is
+    first_byte = await page.evaluate(FIRST_BYTE)
+    print(f"  page: first byte {first_byte / 1000:.2f} s, first table painted "
+          f"{(painted or float('nan')) / 1000:.2f} s", flush=True)  # fmt: skip
     return first, full, painted / 1000 if painted else float("nan")
 
 
