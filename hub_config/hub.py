@@ -35,6 +35,12 @@ class HostFacts:
     hub_pid: int = 0
 
     @property
+    def path(self) -> str:
+        """``PATH`` for what the hub starts (services, servers): the venv's executables first,
+        whatever PATH the hub itself was started with."""
+        return f"{self.bin_dir}:/usr/local/bin:/usr/bin:/bin"
+
+    @property
     def proxy_command(self) -> Path:
         return self.project_root / "node_modules" / ".bin" / "configurable-http-proxy"
 

@@ -21,7 +21,7 @@ def platform_environment(settings: Settings, facts: HostFacts) -> dict[str, str]
     environment = {
         "YIYUAN_DATA_DIR": str(settings.data_dir),
         "YIYUAN_DB_URL": settings.platform_db_url,
-        "PATH": f"{facts.bin_dir}:/usr/local/bin:/usr/bin:/bin",
+        "PATH": facts.path,
         "LANG": "C.UTF-8",
     }
     if facts.config_file:

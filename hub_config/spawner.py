@@ -56,7 +56,7 @@ def configure_spawner(c: Config, settings: Settings, facts: HostFacts) -> None:
     c.Spawner.environment = {
         # the platform's venv first: `nbgrader submit` in a learner's terminal or notebook is
         # the platform's nbgrader (with its exchange), whatever PATH the hub was started with
-        "PATH": f"{facts.bin_dir}:/usr/local/bin:/usr/bin:/bin",
+        "PATH": facts.path,
         "LANGUAGE": settings.language,
         "LC_ALL": "C.UTF-8",
         # the exchange client and the lesson's submit button talk to the yiyuan service

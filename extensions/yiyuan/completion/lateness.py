@@ -159,5 +159,13 @@ def late_text(lateness: Lateness) -> str:
     return f"已过截止日期，迟交 {lateness.days} 天，记为迟交。"
 
 
+def late_label(lateness: Lateness) -> str:
+    """Late work as the trainer's grading queue marks it ("" when on time)."""
+    if not lateness.late:
+        return ""
+    cost = f"，测验得分率扣 {_number(lateness.penalty)} 个百分点" if lateness.penalty else ""
+    return f"迟交 {lateness.days} 天{cost}"
+
+
 def _number(value: float) -> str:
     return f"{value:g}"

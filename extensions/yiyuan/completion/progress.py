@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,11 +28,10 @@ from ..models import (
     StudyHours,
     Submission,
 )
-from .lateness import LatePolicy, judge
-from .rollup import refresh_enrolments
 
-#: dates a learner sees (due dates, "this year") are China time
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+# dates a learner sees (due dates, "this year") are China time, as due dates are
+from .lateness import LOCAL_ZONE, LatePolicy, judge
+from .rollup import refresh_enrolments
 
 #: shown for a module opened but not submitted yet (not a result: an ``opened`` event)
 IN_PROGRESS = "in-progress"

@@ -6,7 +6,6 @@ Nothing is published from a course with problems (the publishing step calls
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..associations import ALL_ASSOCIATIONS
-from ..exchange.images import MAX_IMAGE_BYTES, is_local, local_image, markdown_images
+from ..exchange.images import MAX_IMAGE_BYTES, is_local, local_image
 from ..members.matching import AssociationMatcher
 from .manifest import Course, Module, Problem, read_manifest, schema_problems, to_course
 from .notebooks import LessonFacts, quiz_problems, read_lesson
@@ -193,31 +192,19 @@ def _outside(day: date, opens: date | None, due: date | None) -> bool:
     return (opens is not None and day < opens) or (due is not None and day > due)
 
 
-def _image_problems(path: Path, label: str) -> list[Problem]:
+def _image_problems(folder: Path, facts: LessonFacts, label: str) -> list[Problem]:
     """Images the lesson's Markdown names beside it that no player could show (each player
     puts only an image file of the module's folder in the page: yiyuan.exchange.images)."""
-    try:
-        notebook = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []  # read_lesson has said why
-    problems = []
-    for number, cell in enumerate(notebook.get("cells") or [], start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        for src in markdown_images(source):
-            if is_local(src) and local_image(path.parent, path.parent, src) is None:
-                problems.append(
-                    Problem(
-                        label,
-                        f"第 {number} 个单元格",
-                        f"图片 {src} 无法显示：请把图片文件（PNG、JPEG、GIF、SVG，"
-                        f"不超过 {MAX_IMAGE_BYTES // 1000 // 1000} MB）放在课件旁边，"
-                        "并用相对路径引用。",
-                    )
-                )
-    return problems
+    return [
+        Problem(
+            label,
+            f"第 {number} 个单元格",
+            f"图片 {src} 无法显示：请把图片文件（PNG、JPEG、GIF、SVG，"
+            f"不超过 {MAX_IMAGE_BYTES // 1000 // 1000} MB）放在课件旁边，并用相对路径引用。",
+        )
+        for number, src in facts.images
+        if is_local(src) and local_image(folder, folder, src) is None
+    ]
 
 
 def _check_online_module(folder: Path, module, manifest_name: str) -> list[Problem]:
@@ -234,7 +221,7 @@ def _check_online_module(folder: Path, module, manifest_name: str) -> list[Probl
         if facts is None:
             continue
         problems += quiz_problems(facts, label)
-        problems += _image_problems(path, label)
+        problems += _image_problems(path.parent, facts, label)
         # the lessons of a module are one nbgrader assignment: ids must be unique across them
         for grade_id in set(facts.grade_ids) & set(merged.grade_ids):
             problems.append(Problem(label, "", f"grade_id “{grade_id}” 与本单元其他课件重复。"))

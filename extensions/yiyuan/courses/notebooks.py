@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..exchange.images import markdown_images
 from .manifest import Problem
 
 QUESTION_KINDS = {"single_choice", "multiple_choice", "true_false", "fill_in"}
@@ -29,6 +30,8 @@ class LessonFacts:
     autograded_points: float = 0
     #: points of every graded cell: autograder tests, manually graded answers and tasks
     graded_points: float = 0
+    #: (cell number, src) of every image the Markdown names
+    images: list[tuple[int, str]] = field(default_factory=list)
 
 
 def read_lesson(path: Path, label: str) -> tuple[LessonFacts | None, list[Problem]]:
@@ -56,6 +59,8 @@ def read_lesson(path: Path, label: str) -> tuple[LessonFacts | None, list[Proble
             facts.grade_ids.append(meta["grade_id"])
         if meta.get("grade") or meta.get("task"):
             facts.graded_points += float(meta.get("points") or 0)
+        if cell.cell_type == "markdown":
+            facts.images += [(number, src) for src in markdown_images(cell.source)]
         if cell.cell_type != "code":
             continue
         source = cell.source

@@ -30,7 +30,7 @@ def is_local(src: str) -> bool:
 def local_image(folder: Path, root: Path, src: str) -> Path | None:
     """The image file ``src`` names relative to ``folder``, or None: a URL, an attachment,
     an absolute path, outside ``root``, not an image, missing, or too large."""
-    if not src or src.startswith(("/", "data:", "attachment:")) or "://" in src:
+    if not is_local(src) or src.startswith("/"):
         return None
     path = (folder / unquote(src.split("?")[0].split("#")[0])).resolve()
     if not path.is_relative_to(root.resolve()) or not path.is_file():

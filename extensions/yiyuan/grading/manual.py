@@ -242,18 +242,10 @@ def _manual_items(session, course_code, settings, which, order, limit=None) -> l
                 },
                 graded_at=grade.manual_graded_at,
                 graded_by=grade.manual_graded_by,
-                late=_late(module, submission.submitted_at),
+                late=lateness.late_label(lateness.judge_module(module, submission.submitted_at)),
             )
         )
     return items
-
-
-def _late(module: Module, at: datetime) -> str:
-    late = lateness.judge_module(module, at)
-    if not late.late:
-        return ""
-    cost = f"，测验得分率扣 {late.penalty:g} 个百分点" if late.penalty else ""
-    return f"迟交 {late.days} 天{cost}"
 
 
 def stored_answers(settings: Settings, submission: Submission) -> dict:

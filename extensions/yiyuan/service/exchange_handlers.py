@@ -37,7 +37,7 @@ from ..models import (
 )
 from .access import course_by_code, is_trainer, module_by_code, require_trainer, submission_for
 from .base import ApiError, ApiHandler
-from .submissions import record_submission, submittable
+from .submissions import late_message, record_submission, submittable
 
 MB = 1024 * 1024
 #: how long a client-supplied timestamp may be (it is only recorded, never used)
@@ -397,9 +397,7 @@ class SubmitHandler(UploadHandler):
                 "submitted_at": _iso(submission.submitted_at),
                 "timestamp": nbgrader_timestamp(submission.submitted_at),
                 "late": submission.late,
-                "late_message": lateness.late_text(
-                    lateness.judge_module(module, submission.submitted_at)
-                ),
+                "late_message": late_message(submission),
             },
             status=201,
         )

@@ -93,6 +93,7 @@ class GradingPageHandler(PageHandler):
             )
         }
         listed = graded if show == "graded" else waiting
+        specs = _specs(self.storage, course)
         self.render(
             "grading.html",
             account=self.account,
@@ -104,8 +105,8 @@ class GradingPageHandler(PageHandler):
             written={i.submission_id: _written(self.settings_, course.code, i) for i in listed},
             code_style=answer_view.code_style(),
             graders=graders,
-            prompts=_reflection_prompts(self.storage, course),
-            work=_graded_work(self.storage, course),
+            prompts=_reflection_prompts(specs),
+            work=_graded_work(specs),
             zone=LOCAL_ZONE,
             prefix=self.application.settings["yiyuan_prefix"],
         )
@@ -125,28 +126,32 @@ def _written(settings, course_code: str, item: manual.ManualItem) -> dict:
     return found
 
 
-def _graded_work(storage, course) -> str:
+def _specs(storage, course) -> dict[str, dict]:
+    """module code → its compiled lessons' spec (``lessons.json``; {} before a release)."""
+    return {
+        module.code: (compiled_lessons.spec_of(storage, module) if module.release else None) or {}
+        for module in course.modules
+    }
+
+
+def _graded_work(specs: dict[str, dict]) -> str:
     """What the trainer grades here, in the page's title: 作业 in a course where learners
     write code (nbgrader assignments, in JupyterLab), else 学习心得."""
-    for module in course.modules:
-        spec = compiled_lessons.spec_of(storage, module) if module.release else None
-        if (spec or {}).get("player") == "jupyterlab":
-            return "作业"
-    return "学习心得"
+    code = any(spec.get("player") == "jupyterlab" for spec in specs.values())
+    return "作业" if code else "学习心得"
 
 
-def _reflection_prompts(storage, course) -> dict[str, dict[str, str]]:
+def _reflection_prompts(specs: dict[str, dict]) -> dict[str, dict[str, str]]:
     """module code → reflection id → the question the learner answered (the trainer grades
     the answer against it)."""
-    prompts: dict[str, dict[str, str]] = {}
-    for module in course.modules:
-        spec = compiled_lessons.spec_of(storage, module) if module.release else None
-        prompts[module.code] = {
+    return {
+        code: {
             q["id"]: q.get("prompt", "")
-            for q in compiled_lessons.questions_of(spec or {})
+            for q in compiled_lessons.questions_of(spec)
             if q.get("type") == "Reflection"
         }
-    return prompts
+        for code, spec in specs.items()
+    }
 
 
 routes = [

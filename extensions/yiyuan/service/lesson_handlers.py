@@ -36,7 +36,7 @@ from .access import is_trainer, module_by_codes, submission_for
 from .base import ApiError, ApiHandler, PageHandler
 from .learner_handlers import submission_state
 from .static_files import math_assets, static_url
-from .submissions import record_submission, submittable
+from .submissions import late_message, record_submission, submittable
 
 MB = 1024 * 1024
 #: the largest answers body a page may send (a few long reflections)
@@ -320,8 +320,7 @@ class LessonSubmitHandler(ApiHandler):
         submission = record_submission(
             self.session, self.storage, module, account, data, module.release
         )
-        late = lateness.late_text(lateness.judge_module(module, submission.submitted_at))
-        said = " ".join(filter(None, [lesson_submit.SUCCESS, late]))
+        said = " ".join(filter(None, [lesson_submit.SUCCESS, late_message(submission)]))
         self.write_json({"id": submission.id, "message": said}, status=201)
 
     def _archive(self, module: Module, answers: dict) -> bytes:

@@ -38,6 +38,11 @@ def submittable(session, course_code: str, module_code: str, account) -> Module:
     return module
 
 
+def late_message(submission: Submission) -> str:
+    """What the learner is told with the receipt of late work the policy took ("" on time)."""
+    return lateness.late_text(lateness.judge_module(submission.module, submission.submitted_at))
+
+
 def record_submission(
     session, storage, module: Module, account, data: bytes, release: int, claimed: str = ""
 ) -> Submission:
