@@ -5,13 +5,16 @@ set -euo pipefail
 
 # CJK fonts: lessons draw Chinese (Noto Sans/Serif CJK = 黑体/宋体, AR PL UKai = 楷体).
 # bubblewrap: the grading sandbox (learners' code runs in its own namespaces, no network).
-runtime=(fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming bubblewrap)
+# Pango: WeasyPrint lays out the certificates (结业证书) with it.
+runtime=(fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming bubblewrap libpango-1.0-0
+  libpangoft2-1.0-0)
 # Node.js may come from elsewhere than Debian (e.g. NodeSource): a working npm is enough.
 command -v npm >/dev/null 2>&1 || runtime+=(nodejs npm)
 # Debian's python3.11 makes venvs only with python3.11-venv (it brings ensurepip).
 python3.11 -c "import ensurepip" >/dev/null 2>&1 || runtime+=(python3.11-venv)
 # Debian's own python3.11: the production-mode tests build the venv the docs install from it.
-test_only=(postgresql chromium chromium-driver python3.11 python3.11-venv)
+# poppler-utils: the certificate tests render the PDFs to PNG (pdftoppm) and read their text.
+test_only=(postgresql chromium chromium-driver python3.11 python3.11-venv poppler-utils)
 
 case "${1:-runtime}" in
   runtime) wanted=("${runtime[@]+"${runtime[@]}"}") ;;

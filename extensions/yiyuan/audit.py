@@ -44,6 +44,11 @@ ACTIONS = {
     "cohort.update": "修改期次",
     "cohort.enrol": "期次报名",
     "cohort.close": "结束期次",
+    "certificate.issue": "颁发证书",
+    "certificate.revoke": "撤销证书",
+    "certificate.reissue": "重新颁发证书",
+    "certificate.batch": "批量颁发证书",
+    "certificate.export": "导出证书",
 }
 
 

@@ -21,6 +21,7 @@ Example ``yiyuan.yml``::
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -228,6 +229,35 @@ class MessagesSettings:
 
 
 @dataclass(frozen=True)
+class IssuerSettings:
+    """A signing body of certificates (颁发单位): the 文联 itself or an association."""
+
+    #: how manifests and classes name it (``certificate: {issuer: music}``)
+    code: str = "federation"
+    #: the name printed; empty: ``federation_name`` (with ``city`` before it)
+    name: str = ""
+    #: the seal's image (PNG or SVG), relative to the settings file; empty: a grey
+    #: "示例印章" that says it is a demo — a real seal image is needed for real certificates
+    seal: str = ""
+    #: who signs, e.g. 张明 and 主席 (empty: no signature line)
+    signatory: str = ""
+    signatory_title: str = ""
+
+
+@dataclass(frozen=True)
+class CertificatesSettings:
+    """Certificates (结业证书) and study-hours statements (学时证明), yiyuan.certificates."""
+
+    #: the signing bodies; the first is the default for a course or class that names none
+    issuers: tuple[IssuerSettings, ...] = (IssuerSettings(),)
+    #: the address printed under the QR code and encoded in it: the hub's public address as
+    #: people reach it (e.g. https://xuexi.szwl.org.cn); empty: http://<hub.ip>:<hub.port>
+    public_url: str = ""
+    #: verify-page look-ups one address may make per minute (the rest get 请稍后再试)
+    verify_per_minute: int = 20
+
+
+@dataclass(frozen=True)
 class Settings:
     """All platform settings. Construct with :func:`load_settings`."""
 
@@ -254,6 +284,7 @@ class Settings:
     dashboards: DashboardsSettings = field(default_factory=DashboardsSettings)
     onsite: OnsiteSettings = field(default_factory=OnsiteSettings)
     messages: MessagesSettings = field(default_factory=MessagesSettings)
+    certificates: CertificatesSettings = field(default_factory=CertificatesSettings)
 
     @property
     def platform_db_url(self) -> str:
@@ -302,6 +333,7 @@ def load_settings(environ: Mapping[str, str], cwd: Path | None = None) -> Settin
     settings = _build(Settings, raw, prefix="")
     return dataclasses.replace(
         settings,
+        certificates=_issuers_checked(settings.certificates, base),
         data_dir=(base / settings.data_dir).resolve(),
         courses_dir=(base / settings.courses_dir).resolve(),
         dashboards=dataclasses.replace(
@@ -311,6 +343,23 @@ def load_settings(environ: Mapping[str, str], cwd: Path | None = None) -> Settin
             else SHIPPED_DASHBOARDS,
         ),
     )
+
+
+def _issuers_checked(certificates: CertificatesSettings, base: Path) -> CertificatesSettings:
+    """Each issuer's code once, its seal as an absolute path."""
+    issuers, codes = [], set()
+    if not certificates.issuers:
+        raise SettingsError("配置项 certificates.issuers 至少要有一个颁发单位。")
+    for number, issuer in enumerate(certificates.issuers):
+        where = f"certificates.issuers[{number}]"
+        if not re.fullmatch(r"[a-z][a-z0-9-]{0,39}", issuer.code):
+            raise SettingsError(f"配置项 {where}.code 应为小写字母、数字或连字符，如 music。")
+        if issuer.code in codes:
+            raise SettingsError(f"配置项 {where}.code：颁发单位代码 {issuer.code} 重复了。")
+        codes.add(issuer.code)
+        seal = str((base / issuer.seal).resolve()) if issuer.seal.strip() else ""
+        issuers.append(dataclasses.replace(issuer, seal=seal))
+    return dataclasses.replace(certificates, issuers=tuple(issuers))
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

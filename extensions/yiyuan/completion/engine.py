@@ -40,6 +40,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
+from ..certificates import issuing as certificates
 from ..errors import YiyuanError
 from ..models import (
     Attendance,
@@ -604,6 +605,8 @@ def _add_completion(
         )
     )
     session.flush()
+    # what completing it earns (结业证书), in this transaction: rows only, never a failure
+    certificates.on_course_completed(session, account_id, course_id, completed_at)
     counts.courses_completed += 1
 
 

@@ -34,6 +34,8 @@ FIELD_NAMES = {
     "opens": "开放日期",
     "due": "截止日期",
     "late": "迟交",
+    "certificate": "结业证书",
+    "issuer": "颁发单位",
     "policy": "迟交方式",
     "penalty": "每天扣分",
     "days": "迟交天数",

@@ -4,6 +4,7 @@ from .accounts import ROLE_LABELS, Account, AccountRole, Role
 from .associations import Association
 from .audit import AuditEntry
 from .base import Base, UTCDateTime, utcnow
+from .certificates import Certificate, CertificateJob
 from .cohorts import Cohort, CohortCourse, CohortMember, Programme
 from .learning import (
     Attendance,
@@ -27,7 +28,7 @@ from .logins import KnownClient, LoginThrottle, ThrottleKind
 from .members import HubSync, Member, Membership, Standing
 from .messages import Message, MessageDelivery
 from .onsite import OnsiteSession
-from .service_state import OAuthState
+from .service_state import OAuthState, RequestCount
 
 __all__ = [
     "ROLE_LABELS",
@@ -37,6 +38,8 @@ __all__ = [
     "Attendance",
     "AuditEntry",
     "Base",
+    "Certificate",
+    "CertificateJob",
     "Cohort",
     "CohortCourse",
     "CohortMember",
@@ -62,6 +65,7 @@ __all__ = [
     "OAuthState",
     "OnsiteSession",
     "Programme",
+    "RequestCount",
     "ResultStatus",
     "Role",
     "Standing",

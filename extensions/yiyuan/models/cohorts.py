@@ -40,6 +40,9 @@ class Cohort(Base):
     #: target standing codes (``member``, ``council`` …); empty = any standing
     standings: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: the class's 结业证书 for those who complete all its courses: ``{"title", "issuer"}``;
+    #: empty: none
+    certificate: Mapped[dict | None] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""What the yiyuan service's processes share while a person signs in.
+"""What the yiyuan service's processes share: sign-ins under way and request counts.
 
 The service runs as several processes behind one port (``service.processes``), and the hub's
 OAuth redirect may come back to another process than the one that sent the person away: the
@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -26,3 +26,19 @@ class OAuthState(Base):
     #: ``next_url`` and ``code_verifier``, as HubOAuth keeps them
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class RequestCount(Base):
+    """Requests one address made to a rate-limited page in one minute (the verify page).
+
+    Kept in the database so that every process of the service, and every replica, counts the
+    same; rows of past minutes are deleted as new minutes begin.
+    """
+
+    __tablename__ = "request_counts"
+
+    #: what is limited and for whom, e.g. ``verify:203.0.113.7``
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    #: the minute counted (its start)
+    minute: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

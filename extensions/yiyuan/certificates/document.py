@@ -1,0 +1,149 @@
+"""The PDF of a certificate or statement: HTML and CSS laid out by WeasyPrint, QR by segno.
+
+Chinese is set in Noto Serif CJK (Debian's ``fonts-noto-cjk``, installed by the project's
+setup). A name with a character that font lacks would print as an empty box: :func:`render`
+refuses it with a sentence instead, and an administrator reissues with the name written in
+characters the font has.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+
+import segno
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ..audit import LOCAL
+from ..models import Certificate
+from ..settings import IssuerSettings, Settings
+from .issuing import CertificateError
+
+TEMPLATES = Path(__file__).parent / "templates"
+DEMO_SEAL = TEMPLATES / "demo-seal.svg"
+#: Debian's fonts-noto-cjk; the face every printed character must be in
+FONT_FILE = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+_FONT_INDEX = 2  # Noto Serif CJK SC in the collection (all faces share one character set)
+
+_templates = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+
+@dataclass(frozen=True)
+class Issuer:
+    name: str
+    seal: Path | None
+    signatory: str
+    signatory_title: str
+
+
+def issuer_of(settings: Settings, code: str) -> Issuer:
+    """The signing body named by ``code`` ("" or unknown: the first in settings)."""
+    issuers = settings.certificates.issuers
+    chosen: IssuerSettings = next((i for i in issuers if i.code == code), issuers[0])
+    name = chosen.name.strip() or settings.federation_name
+    return Issuer(
+        name=name,
+        seal=Path(chosen.seal) if chosen.seal else DEMO_SEAL,
+        signatory=chosen.signatory,
+        signatory_title=chosen.signatory_title,
+    )
+
+
+def verify_url(settings: Settings, serial: str) -> str:
+    base = settings.certificates.public_url.strip().rstrip("/")
+    if not base:
+        base = f"http://{settings.hub.ip}:{settings.hub.port}"
+    return f"{base}/services/yiyuan/verify/{serial}"
+
+
+def missing_characters(text: str) -> list[str]:
+    """Characters of ``text`` the certificate font cannot draw (in order, once each)."""
+    drawable = _font_characters()
+    missing = []
+    for character in text:
+        if character.isspace() or ord(character) in drawable or character in missing:
+            continue
+        missing.append(character)
+    return missing
+
+
+def check_printable(certificate: Certificate) -> None:
+    """Refuse, in a sentence, a name (or title) the font would print as empty boxes."""
+    for what, text in (("姓名", certificate.name), ("证书内容", certificate.subject)):
+        missing = missing_characters(text)
+        if missing:
+            shown = "、".join(f"“{c}”（U+{ord(c):04X}）" for c in missing)
+            raise CertificateError(
+                f"{what}“{text}”中的 {shown} 不在证书字体里，印出来会是空框：请管理员用"
+                f"“重新颁发”填写可打印的写法（如常用异体字），或联系技术人员补充字体。"
+            )
+
+
+def render(certificate: Certificate, settings: Settings) -> bytes:
+    """The PDF (A4 landscape for a certificate, portrait for a statement)."""
+    from weasyprint import HTML  # imported here: loading Pango takes a moment
+
+    check_printable(certificate)
+    issuer = issuer_of(settings, certificate.issuer)
+    url = verify_url(settings, certificate.serial)
+    values = {
+        "c": certificate,
+        "issuer": issuer,
+        "seal": _data_uri(issuer.seal),
+        "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=0, dark="#2b2118"),
+        "verify_url": url,
+        "day": _chinese_day(certificate.achieved_on),
+        "issued_day": _chinese_day(certificate.issued_at.astimezone(LOCAL).date()),
+        "hours": _hours(certificate.hours),
+        "site_name": settings.site_name,
+    }
+    if certificate.kind == "hours":
+        detail = certificate.detail or {}
+        lines = detail.get("lines", [])
+        values.update(
+            year=detail.get("year", certificate.achieved_on.year),
+            lines=lines,
+            more=max(0, int(detail.get("count", len(lines))) - len(lines)),
+        )
+        template = "statement.html"
+    else:
+        values["courses"] = "、".join((certificate.detail or {}).get("courses", []))
+        template = "certificate.html"
+    html = _templates.get_template(template).render(**values)
+    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+
+
+def _data_uri(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise CertificateError(
+            f"找不到印章图片 {path}：请检查配置项 certificates.issuers 的 seal。"
+        ) from None
+    kind = mimetypes.guess_type(path.name)[0] or "image/png"
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _chinese_day(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _hours(hours: float) -> str:
+    return f"{hours:.1f}".removesuffix(".0")
+
+
+@functools.cache
+def _font_characters() -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    if not FONT_FILE.is_file():
+        raise CertificateError(
+            f"找不到证书字体 {FONT_FILE}：请运行 make setup（会安装 fonts-noto-cjk）。"
+        )
+    font = TTFont(str(FONT_FILE), fontNumber=_FONT_INDEX, lazy=True)
+    return frozenset(font.getBestCmap())
