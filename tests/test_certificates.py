@@ -336,3 +336,37 @@ def test_the_class_job_issues_each_once_and_reports_progress(database, settings)
         assert len(certs) == 5 and all(files.path_of(settings, c.serial).exists() for c in certs)
         again = jobs.request(session, "2026-3", "admin").id
     assert jobs.run(database, settings, again)["issued"] == 0  # never twice
+
+
+def test_completions_from_before_certificates_are_issued_once_by_issue_due(database):
+    with database.session() as session:
+        row = course(session, "old", modules=ONE_MODULE)  # completed while it had no certificate
+        people = [completed(session, name, row) for name in ("zhang", "wang")]
+        assert issuing.issue_due(session) == 0
+        row.manifest = dict(row.manifest, certificate={"title": "培训证书"})
+        session.flush()
+        assert issuing.issue_due(session) == 2
+        assert issuing.issue_due(session) == 0
+        titles = {c.title for p in people for c in issuing.of_account(session, p.id)}
+        assert titles == {"培训证书"}
+
+
+def test_the_completion_message_points_to_the_certificate(database):
+    from yiyuan.messages.collect import collect
+    from yiyuan.models import Message
+
+    with database.session() as session:
+        plain = course(session, "plain", modules=[{"code": "p1"}])
+        certified = certified_course(session, "c1")
+        acc = account(session, "wangming")
+        for row in (plain, certified):
+            grade(session, submit(session, acc, row.modules[0]))
+            engine.update(session, acc.id, row.modules[0].id)
+        collect(session, account_id=acc.id)
+        done = session.scalars(
+            select(Message).where(Message.kind == "course-completed").order_by(Message.id)
+        ).all()
+        assert [(m.body, m.link) for m in done] == [
+            ("共计 1 学时，可以在「我的学时」查看明细。", "hours"),
+            ("共计 2.5 学时，结业证书已颁发，可以在「我的证书」查看和下载。", "certificates"),
+        ]

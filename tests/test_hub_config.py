@@ -226,6 +226,24 @@ def test_preflight_names_a_missing_dashboards_folder(tmp_path):
     check_dashboards_dir(off)
 
 
+def test_preflight_names_a_missing_seal_image_and_the_settings_check_issuers(tmp_path):
+    from yiyuan.errors import SettingsError, YiyuanError
+    from yiyuan.preflight import check_certificate_seals
+
+    check_certificate_seals(settings(tmp_path))  # no seal: the demo seal is shipped
+    named = "certificates:\n  issuers:\n    - code: music\n      seal: seals/yinxie.png\n"
+    with pytest.raises(YiyuanError, match=r"颁发单位 music 的印章图片 .*seals/yinxie.png 不存在"):
+        check_certificate_seals(settings(tmp_path, named))
+    (tmp_path / "seals").mkdir()
+    (tmp_path / "seals" / "yinxie.png").write_bytes(b"\x89PNG")
+    check_certificate_seals(settings(tmp_path, named))  # relative to the settings file
+    twice = "certificates:\n  issuers:\n    - code: music\n    - code: music\n"
+    with pytest.raises(SettingsError, match="music 重复"):
+        settings(tmp_path, twice)
+    with pytest.raises(SettingsError, match="小写字母"):
+        settings(tmp_path, "certificates:\n  issuers:\n    - code: 音协\n")
+
+
 def test_sso_hook_admits_platform_accounts_only_and_hands_over_their_groups(tmp_path):
     import logging
     from types import SimpleNamespace

@@ -55,6 +55,17 @@ def check_hub_can_start(
             "（或 `npm ci`）安装它。"
         )
     check_dashboards_dir(settings)
+    check_certificate_seals(settings)
+
+
+def check_certificate_seals(settings: Settings) -> None:
+    """A seal image named in settings must be there before a certificate needs it."""
+    for issuer in settings.certificates.issuers:
+        if issuer.seal and not Path(issuer.seal).is_file():
+            raise YiyuanError(
+                f"颁发单位 {issuer.code} 的印章图片 {issuer.seal} 不存在：请放好图片，或改正"
+                "配置项 certificates.issuers 的 seal（留空则印“示例印章”）。"
+            )
 
 
 def check_production_host(settings: Settings, bin_dir: Path | None) -> pwd.struct_passwd | None:

@@ -120,6 +120,39 @@ def issue_for_cohort_member(
     )
 
 
+def issue_due(session: Session) -> int:
+    """Issue what the rules say is earned and was not issued: completions recorded before the
+    course or class had a certificate (or before certificates existed). Returns how many."""
+    have = set(session.execute(select(Certificate.account_id, Certificate.achievement)).all())
+    issued = 0
+    for course in session.scalars(select(Course).order_by(Course.id)):
+        rule = rule_of((course.manifest or {}).get("certificate"))
+        if rule is None:
+            continue
+        done = session.execute(
+            select(CourseCompletion.account_id, CourseCompletion.completed_at)
+            .where(CourseCompletion.course_id == course.id)
+            .order_by(CourseCompletion.account_id)
+        )
+        for account_id, completed_at in done.all():
+            if (account_id, f"course:{course.id}") in have:
+                continue
+            made = _issue_course(
+                session, account_id, course, rule, completed_at, actor="", reason=""
+            )
+            issued += made is not None
+    for cohort in session.scalars(select(Cohort).order_by(Cohort.id)):
+        if rule_of(cohort.certificate) is None:
+            continue
+        members = session.scalars(
+            select(CohortMember.account_id).where(CohortMember.cohort_id == cohort.id)
+        )
+        for account_id in members.all():
+            if (account_id, f"cohort:{cohort.id}") not in have:
+                issued += issue_for_cohort_member(session, cohort, account_id) is not None
+    return issued
+
+
 def issue_by_hand(
     session: Session,
     account_id: int,

@@ -303,6 +303,8 @@ def recompute(session: Session, course_code: str | None = None) -> dict:
     for course in courses:
         _recompute_course(session, course, now, counts)
     session.flush()
+    # completions from before the course (or a class) had a certificate get theirs now
+    certificates.issue_due(session)
     refresh_enrolments(session, course_ids=[course.id for course in courses])
     return counts.as_dict()
 

@@ -18,7 +18,16 @@ from sqlalchemy.orm import Session
 
 from ..completion.lateness import LatePolicy
 from ..completion.progress import LOCAL_ZONE
-from ..models import CompletionEvent, Course, Enrolment, Grade, Message, Module, StudyHours
+from ..models import (
+    Certificate,
+    CompletionEvent,
+    Course,
+    Enrolment,
+    Grade,
+    Message,
+    Module,
+    StudyHours,
+)
 from . import compose
 
 WINDOW = timedelta(days=30)
@@ -84,7 +93,9 @@ def _from_events(session: Session, now: datetime, account_id: int | None) -> lis
         return []
     credited = _hours_credited(session, [e for e, *_ in found if e.kind == "module-passed"])
     grades = _grades(session, [e.submission_id for e, *_ in found if e.kind == "manual-graded"])
-    hours_of_course = _course_hours(session, [e for e, *_ in found if e.kind == "course-completed"])
+    completions = [e for e, *_ in found if e.kind == "course-completed"]
+    hours_of_course = _course_hours(session, completions)
+    certified = _certified(session, completions)
     rows = []
     for event, module, course, code in found:
         score = (event.detail or {}).get("score")
@@ -97,7 +108,9 @@ def _from_events(session: Session, now: datetime, account_id: int | None) -> lis
             draft = compose.grading_failed(module or "", event.submission_id)
         elif event.kind == "course-completed":
             hours = hours_of_course.get((event.account_id, event.course_id), 0.0)
-            draft = compose.course_completed(course or "", code or "", hours)
+            draft = compose.course_completed(
+                course or "", code or "", hours, (event.account_id, event.course_id) in certified
+            )
         else:  # manual-graded
             grade = grades.get(event.submission_id)
             if grade is None:
@@ -137,6 +150,17 @@ def _grades(session: Session, submission_ids: list[int]) -> dict[int, Grade]:
         grade.submission_id: grade
         for grade in session.scalars(select(Grade).where(Grade.submission_id.in_(submission_ids)))
     }
+
+
+def _certified(session: Session, completions: list[CompletionEvent]) -> set:
+    """(account, course) pairs of these completions that earned a certificate."""
+    if not completions:
+        return set()
+    query = select(Certificate.account_id, Certificate.course_id).where(
+        Certificate.account_id.in_({c.account_id for c in completions}),
+        Certificate.course_id.in_({c.course_id for c in completions}),
+    )
+    return set(session.execute(query).all())
 
 
 def _course_hours(session: Session, completions: list[CompletionEvent]) -> dict:

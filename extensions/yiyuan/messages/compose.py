@@ -70,8 +70,15 @@ def grading_failed(module: str, submission_id: int | None) -> Draft:
     )
 
 
-def course_completed(course: str, code: str, hours: float) -> Draft:
+def course_completed(course: str, code: str, hours: float, certificate: bool = False) -> Draft:
     credit = f"共计 {hours:g} 学时，" if hours > 0 else ""
+    if certificate:
+        return Draft(
+            "course-completed",
+            f"恭喜您完成课程《{course}》",
+            f"{credit}结业证书已颁发，可以在「我的证书」查看和下载。",
+            "certificates",
+        )
     return Draft(
         "course-completed",
         f"恭喜您完成课程《{course}》",
