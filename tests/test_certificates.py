@@ -370,3 +370,22 @@ def test_the_completion_message_points_to_the_certificate(database):
             ("共计 1 学时，可以在「我的学时」查看明细。", "hours"),
             ("共计 2.5 学时，结业证书已颁发，可以在「我的证书」查看和下载。", "certificates"),
         ]
+
+
+def test_the_issuer_printed_is_the_settings_one_with_the_city(tmp_path):
+    from yiyuan.certificates.document import DEMO_SEAL, issuer_of
+
+    path = tmp_path / "yiyuan.yml"
+    path.write_text(
+        "city: 深圳市\nfederation_name: 文学艺术界联合会\ncertificates:\n  issuers:\n"
+        "    - code: federation\n    - code: music\n      name: 深圳市音乐家协会\n"
+        "      seal: yinxie.svg\n      signatory: 李明\n      signatory_title: 主席\n",
+        encoding="utf-8",
+    )
+    settings = load_settings({"YIYUAN_CONFIG": str(path)})
+    assert issuer_of(settings, "").name == "深圳市文学艺术界联合会"
+    assert issuer_of(settings, "federation").seal == DEMO_SEAL
+    music = issuer_of(settings, "music")
+    assert (music.name, music.seal, music.signatory) == (
+        "深圳市音乐家协会", tmp_path / "yinxie.svg", "李明"
+    )  # fmt: skip

@@ -101,6 +101,9 @@ enrolment: elective
 # 迟交：不写则截止后不再接收；accept 接受并标记迟交；{{penalty: 10, days: 7}} 截止后 7 天内
 # 接受，每迟交一天测验得分率扣 10 个百分点
 # late: accept
+# 结业证书：学员通过全部必修单元（结业）时自动颁发；不颁发请删去这一行或写 false。
+# 也可以写 {{title: 培训证书, issuer: music}}（证书名称；颁发单位为配置项 certificates.issuers 中的 code）
+certificate: true
 modules:
   # 线上单元：课件在 notebooks/{code}/{ONLINE}/，学时按课程时长填写
   - id: {ONLINE}

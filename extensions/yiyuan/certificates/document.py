@@ -44,6 +44,8 @@ def issuer_of(settings: Settings, code: str) -> Issuer:
     issuers = settings.certificates.issuers
     chosen: IssuerSettings = next((i for i in issuers if i.code == code), issuers[0])
     name = chosen.name.strip() or settings.federation_name
+    if not chosen.name.strip() and not name.startswith(settings.city):
+        name = settings.city + name  # 深圳市 + 文学艺术界联合会
     return Issuer(
         name=name,
         seal=Path(chosen.seal) if chosen.seal else DEMO_SEAL,

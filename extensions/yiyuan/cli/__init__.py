@@ -96,6 +96,7 @@ def cli() -> None:
 COMMAND_MODULES = (
     "associations",
     "audit",
+    "certificates",
     "cohorts",
     "completion",
     "courses",

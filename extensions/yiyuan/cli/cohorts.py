@@ -26,6 +26,47 @@ def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
+def certificate_options(function):
+    """``--certificate``, ``--issuer``, ``--no-certificate``: the class's 结业证书."""
+    function = click.option(
+        "--no-certificate", is_flag=True, help="不颁发期次结业证书（已颁发的仍然有效）"
+    )(function)
+    function = click.option(
+        "--issuer",
+        default=None,
+        help="颁发单位代码（配置项 certificates.issuers 中的 code；不写：第一个）",
+    )(function)
+    return click.option(
+        "--certificate",
+        default=None,
+        help="完成期次全部课程时颁发的证书名称，例如 结业证书",
+    )(function)
+
+
+def _certificate(
+    ctx: Context, title: str | None, issuer: str | None, none: bool, current: dict | None = None
+) -> dict | None:
+    """The ``certificate`` argument of create_cohort/update_cohort: None (unchanged), {} (none)
+    or {"title", "issuer"}; the issuer code checked against settings here (the domain function
+    has no settings)."""
+    if none:
+        if title is not None or issuer is not None:
+            raise YiyuanError("--no-certificate 不能与 --certificate、--issuer 同时使用。")
+        return {}
+    if title is None and issuer is None:
+        return None
+    current = current or {}
+    issuer = (issuer if issuer is not None else current.get("issuer", "")).strip()
+    codes = [one.code for one in ctx.settings.certificates.issuers]
+    if issuer and issuer not in codes:
+        raise YiyuanError(
+            f"没有颁发单位“{issuer}”：可选 {'、'.join(codes)}"
+            "（配置项 certificates.issuers，见 docs/configuration.md）。"
+        )
+    title = title if title is not None else current.get("title") or "结业证书"
+    return {"title": title, "issuer": issuer}
+
+
 # --- programmes ----------------------------------------------------------------------------
 
 
@@ -93,6 +134,7 @@ def group() -> None:
 )
 @click.option("--course", "courses", multiple=True, help="期次的课程代码（可多次给出）")
 @click.option("--description", default="", help="说明")
+@certificate_options
 @actor_option
 @pass_context
 def create(
@@ -106,10 +148,14 @@ def create(
     standings: tuple[str, ...],
     courses: tuple[str, ...],
     description: str,
+    certificate: str | None,
+    issuer: str | None,
+    no_certificate: bool,
     actor: str,
 ) -> None:
     from ..cohorts import create_cohort
 
+    wanted = _certificate(ctx, certificate, issuer, no_certificate)
     check_schema(ctx.database)
     with ctx.database.session() as session:
         cohort = create_cohort(
@@ -123,12 +169,72 @@ def create(
             standings=_split(standings),
             courses=_split(courses),
             description=description,
+            certificate=wanted,
             actor=actor,
         )
         click.echo(f"已创建期次 {cohort.code}：{cohort.name}")
+        if cohort.certificate:
+            click.echo(f"完成全部课程的学员将获颁“{cohort.certificate['title']}”。")
     click.echo(
         f"下一步：yiyuan cohorts enrol {code}（按规则报名），或 yiyuan cohorts add {code} 用户名…"
     )
+
+
+@group.command(
+    "update",
+    help="修改期次：只改给出的项。课程只能添加，不能移除；"
+    "设置 --certificate 后，已完成全部课程的学员可用 yiyuan certificates issue-cohort 补发。",
+)
+@click.argument("code")
+@click.option("--name", default=None, help="期次名称")
+@click.option("--starts", default=None, help="开始日期，例如 2026-09-01")
+@click.option("--ends", default=None, help="结束日期，例如 2026-11-30")
+@click.option(
+    "--association", "associations", multiple=True, help="面向的协会（替换原来的；可用逗号分隔）"
+)
+@click.option("--standing", "standings", multiple=True, help="面向的会员身份（替换原来的）")
+@click.option("--course", "courses", multiple=True, help="添加课程（课程代码，可多次给出）")
+@click.option("--description", default=None, help="说明")
+@certificate_options
+@actor_option
+@pass_context
+def update(
+    ctx: Context,
+    code: str,
+    name: str | None,
+    starts: str | None,
+    ends: str | None,
+    associations: tuple[str, ...],
+    standings: tuple[str, ...],
+    courses: tuple[str, ...],
+    description: str | None,
+    certificate: str | None,
+    issuer: str | None,
+    no_certificate: bool,
+    actor: str,
+) -> None:
+    from ..cohorts import get_cohort, update_cohort
+
+    check_schema(ctx.database)
+    with ctx.database.session() as session:
+        current = get_cohort(session, code)
+        cohort = update_cohort(
+            session,
+            code,
+            name=name,
+            starts_on=starts,
+            ends_on=ends,
+            associations=_split(associations) if associations else None,
+            standings=_split(standings) if standings else None,
+            courses=_split(courses) if courses else None,
+            description=description,
+            certificate=_certificate(
+                ctx, certificate, issuer, no_certificate, dict(current.certificate or {})
+            ),
+            actor=actor,
+        )
+        shown = f"“{cohort.certificate['title']}”" if cohort.certificate else "无"
+        click.echo(f"已修改期次 {cohort.code}：{cohort.name}（期次结业证书：{shown}）")
 
 
 @group.command("list", help="列出期次：日期、状态、学员数、课程数、完成率。")
@@ -153,17 +259,21 @@ def list_(ctx: Context) -> None:
 @click.argument("code")
 @pass_context
 def show(ctx: Context, code: str) -> None:
-    from ..cohorts import cohort_detail
+    from ..cohorts import cohort_detail, get_cohort
 
     check_schema(ctx.database)
     with ctx.database.session() as session:
         data = cohort_detail(session, code)
+        certificate = dict(get_cohort(session, code).certificate or {})
     click.echo(f"{data['name']}（{data['code']}，{data['state']}）")
     if data["programme"]:
         click.echo(f"培训项目：{data['programme_name']}（{data['programme']}）")
     click.echo(f"日期：{data['starts_on']} 至 {data['ends_on']}")
     click.echo(f"面向协会：{'、'.join(data['associations']) or '（无，手工添加学员）'}")
     click.echo(f"会员身份：{'、'.join(data['standings']) or '不限'}")
+    if certificate:
+        issuer = f"，颁发单位 {certificate['issuer']}" if certificate.get("issuer") else ""
+        click.echo(f"结业证书：完成全部课程颁发“{certificate['title']}”{issuer}")
     click.echo(f"学员：{data['members']} 人；课程完成率 {_percent(data['completion_rate'])}")
     for course in data["courses"]:
         click.echo(

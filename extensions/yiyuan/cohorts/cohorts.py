@@ -118,6 +118,16 @@ def _dates(starts_on: date | str | None, ends_on: date | str | None) -> tuple[da
     return starts, ends
 
 
+def _certificate(value: dict) -> dict:
+    """The class's 结业证书 setting: ``{}`` (none) or ``{"title", "issuer"}``; the issuer code
+    is checked against settings by the caller (this module has no settings)."""
+    if not value:
+        return {}
+    title = check_text(value.get("title") or "结业证书", "证书名称", 100)
+    issuer = check_text(value.get("issuer"), "颁发单位代码", 40, required=False)
+    return {"title": title, "issuer": issuer} if issuer else {"title": title}
+
+
 # --- creating and changing -----------------------------------------------------------------
 
 
@@ -133,9 +143,11 @@ def create_cohort(
     standings: Iterable[str] = (),
     courses: Iterable[str] = (),
     description: str = "",
+    certificate: dict | None = None,
     actor: str = "",
 ) -> Cohort:
-    """A new cohort; every bad input is refused with a Chinese sentence naming it."""
+    """A new cohort; every bad input is refused with a Chinese sentence naming it.
+    ``certificate``: the class's 结业证书 (``{"title", "issuer"}``), None or ``{}`` for none."""
     code = check_code(code, "期次")
     name = check_text(name, "期次名称", 100)
     description = check_text(description, "说明", 2000, required=False)
@@ -144,6 +156,7 @@ def create_cohort(
     association_codes = _association_codes(session, associations)
     standing_codes = _standing_codes(standings)
     chosen = _courses(session, courses)
+    certificate = _certificate(certificate or {})
     if session.scalar(select(Cohort.id).where(Cohort.code == code)) is not None:
         raise CohortError(f"期次代码“{code}”已被使用，请换一个。")
     cohort = Cohort(
@@ -155,6 +168,7 @@ def create_cohort(
         associations=association_codes,
         standings=standing_codes,
         description=description,
+        certificate=certificate,
     )
     session.add(cohort)
     session.flush()
@@ -173,6 +187,7 @@ def create_cohort(
             "associations": association_codes,
             "standings": standing_codes,
             "courses": [c.code for c in chosen],
+            "certificate": certificate,
         },
     )
     return cohort
@@ -189,10 +204,13 @@ def update_cohort(
     standings: Iterable[str] | None = None,
     courses: Iterable[str] | None = None,
     description: str | None = None,
+    certificate: dict | None = None,
     actor: str = "",
 ) -> Cohort:
     """Change what is given (None leaves a field). Courses can be added, never removed: the
-    members' enrolments and results in a course stay, so the cohort keeps counting it."""
+    members' enrolments and results in a course stay, so the cohort keeps counting it.
+    ``certificate``: ``{"title", "issuer"}`` sets the class's 结业证书, ``{}`` clears it
+    (certificates already issued stay valid)."""
     cohort = get_cohort(session, code)
     changes: dict = {}
     if name is not None:
@@ -212,6 +230,10 @@ def update_cohort(
         changes["associations"] = cohort.associations = _association_codes(session, associations)
     if standings is not None:
         changes["standings"] = cohort.standings = _standing_codes(standings)
+    if certificate is not None:
+        wanted = _certificate(certificate)
+        if wanted != (cohort.certificate or {}):
+            changes["certificate"] = cohort.certificate = wanted
     if courses is not None:
         have = set(session.scalars(select(CohortCourse.course_id).where(in_cohort(cohort))))
         added = [c for c in _courses(session, courses) if c.id not in have]

@@ -202,11 +202,15 @@ class CohortPage(_CohortMixin, AdminPage):
 
     @web.authenticated
     def get(self, code: str) -> None:
+        from .admin_certificate_handlers import cohort_certificates, issuers  # imports us
+
         self.xsrf_token  # noqa: B018
-        self._cohort(code)
+        cohort = self._cohort(code)
         self.render_admin(
             "admin_cohort.html",
             cohort=cohorts.cohort_detail(self.session, code),
+            certificates=cohort_certificates(self.session, self.settings_, cohort),
+            issuers=issuers(self.settings_),
             dashboard=_dashboard(self.session, self.account),
         )
 

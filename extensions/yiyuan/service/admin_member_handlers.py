@@ -101,7 +101,12 @@ class MembersExportApi(_Search, AdminApi):
 class MemberApi(AdminApi):
     @web.authenticated
     def get(self, username: str) -> None:
-        self.write_json(_profile(self, username).as_json())
+        from .admin_certificate_handlers import member_certificates  # it imports this module
+
+        profile = _profile(self, username)
+        prefix = self.application.settings["yiyuan_prefix"]
+        profile.certificates = member_certificates(self.session, username, prefix)["certificates"]
+        self.write_json(profile.as_json())
 
 
 class _ActionApi(AdminApi):
@@ -253,10 +258,15 @@ class MemberPage(AdminPage):
 
     @web.authenticated
     def get(self, username: str) -> None:
+        from .admin_certificate_handlers import member_certificates  # it imports this module
+
         profile = _profile(self, username)
         self.render_admin(
             "admin_member.html",
             profile=profile,
+            certificates=member_certificates(
+                self.session, username, self.application.settings["yiyuan_prefix"]
+            ),
             zone=LOCAL_ZONE,
             myself=profile.username == self.account.username,
         )

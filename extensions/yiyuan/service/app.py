@@ -18,6 +18,7 @@ from ..db import Database
 from ..db.migrate import check_schema
 from ..settings import Settings
 from . import (
+    admin_certificate_handlers,
     admin_cohort_handlers,
     admin_handlers,
     admin_member_handlers,
@@ -25,6 +26,7 @@ from . import (
     audit_handlers,
     authoring_handlers,
     catalogue_handlers,
+    certificate_handlers,
     exchange_handlers,
     grading_handlers,
     learner_handlers,
@@ -46,6 +48,7 @@ log = logging.getLogger("yiyuan.service")
 #: every handler module contributes ``routes``: (path below the prefix, handler class)
 ROUTE_MODULES = (
     learner_handlers,
+    certificate_handlers,
     catalogue_handlers,
     message_handlers,
     preference_handlers,
@@ -61,6 +64,7 @@ ROUTE_MODULES = (
     admin_member_handlers,
     admin_roster_handlers,
     admin_cohort_handlers,
+    admin_certificate_handlers,
     openapi,
 )
 

@@ -525,6 +525,80 @@ ADMIN_COHORT_PATHS: dict[str, dict[str, Any]] = {
     },
 }
 
+#: certificates in the workspace (service/admin_certificate_handlers.py)
+SERIAL = {"name": "serial", "in": "path", "required": True, "schema": {"type": "string"}}
+ADMIN_CERTIFICATE_PATHS: dict[str, dict[str, Any]] = {
+    "/api/admin/members/{username}/certificates": {
+        "parameters": [USERNAME],
+        "get": _op(
+            "一位会员的证书与学时证明（新的在前，含状态、下载地址），以及可补发的课程和期次"
+            " / a member's certificates and what may be issued by hand"
+        ),
+        "post": _op(
+            '补发证书：{"course": 课程代码} 或 {"cohort": 期次代码}，及 "reason"（必填）；'
+            "只能为已完成且尚无证书的课程或期次补发 / issue a certificate by hand",
+            body=JSON,
+            ok=201,
+            errors=(400, 401, 403, 404),
+        ),
+    },
+    "/api/admin/certificates/{serial}/revoke": {
+        "parameters": [SERIAL],
+        "post": _op(
+            '撤销证书：{"reason": 原因}（必填；查验时显示“已撤销”）/ revoke a certificate',
+            body=JSON,
+            errors=(400, 401, 403, 404),
+        ),
+    },
+    "/api/admin/certificates/{serial}/reissue": {
+        "parameters": [SERIAL],
+        "post": _op(
+            '重新颁发：{"reason": 原因, "name": 证书上的姓名（可不填：用会员记录中的姓名）}；'
+            "新编号，原证书撤销 / reissue (new serial, the old one revoked)",
+            body=JSON,
+            ok=201,
+            errors=(400, 401, 403, 404),
+        ),
+    },
+    "/api/admin/cohorts/{cohort}/certificate": {
+        "parameters": [COHORT],
+        "post": _op(
+            '期次结业证书设置：{"title": 证书名称, "issuer": 颁发单位代码} 设置，'
+            '{"clear": true} 取消（已颁发的仍有效）/ set or clear the class\'s certificate',
+            body=JSON,
+            errors=(400, 401, 403, 404),
+        ),
+    },
+    "/api/admin/cohorts/{cohort}/certificates": {
+        "parameters": [COHORT],
+        "get": _op(
+            "期次证书：设置、有效与已撤销份数、最近的批量颁发任务及进度"
+            " / the class's certificate setting, counts and latest job"
+        ),
+        "post": _op(
+            "开始批量颁发（后台进行；已有任务在进行时返回该任务）/ start the batch job",
+            ok=202,
+            errors=(400, 401, 403, 404),
+        ),
+    },
+    "/api/admin/cohorts/{cohort}/certificates/zip": {
+        "parameters": [COHORT],
+        "get": _op(
+            "下载期次全部有效证书（ZIP，每份一个 PDF；记入审计日志）"
+            " / all valid certificates of the class as one ZIP",
+            returns="application/zip",
+            errors=(401, 403, 404, 409),
+        ),
+    },
+    "/api/admin/cohorts/{cohort}/certificates/register": {
+        "parameters": [COHORT],
+        "get": _op(
+            "导出期次证书登记册（Excel，含已撤销的；记入审计日志）/ the class's register",
+            returns=XLSX,
+        ),
+    },
+}
+
 for _section in (
     TRAINER_PATHS,
     ONSITE_PATHS,
@@ -534,6 +608,7 @@ for _section in (
     ADMIN_MEMBER_PATHS,
     ADMIN_ROSTER_PATHS,
     ADMIN_COHORT_PATHS,
+    ADMIN_CERTIFICATE_PATHS,
 ):
     PATHS.update(_section)
 

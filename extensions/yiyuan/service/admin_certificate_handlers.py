@@ -1,0 +1,471 @@
+"""结业证书 in the administrator workspace, over :mod:`yiyuan.certificates` (which audits):
+
+- a member's certificates and statements: revoke (撤销), reissue (重新颁发, e.g. a corrected
+  name) and issue by hand (补发) for a completed course or class that has none;
+- a class's certificate: its setting (title, issuer) through ``cohorts.update_cohort``, the
+  batch job (批量颁发) with its progress, all valid PDFs as one ZIP, and the register (Excel).
+
+The batch job runs in a child process of the service (:func:`start_job`): it does not hold up
+the event loop, it is reaped when it ends, and it dies with the service (``die_with_parent``);
+its progress is in the database, so any service process answers the page's polling. ZIP and
+register are built in a thread and audited (``certificate.export``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+from collections import defaultdict
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+from tornado import web
+
+from .. import audit, cohorts
+from ..certificates import files, issuing, jobs
+from ..certificates.document import issuer_of
+from ..certificates.issuing import rule_of
+from ..db import Database
+from ..models import (
+    Account,
+    Certificate,
+    CertificateJob,
+    Cohort,
+    CohortCourse,
+    CohortMember,
+    Course,
+    CourseCompletion,
+    utcnow,
+)
+from ..settings import Settings
+from .admin import AdminApi
+from .admin_cohort_handlers import CODE, _CohortMixin
+from .admin_member_handlers import USERNAME
+from .base import XLSX, ApiError
+
+log = logging.getLogger("yiyuan.service")
+
+#: a serial in a route: loose on purpose, so that a mistyped one gets a Chinese 404
+SERIAL = r"([0-9A-Za-z-]{1,40})"
+KIND_LABELS = {"course": "课程", "cohort": "期次", "hours": "年度学时"}
+#: the child that runs a batch job: ``jobs.run`` in its own process, ended with the service
+CHILD = (
+    "import sys; from yiyuan.service.admin_certificate_handlers import run_job_child; "
+    "run_job_child(int(sys.argv[1]), int(sys.argv[2]))"
+)
+#: the reaping tasks of running children (a task nobody references may be collected)
+_CHILDREN: set[asyncio.Task] = set()
+
+
+# --- what the pages and the API show -------------------------------------------------------
+
+
+def certificate_json(certificate: Certificate, prefix: str, newest: bool = True) -> dict:
+    c = certificate
+    return {
+        "serial": c.serial,
+        "kind": c.kind,
+        "kind_label": KIND_LABELS.get(c.kind, c.kind),
+        "title": c.title,
+        "subject": c.subject,
+        "name": c.name,
+        "hours": c.hours,
+        "edition": c.edition,
+        "achieved_on": c.achieved_on.isoformat(),
+        "issued_at": _when(c.issued_at),
+        "issued_by": c.issued_by,
+        "reason": c.reason,
+        "valid": c.revoked_at is None,
+        "state": "有效" if c.revoked_at is None else "已撤销",
+        "revoked_at": _when(c.revoked_at),
+        "revoked_by": c.revoked_by,
+        "revoked_reason": c.revoked_reason,
+        "replaces": (c.detail or {}).get("replaces", ""),
+        #: the newest edition of its achievement: the one revoke and reissue act on
+        "newest": newest,
+        "pdf": f"{prefix}certificates/{c.serial}.pdf",
+    }
+
+
+def _when(moment) -> str:
+    return f"{moment.astimezone(audit.LOCAL):%Y-%m-%d %H:%M}" if moment else ""
+
+
+def member_certificates(session: Session, username: str, prefix: str) -> dict:
+    """A person's certificates (newest first) and what may be issued by hand (补发)."""
+    account_id = session.scalar(select(Account.id).where(Account.username == username))
+    if account_id is None:
+        return {"certificates": [], "issuable": []}
+    rows = issuing.of_account(session, account_id)
+    newest: dict[str, int] = defaultdict(int)
+    for row in rows:
+        newest[row.achievement] = max(newest[row.achievement], row.edition)
+    return {
+        "certificates": [
+            certificate_json(row, prefix, row.edition == newest[row.achievement]) for row in rows
+        ],
+        "issuable": issuable(session, account_id, set(newest)),
+    }
+
+
+def issuable(session: Session, account_id: int, have: set[str]) -> list[dict]:
+    """Courses completed, and classes with a certificate whose every course is completed,
+    without a certificate of this person's yet (revoked ones count as had: they are reissued,
+    not issued again). A class without one is not offered: issuing by hand would set it."""
+    found = [
+        {"kind": "course", "code": code, "title": title, "label": f"课程：{title}"}
+        for course_id, code, title in session.execute(
+            select(Course.id, Course.code, Course.title)
+            .join(CourseCompletion, CourseCompletion.course_id == Course.id)
+            .where(CourseCompletion.account_id == account_id)
+            .order_by(Course.code)
+        )
+        if f"course:{course_id}" not in have
+    ]
+    completed = and_(
+        CourseCompletion.course_id == CohortCourse.course_id,
+        CourseCompletion.account_id == account_id,
+    )
+    classes = session.execute(
+        select(Cohort.id, Cohort.code, Cohort.name, Cohort.certificate)
+        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .join(CohortCourse, CohortCourse.cohort_id == Cohort.id)
+        .outerjoin(CourseCompletion, completed)
+        .where(CohortMember.account_id == account_id)
+        .group_by(Cohort.id)  # the other columns depend on it (PostgreSQL has no = for json)
+        .having(func.count(CohortCourse.id) == func.count(CourseCompletion.id))
+        .order_by(Cohort.code)
+    )
+    found += [
+        {"kind": "cohort", "code": code, "title": name, "label": f"期次：{name}"}
+        for cohort_id, code, name, setting in classes
+        if f"cohort:{cohort_id}" not in have and rule_of(setting) is not None
+    ]
+    return found
+
+
+def cohort_certificates(session: Session, settings: Settings, cohort: Cohort) -> dict:
+    """A class's certificate setting, how many were issued, and its latest batch job."""
+    rule = rule_of(cohort.certificate)
+    counts = dict(
+        session.execute(
+            select(Certificate.revoked_at.is_(None), func.count(Certificate.id))
+            .where(Certificate.cohort_id == cohort.id)
+            .group_by(Certificate.revoked_at.is_(None))
+        ).all()
+    )
+    return {
+        "certificate": (
+            {
+                "title": rule.title,
+                "issuer": rule.issuer,
+                "issuer_name": issuer_of(settings, rule.issuer).name,
+            }
+            if rule
+            else None
+        ),
+        "valid": int(counts.get(True, 0)),
+        "revoked": int(counts.get(False, 0)),
+        "job": job_json(jobs.latest(session, cohort.id)),
+    }
+
+
+def job_json(job: CertificateJob | None) -> dict | None:
+    if job is None:
+        return None
+    stale = jobs.stale(job)
+    return {
+        "id": job.id,
+        "state": "failed" if stale else job.state,
+        "state_label": "已中断" if stale else JOB_STATES.get(job.state, job.state),
+        "total": job.total,
+        "done": job.done,
+        "issued": job.issued,
+        "problems": [line for line in job.error.splitlines() if line],
+        "requested_by": job.requested_by,
+        "created_at": _when(job.created_at),
+        "finished_at": _when(job.finished_at),
+        "running": job.state in ("queued", "running") and not stale,
+    }
+
+
+JOB_STATES = {"queued": "等待开始", "running": "正在颁发", "done": "已完成", "failed": "未完成"}
+
+
+def issuers(settings: Settings) -> list[tuple[str, str]]:
+    """(code, printed name) of each signing body, the default first."""
+    return [(i.code, issuer_of(settings, i.code).name) for i in settings.certificates.issuers]
+
+
+# --- the batch job's process ----------------------------------------------------------------
+
+
+async def start_job(database: Database, job_id: int) -> None:
+    """Run job ``job_id`` in a child process; a task reaps it and marks the job failed if the
+    process ended without saying so (it could not start, or was killed)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        CHILD,
+        str(job_id),
+        str(os.getpid()),
+        stdin=subprocess.DEVNULL,
+        env=dict(os.environ),  # YIYUAN_CONFIG, YIYUAN_DATA_DIR, YIYUAN_DB_URL: our settings
+    )
+    log.info("certificate job %s: process %s", job_id, process.pid)
+    task = asyncio.create_task(_reap(process, database, job_id))
+    _CHILDREN.add(task)
+    task.add_done_callback(_CHILDREN.discard)
+
+
+async def _reap(process: asyncio.subprocess.Process, database: Database, job_id: int) -> None:
+    status = await process.wait()
+    if status == 0:
+        return
+    log.warning("certificate job %s: process ended with status %s", job_id, status)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, _mark_failed, database, job_id, status)
+
+
+def _mark_failed(database: Database, job_id: int, status: int | str) -> None:
+    with database.session() as session:
+        job = session.get(CertificateJob, job_id)
+        if job is not None and job.state in ("queued", "running"):
+            job.state, job.updated_at = "failed", utcnow()
+            job.error = "\n".join(
+                [
+                    *job.error.splitlines(),
+                    f"任务进程意外结束（状态 {status}），可重新开始批量颁发。",
+                ]
+            )
+
+
+def run_job_child(job_id: int, parent: int) -> None:
+    """The child's whole life: end with the service, run the job with the service's settings."""
+    from ..lifecycle import die_with_parent
+    from ..settings import load_settings
+
+    die_with_parent(parent)
+    logging.basicConfig(level=logging.INFO, format="[%(levelname)1.1s %(asctime)s] %(message)s")
+    settings = load_settings(os.environ)
+    database = Database(settings.platform_db_url)
+    try:
+        figures = jobs.run(database, settings, job_id)
+        log.info("certificate job %s done: %s", job_id, figures)
+    finally:
+        database.dispose()
+
+
+# --- a member's certificates ------------------------------------------------------------------
+
+
+def _certificate(session: Session, serial: str) -> Certificate:
+    found = session.scalar(select(Certificate).where(Certificate.serial == serial.strip()))
+    if found is None:
+        raise ApiError(404, f"没有编号为 {serial} 的证书：请核对编号。", "no-certificate")
+    return found
+
+
+def _text(data: dict, key: str) -> str:
+    value = data.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ApiError(400, f"“{key}”应为文字。", "bad-request")
+    return value
+
+
+class MemberCertificatesApi(AdminApi):
+    """``GET``: the member's certificates and what may be issued by hand; ``POST``: 补发
+    ``{"course": 代码}`` or ``{"cohort": 代码}`` with ``"reason"``."""
+
+    def _account_id(self, username: str) -> int:
+        found = self.session.scalar(select(Account.id).where(Account.username == username))
+        if found is None:
+            raise ApiError(404, f"没有用户名为 {username} 的账号。", "unknown-account")
+        return found
+
+    @web.authenticated
+    def get(self, username: str) -> None:
+        self._account_id(username)
+        prefix = self.application.settings["yiyuan_prefix"]
+        self.write_json(member_certificates(self.session, username, prefix))
+
+    @web.authenticated
+    def post(self, username: str) -> None:
+        account_id = self._account_id(username)
+        body = self.json_body()
+        issued = issuing.issue_by_hand(
+            self.session,
+            account_id,
+            course_code=_text(body, "course").strip(),
+            cohort_code=_text(body, "cohort").strip(),
+            reason=_text(body, "reason"),
+            actor=self.account.username,
+        )
+        answer = certificate_json(issued, self.application.settings["yiyuan_prefix"])
+        self.commit()
+        self.write_json({"certificate": answer}, status=201)
+
+
+class RevokeApi(AdminApi):
+    @web.authenticated
+    def post(self, serial: str) -> None:
+        certificate = _certificate(self.session, serial)
+        issuing.revoke(
+            self.session,
+            certificate.serial,
+            reason=_text(self.json_body(), "reason"),
+            actor=self.account.username,
+        )
+        answer = certificate_json(certificate, self.application.settings["yiyuan_prefix"])
+        self.commit()
+        self.write_json({"certificate": answer})
+
+
+class ReissueApi(AdminApi):
+    @web.authenticated
+    def post(self, serial: str) -> None:
+        certificate = _certificate(self.session, serial)
+        body = self.json_body()
+        new = issuing.reissue(
+            self.session,
+            certificate.serial,
+            reason=_text(body, "reason"),
+            actor=self.account.username,
+            name=_text(body, "name"),
+        )
+        prefix = self.application.settings["yiyuan_prefix"]
+        answer = {
+            "certificate": certificate_json(new, prefix),
+            "replaced": certificate_json(certificate, prefix, newest=False),
+        }
+        self.commit()
+        self.write_json(answer, status=201)
+
+
+# --- a class's certificates -------------------------------------------------------------------
+
+
+class CohortCertificateApi(_CohortMixin, AdminApi):
+    """The class's certificate setting: ``{"title", "issuer"}`` sets it, ``{"clear": true}``
+    removes it (certificates already issued stay valid)."""
+
+    @web.authenticated
+    def post(self, code: str) -> None:
+        cohort = self._cohort(code)
+        body = self.json_body()
+        if body.get("clear") is True:
+            wanted: dict = {}
+        else:
+            title = self._text(body, "title").strip()
+            if not title:
+                raise ApiError(400, "请填写证书名称，例如“结业证书”。", "bad-request")
+            issuer = self._text(body, "issuer").strip()
+            known = [code for code, _ in issuers(self.settings_)]
+            if issuer and issuer not in known:
+                raise ApiError(
+                    400, f"没有颁发单位“{issuer}”：可选 {'、'.join(known)}。", "bad-request"
+                )
+            wanted = {"title": title, "issuer": issuer}
+        cohorts.update_cohort(
+            self.session, cohort.code, certificate=wanted, actor=self.account.username
+        )
+        answer = cohort_certificates(self.session, self.settings_, cohort)
+        self.commit()
+        self.write_json(answer)
+
+
+class CohortCertificatesApi(_CohortMixin, AdminApi):
+    """``GET``: the setting, the counts and the latest job (the page polls it while a job
+    runs); ``POST``: start the batch job (or answer the one under way)."""
+
+    @web.authenticated
+    def get(self, code: str) -> None:
+        self.write_json(cohort_certificates(self.session, self.settings_, self._cohort(code)))
+
+    @web.authenticated
+    async def post(self, code: str) -> None:
+        cohort = self._cohort(code)
+        before = jobs.latest(self.session, cohort.id)
+        job = jobs.request(self.session, cohort.code, self.account.username)
+        started = before is None or job.id != before.id
+        self.commit()
+        if started:
+            try:
+                await start_job(self.database, job.id)
+            except OSError as error:
+                await asyncio.get_running_loop().run_in_executor(
+                    None, _mark_failed, self.database, job.id, str(error)
+                )
+                raise ApiError(500, "批量颁发任务没能启动，请稍后再试。", "job-failed") from None
+        self.write_json(cohort_certificates(self.session, self.settings_, cohort), status=202)
+
+
+class _ExportApi(_CohortMixin, AdminApi):
+    """A download of the class's certificates, built in a thread and audited."""
+
+    what = ""
+
+    def build(self, cohort: Cohort, rows: list[Certificate]) -> tuple[str, bytes, str, int]:
+        raise NotImplementedError
+
+    @web.authenticated
+    async def get(self, code: str) -> None:
+        cohort = self._cohort(code)
+        cohort_id, name = cohort.id, cohort.name
+        loop = asyncio.get_running_loop()
+        filename, data, kind, count = await loop.run_in_executor(None, self._make, cohort_id, name)
+        audit.record(
+            self.session,
+            self.account.username,
+            "certificate.export",
+            f"导出期次“{name}”的{self.what}（{count} 份）",
+            target=cohort.code,
+            detail={"what": self.what, "count": count},
+        )
+        self.commit()
+        self.send_file(filename, data, kind)
+
+    def _make(self, cohort_id: int, name: str) -> tuple[str, bytes, str, int]:
+        with self.database.session() as session:
+            cohort = session.get(Cohort, cohort_id)
+            return self.build(cohort, self.rows(session, cohort_id))
+
+    def rows(self, session: Session, cohort_id: int) -> list[Certificate]:
+        return issuing.of_cohort(session, cohort_id)
+
+
+class ZipApi(_ExportApi):
+    what = "全部有效证书（ZIP）"
+
+    def build(self, cohort, rows):
+        if not rows:
+            raise ApiError(409, "这个期次还没有有效的证书可下载。", "no-certificates")
+        data, problems = files.zip_of(self.settings_, rows)
+        return f"{cohort.name}-结业证书.zip", data, "application/zip", len(rows) - len(problems)
+
+
+class RegisterApi(_ExportApi):
+    what = "证书登记册"
+
+    def rows(self, session, cohort_id):
+        return issuing.of_cohort(session, cohort_id, valid_only=False)
+
+    def build(self, cohort, rows):
+        title = f"{cohort.name} 证书登记册"
+        return f"{cohort.name}-证书登记册.xlsx", files.register(rows, title), XLSX, len(rows)
+
+
+routes = [
+    (f"api/admin/members/{USERNAME}/certificates", MemberCertificatesApi),
+    (f"api/admin/certificates/{SERIAL}/revoke", RevokeApi),
+    (f"api/admin/certificates/{SERIAL}/reissue", ReissueApi),
+    (rf"api/admin/cohorts/{CODE}/certificate", CohortCertificateApi),
+    (rf"api/admin/cohorts/{CODE}/certificates", CohortCertificatesApi),
+    (rf"api/admin/cohorts/{CODE}/certificates/zip", ZipApi),
+    (rf"api/admin/cohorts/{CODE}/certificates/register", RegisterApi),
+]
