@@ -3,7 +3,7 @@ data, through the real platform (hub → OAuth → dashboards service → kernel
 against stock Voila on the same notebook and data in the same run.
 
     .venv/bin/python bench/dashboard_render.py [--members 20000] [--courses 50] [--runs 3]
-        [--viewers 1,5,10] [--warm-kernels 2] [--clients browsers,http] [--record]
+        [--viewers 1,5,10] [--warm-kernels 2] [--clients browsers,http,mixed] [--record]
 
 Each viewer is an administrator of their own (bench0001…, created here; all see everything,
 as stock Voila's kernels bound to synadmin do) with an open hub session in their own Chromium
@@ -29,6 +29,10 @@ JavaScript) that time the bytes as they arrive: **first table** is the preview's
 the end of the response (every cell has run). Each round also reports the CPU seconds used by
 the bench's Chromium, by the platform (hub, proxy, services, kernels) and by stock Voila (its
 server and kernels), against the two cores' capacity over the round.
+
+``--clients mixed`` puts one Chromium viewer among n − 1 HTTP viewers opening the page at the
+same moment: the server carries n views while only one browser shares its cores — what one
+viewer on their own computer sees when nine colleagues open the dashboard with them.
 """
 
 from __future__ import annotations
@@ -296,7 +300,8 @@ async def measure(
         }
     )
     dashboard_path = f"/services/dashboards/voila/render/{quote(NOTEBOOK)}"
-    ours_http = http_sessions(hub, viewers) if "http" in clients else []
+    wanted_http = "http" in clients or "mixed" in clients
+    ours_http = http_sessions(hub, viewers) if wanted_http else []
     theirs_http = [requests.Session() for _ in viewers]
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -328,7 +333,25 @@ async def measure(
             await close_views(sessions[:n], base, pages)
             return timings
 
-        kinds = {"browsers": browsers, "http": http}
+        async def mixed(side: str, n: int) -> list[tuple[float, float, float]]:
+            """One browser among n - 1 HTTP viewers: the browser's timings only."""
+            contexts, url = (ours, dashboard) if side == "yiyuan" else (theirs, stock_url)
+            sessions, base = (
+                (ours_http, ours_base) if side == "yiyuan" else (theirs_http, stock_url)
+            )
+            meter.begin()
+            page = await contexts[0].new_page()
+            try:
+                timing, (_, pages) = await asyncio.gather(
+                    open_one(page, url), http_round(sessions[1:n], url)
+                )
+                meter.end()
+            finally:
+                await page.close(run_before_unload=True)
+            await close_views(sessions[1:n], base, pages)
+            return [timing]
+
+        kinds = {"browsers": browsers, "http": http, "mixed": mixed}
         # warm-up: OAuth, imports, OS caches, on both sides
         await one_round(ours[:1], dashboard)
         await one_round(theirs[:1], stock_url)
@@ -366,7 +389,7 @@ def p95(values: list[float]) -> float:
     return stats.percentile([v for v in values if v == v], 0.95)
 
 
-def table(results, counts: list[int]) -> list[str]:
+def table(results, counts: list[int], kind: str = "browsers") -> list[str]:
     lines = [
         "| viewers at once | yiyuan first table p50 / p95 | first table painted (Chromium's "
         "Element Timing) p50 / p95 | yiyuan full page p50 / p95 "
@@ -375,7 +398,7 @@ def table(results, counts: list[int]) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     for n in counts:
-        ours, theirs = results[("browsers", "yiyuan", n)], results[("browsers", "stock", n)]
+        ours, theirs = results[(kind, "yiyuan", n)], results[(kind, "stock", n)]
         first = [a for a, _, _ in ours]
         full = [b for _, b, _ in ours]
         painted = [c for _, _, c in ours]
@@ -439,12 +462,15 @@ def main() -> None:
     parser.add_argument("--viewers", default="1,5,10")
     parser.add_argument("--warm-kernels", type=int, default=2)
     parser.add_argument(
-        "--clients", default="browsers,http", help="browsers (Chromium), http (no JavaScript)"
+        "--clients",
+        default="browsers,http",
+        help="browsers (Chromium), http (no JavaScript), mixed (one Chromium among HTTP viewers)",
     )
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
     counts = [int(n) for n in args.viewers.split(",")]
-    clients = [kind for kind in ("browsers", "http") if kind in args.clients.split(",")]
+    kinds = ("browsers", "http", "mixed")
+    clients = [kind for kind in kinds if kind in args.clients.split(",")]
     viewers = [f"bench{i:04d}" for i in range(1, max(counts) + 1)]
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -511,6 +537,13 @@ def main() -> None:
         lines += [""]
     if "http" in clients:
         lines += ["HTTP clients (no browser):", "", *http_table(results, counts), ""]
+    if "mixed" in clients:
+        lines += [
+            "One Chromium viewer among HTTP viewers (the browser's times):",
+            "",
+            *table(results, counts, "mixed"),
+            "",
+        ]
     lines += ["CPU used per round (mean):", "", *cpu_table(cpu, counts, clients)]
     print("\n".join(lines))
     if args.record:

@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from learningdata import T0, account, course, grade, member, submit
 from yiyuan import audit
 from yiyuan.certificates import files, issuing, jobs, serials
-from yiyuan.certificates.document import missing_characters, render, verify_url
+from yiyuan.certificates.document import render, verify_url
+from yiyuan.certificates.fonts import missing_characters
 from yiyuan.certificates.issuing import CertificateError
 from yiyuan.completion import engine
 from yiyuan.models import (
@@ -287,6 +288,9 @@ def test_a_name_outside_the_font_gets_a_sentence_not_empty_boxes(database, setti
         with pytest.raises(CertificateError, match=r"𪚥.*不在证书字体里"):
             render(cert, settings)
         assert not files.path_of(settings, cert.serial).exists()
+        with pytest.raises(CertificateError, match="不在证书字体里"):  # the same name again
+            issuing.reissue(session, cert.serial, reason="重新颁发", actor="admin")
+        assert cert.valid  # refused before anything changed
         fixed = issuing.reissue(
             session, cert.serial, reason="生僻字改用可打印写法", actor="admin", name="王喆"
         )

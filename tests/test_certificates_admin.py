@@ -26,7 +26,7 @@ from yiyuan import cohorts
 from yiyuan.certificates import issuing
 from yiyuan.db import Database
 from yiyuan.models import CohortMember, CourseCompletion, Role, Standing
-from yiyuan.service.admin_certificate_handlers import (
+from yiyuan.service.certificate_views import (
     cohort_certificates,
     member_certificates,
 )

@@ -1,15 +1,11 @@
 """The PDF of a certificate or statement: HTML and CSS laid out by WeasyPrint, QR by segno.
 
-Chinese is set in Noto Serif CJK (Debian's ``fonts-noto-cjk``, installed by the project's
-setup). A name with a character that font lacks would print as an empty box: :func:`render`
-refuses it with a sentence instead, and an administrator reissues with the name written in
-characters the font has.
+Set in Noto Serif CJK; :func:`render` refuses a name the font cannot print (``fonts``).
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +16,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ..audit import LOCAL
 from ..models import Certificate
 from ..settings import IssuerSettings, Settings
-from .issuing import CertificateError
+from . import fonts
+from .errors import CertificateError
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEMO_SEAL = TEMPLATES / "demo-seal.svg"
-#: Debian's fonts-noto-cjk; the face every printed character must be in
-FONT_FILE = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
-_FONT_INDEX = 2  # Noto Serif CJK SC in the collection (all faces share one character set)
 
 _templates = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
@@ -61,27 +55,9 @@ def verify_url(settings: Settings, serial: str) -> str:
     return f"{base}/services/yiyuan/verify/{serial}"
 
 
-def missing_characters(text: str) -> list[str]:
-    """Characters of ``text`` the certificate font cannot draw (in order, once each)."""
-    drawable = _font_characters()
-    missing = []
-    for character in text:
-        if character.isspace() or ord(character) in drawable or character in missing:
-            continue
-        missing.append(character)
-    return missing
-
-
 def check_printable(certificate: Certificate) -> None:
-    """Refuse, in a sentence, a name (or title) the font would print as empty boxes."""
-    for what, text in (("姓名", certificate.name), ("证书内容", certificate.subject)):
-        missing = missing_characters(text)
-        if missing:
-            shown = "、".join(f"“{c}”（U+{ord(c):04X}）" for c in missing)
-            raise CertificateError(
-                f"{what}“{text}”中的 {shown} 不在证书字体里，印出来会是空框：请管理员用"
-                f"“重新颁发”填写可打印的写法（如常用异体字），或联系技术人员补充字体。"
-            )
+    """Refuse, in a sentence, a name (or subject) the font would print as empty boxes."""
+    fonts.check_printable(姓名=certificate.name, 证书内容=certificate.subject)
 
 
 def render(certificate: Certificate, settings: Settings) -> bytes:
@@ -97,8 +73,8 @@ def render(certificate: Certificate, settings: Settings) -> bytes:
         "seal": _data_uri(issuer.seal),
         "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=0, dark="#2b2118"),
         "verify_url": url,
-        "day": _chinese_day(certificate.achieved_on),
-        "issued_day": _chinese_day(certificate.issued_at.astimezone(LOCAL).date()),
+        "day": chinese_day(certificate.achieved_on),
+        "issued_day": chinese_day(certificate.issued_at.astimezone(LOCAL).date()),
         "hours": _hours(certificate.hours),
         "site_name": settings.site_name,
     }
@@ -131,21 +107,9 @@ def _data_uri(path: Path | None) -> str:
     return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def _chinese_day(day) -> str:
+def chinese_day(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _hours(hours: float) -> str:
     return f"{hours:.1f}".removesuffix(".0")
-
-
-@functools.cache
-def _font_characters() -> frozenset[int]:
-    from fontTools.ttLib import TTFont
-
-    if not FONT_FILE.is_file():
-        raise CertificateError(
-            f"找不到证书字体 {FONT_FILE}：请运行 make setup（会安装 fonts-noto-cjk）。"
-        )
-    font = TTFont(str(FONT_FILE), fontNumber=_FONT_INDEX, lazy=True)
-    return frozenset(font.getBestCmap())

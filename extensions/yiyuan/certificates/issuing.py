@@ -20,12 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..errors import YiyuanError
 from ..models import (
     Account,
     Certificate,
@@ -39,16 +38,14 @@ from ..models import (
     StudyHours,
     utcnow,
 )
+from . import fonts
+from .errors import CertificateError
 from .serials import make_serial, placeholder
 
 DEFAULT_TITLE = "结业证书"
 STATEMENT_TITLE = "学时证明"
 #: a statement lists at most this many ledger lines (a year of a busy learner fits on a page)
 STATEMENT_LINES = 40
-
-
-class CertificateError(YiyuanError):
-    """A certificate cannot be issued, shown or revoked as asked; the sentence says why."""
 
 
 @dataclass(frozen=True)
@@ -235,6 +232,8 @@ def reissue(
     printed = (name or "").strip() or _person(session, old.account_id)[0]
     if len(printed) > 50:
         raise CertificateError("姓名太长（最多 50 个字）。")
+    # a new edition that would print empty boxes helps nobody
+    fonts.check_printable(姓名=printed)
     if old.revoked_at is None:
         old.revoked_at = utcnow()
         old.revoked_by = actor
@@ -299,6 +298,42 @@ def statement(session: Session, account_id: int, year: int, now: datetime | None
     )
     _insert(session, certificate)
     return certificate
+
+
+def issuable(session: Session, account_id: int, have: set[str]) -> list[dict]:
+    """Courses completed, and classes with a certificate whose every course is completed,
+    without a certificate of this person's yet (revoked ones count as had: they are reissued,
+    not issued again). A class without one is not offered: issuing by hand would set it."""
+    found = [
+        {"kind": "course", "code": code, "title": title, "label": f"课程：{title}"}
+        for course_id, code, title in session.execute(
+            select(Course.id, Course.code, Course.title)
+            .join(CourseCompletion, CourseCompletion.course_id == Course.id)
+            .where(CourseCompletion.account_id == account_id)
+            .order_by(Course.code)
+        )
+        if f"course:{course_id}" not in have
+    ]
+    completed = and_(
+        CourseCompletion.course_id == CohortCourse.course_id,
+        CourseCompletion.account_id == account_id,
+    )
+    classes = session.execute(
+        select(Cohort.id, Cohort.code, Cohort.name, Cohort.certificate)
+        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .join(CohortCourse, CohortCourse.cohort_id == Cohort.id)
+        .outerjoin(CourseCompletion, completed)
+        .where(CohortMember.account_id == account_id)
+        .group_by(Cohort.id)  # the other columns depend on it (PostgreSQL has no = for json)
+        .having(func.count(CohortCourse.id) == func.count(CourseCompletion.id))
+        .order_by(Cohort.code)
+    )
+    found += [
+        {"kind": "cohort", "code": code, "title": name, "label": f"期次：{name}"}
+        for cohort_id, code, name, setting in classes
+        if f"cohort:{cohort_id}" not in have and rule_of(setting) is not None
+    ]
+    return found
 
 
 def get(session: Session, serial: str) -> Certificate:

@@ -274,6 +274,10 @@ def show(ctx: Context, who: str, show_mobile: bool) -> None:
         joined, left = a["joined_at"], a["left_at"]
         period = f"{joined:%Y-%m-%d} 起" + (f"，{left:%Y-%m-%d} 退出" if left else "")
         click.echo(f"  {a['association']}（{a['standing_label']}）{period}")
+    if profile.certificates:
+        click.echo("证书：")
+    for c in profile.certificates:
+        click.echo(f"  {c['serial']} {c['title']}·{c['subject']} {c['achieved_on']} {c['state']}")
 
 
 @group.command(help="把会员导出为 .xlsx。手机号默认打码。")

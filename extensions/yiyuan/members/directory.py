@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts import lockouts
 from ..accounts.admin import get as get_account
+from ..certificates import issuing
 from ..completion import progress
 from ..errors import YiyuanError
 from ..models import (
@@ -270,7 +271,7 @@ class MemberProfile:
     courses: list[progress.CourseProgress]
     hours_this_year: float
     ledger: list[LedgerLine]
-    #: the platform issues no certificates yet: always empty
+    #: certificates and 学时证明, newest first: serial, title, subject, day, state
     certificates: list = field(default_factory=list)
 
     def as_json(self) -> dict:
@@ -304,6 +305,16 @@ def member_profile(
         courses=progress.courses_of(session, account.id),
         hours_this_year=progress.hours_this_year(session, account.id, now),
         ledger=ledger(session, account.id),
+        certificates=[
+            {
+                "serial": c.serial,
+                "title": c.title,
+                "subject": c.subject,
+                "achieved_on": c.achieved_on.isoformat(),
+                "state": "有效" if c.valid else "已撤销",
+            }
+            for c in issuing.of_account(session, account.id)
+        ],
     )
 
 

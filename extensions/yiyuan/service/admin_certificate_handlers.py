@@ -18,186 +18,35 @@ import logging
 import os
 import subprocess
 import sys
-from collections import defaultdict
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tornado import web
 
 from .. import audit, cohorts
 from ..certificates import files, issuing, jobs
-from ..certificates.document import issuer_of
-from ..certificates.issuing import rule_of
 from ..db import Database
 from ..models import (
     Account,
     Certificate,
     CertificateJob,
     Cohort,
-    CohortCourse,
-    CohortMember,
-    Course,
-    CourseCompletion,
     utcnow,
 )
-from ..settings import Settings
 from .admin import AdminApi
 from .admin_cohort_handlers import CODE, _CohortMixin
 from .admin_member_handlers import USERNAME
 from .base import XLSX, ApiError
+from .certificate_views import certificate_json, cohort_certificates, issuers, member_certificates
 
 log = logging.getLogger("yiyuan.service")
 
 #: a serial in a route: loose on purpose, so that a mistyped one gets a Chinese 404
 SERIAL = r"([0-9A-Za-z-]{1,40})"
-KIND_LABELS = {"course": "课程", "cohort": "期次", "hours": "年度学时"}
-#: the child that runs a batch job: ``jobs.run`` in its own process, ended with the service
-CHILD = (
-    "import sys; from yiyuan.service.admin_certificate_handlers import run_job_child; "
-    "run_job_child(int(sys.argv[1]), int(sys.argv[2]))"
-)
+#: the child that runs a batch job: ``yiyuan certificates run-job``, which ends with the service
+CHILD = ("-m", "yiyuan.cli", "certificates", "run-job")
 #: the reaping tasks of running children (a task nobody references may be collected)
 _CHILDREN: set[asyncio.Task] = set()
-
-
-# --- what the pages and the API show -------------------------------------------------------
-
-
-def certificate_json(certificate: Certificate, prefix: str, newest: bool = True) -> dict:
-    c = certificate
-    return {
-        "serial": c.serial,
-        "kind": c.kind,
-        "kind_label": KIND_LABELS.get(c.kind, c.kind),
-        "title": c.title,
-        "subject": c.subject,
-        "name": c.name,
-        "hours": c.hours,
-        "edition": c.edition,
-        "achieved_on": c.achieved_on.isoformat(),
-        "issued_at": _when(c.issued_at),
-        "issued_by": c.issued_by,
-        "reason": c.reason,
-        "valid": c.revoked_at is None,
-        "state": "有效" if c.revoked_at is None else "已撤销",
-        "revoked_at": _when(c.revoked_at),
-        "revoked_by": c.revoked_by,
-        "revoked_reason": c.revoked_reason,
-        "replaces": (c.detail or {}).get("replaces", ""),
-        #: the newest edition of its achievement: the one revoke and reissue act on
-        "newest": newest,
-        "pdf": f"{prefix}certificates/{c.serial}.pdf",
-    }
-
-
-def _when(moment) -> str:
-    return f"{moment.astimezone(audit.LOCAL):%Y-%m-%d %H:%M}" if moment else ""
-
-
-def member_certificates(session: Session, username: str, prefix: str) -> dict:
-    """A person's certificates (newest first) and what may be issued by hand (补发)."""
-    account_id = session.scalar(select(Account.id).where(Account.username == username))
-    if account_id is None:
-        return {"certificates": [], "issuable": []}
-    rows = issuing.of_account(session, account_id)
-    newest: dict[str, int] = defaultdict(int)
-    for row in rows:
-        newest[row.achievement] = max(newest[row.achievement], row.edition)
-    return {
-        "certificates": [
-            certificate_json(row, prefix, row.edition == newest[row.achievement]) for row in rows
-        ],
-        "issuable": issuable(session, account_id, set(newest)),
-    }
-
-
-def issuable(session: Session, account_id: int, have: set[str]) -> list[dict]:
-    """Courses completed, and classes with a certificate whose every course is completed,
-    without a certificate of this person's yet (revoked ones count as had: they are reissued,
-    not issued again). A class without one is not offered: issuing by hand would set it."""
-    found = [
-        {"kind": "course", "code": code, "title": title, "label": f"课程：{title}"}
-        for course_id, code, title in session.execute(
-            select(Course.id, Course.code, Course.title)
-            .join(CourseCompletion, CourseCompletion.course_id == Course.id)
-            .where(CourseCompletion.account_id == account_id)
-            .order_by(Course.code)
-        )
-        if f"course:{course_id}" not in have
-    ]
-    completed = and_(
-        CourseCompletion.course_id == CohortCourse.course_id,
-        CourseCompletion.account_id == account_id,
-    )
-    classes = session.execute(
-        select(Cohort.id, Cohort.code, Cohort.name, Cohort.certificate)
-        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
-        .join(CohortCourse, CohortCourse.cohort_id == Cohort.id)
-        .outerjoin(CourseCompletion, completed)
-        .where(CohortMember.account_id == account_id)
-        .group_by(Cohort.id)  # the other columns depend on it (PostgreSQL has no = for json)
-        .having(func.count(CohortCourse.id) == func.count(CourseCompletion.id))
-        .order_by(Cohort.code)
-    )
-    found += [
-        {"kind": "cohort", "code": code, "title": name, "label": f"期次：{name}"}
-        for cohort_id, code, name, setting in classes
-        if f"cohort:{cohort_id}" not in have and rule_of(setting) is not None
-    ]
-    return found
-
-
-def cohort_certificates(session: Session, settings: Settings, cohort: Cohort) -> dict:
-    """A class's certificate setting, how many were issued, and its latest batch job."""
-    rule = rule_of(cohort.certificate)
-    counts = dict(
-        session.execute(
-            select(Certificate.revoked_at.is_(None), func.count(Certificate.id))
-            .where(Certificate.cohort_id == cohort.id)
-            .group_by(Certificate.revoked_at.is_(None))
-        ).all()
-    )
-    return {
-        "certificate": (
-            {
-                "title": rule.title,
-                "issuer": rule.issuer,
-                "issuer_name": issuer_of(settings, rule.issuer).name,
-            }
-            if rule
-            else None
-        ),
-        "valid": int(counts.get(True, 0)),
-        "revoked": int(counts.get(False, 0)),
-        "job": job_json(jobs.latest(session, cohort.id)),
-    }
-
-
-def job_json(job: CertificateJob | None) -> dict | None:
-    if job is None:
-        return None
-    stale = jobs.stale(job)
-    return {
-        "id": job.id,
-        "state": "failed" if stale else job.state,
-        "state_label": "已中断" if stale else JOB_STATES.get(job.state, job.state),
-        "total": job.total,
-        "done": job.done,
-        "issued": job.issued,
-        "problems": [line for line in job.error.splitlines() if line],
-        "requested_by": job.requested_by,
-        "created_at": _when(job.created_at),
-        "finished_at": _when(job.finished_at),
-        "running": job.state in ("queued", "running") and not stale,
-    }
-
-
-JOB_STATES = {"queued": "等待开始", "running": "正在颁发", "done": "已完成", "failed": "未完成"}
-
-
-def issuers(settings: Settings) -> list[tuple[str, str]]:
-    """(code, printed name) of each signing body, the default first."""
-    return [(i.code, issuer_of(settings, i.code).name) for i in settings.certificates.issuers]
 
 
 # --- the batch job's process ----------------------------------------------------------------
@@ -208,10 +57,8 @@ async def start_job(database: Database, job_id: int) -> None:
     process ended without saying so (it could not start, or was killed)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        "-c",
-        CHILD,
+        *CHILD,
         str(job_id),
-        str(os.getpid()),
         stdin=subprocess.DEVNULL,
         env=dict(os.environ),  # YIYUAN_CONFIG, YIYUAN_DATA_DIR, YIYUAN_DB_URL: our settings
     )
@@ -241,22 +88,6 @@ def _mark_failed(database: Database, job_id: int, status: int | str) -> None:
                     f"任务进程意外结束（状态 {status}），可重新开始批量颁发。",
                 ]
             )
-
-
-def run_job_child(job_id: int, parent: int) -> None:
-    """The child's whole life: end with the service, run the job with the service's settings."""
-    from ..lifecycle import die_with_parent
-    from ..settings import load_settings
-
-    die_with_parent(parent)
-    logging.basicConfig(level=logging.INFO, format="[%(levelname)1.1s %(asctime)s] %(message)s")
-    settings = load_settings(os.environ)
-    database = Database(settings.platform_db_url)
-    try:
-        figures = jobs.run(database, settings, job_id)
-        log.info("certificate job %s done: %s", job_id, figures)
-    finally:
-        database.dispose()
 
 
 # --- a member's certificates ------------------------------------------------------------------

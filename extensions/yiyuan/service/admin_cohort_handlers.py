@@ -17,6 +17,7 @@ from ..members.normalise import STANDING_LABELS
 from ..models import Association, Course
 from .admin import AdminApi, AdminPage
 from .base import ApiError
+from .certificate_views import cohort_certificates, issuers
 from .learner_handlers import dashboard_links
 
 #: a programme or cohort code in a route (cohorts.common.CODE_PATTERN)
@@ -202,8 +203,6 @@ class CohortPage(_CohortMixin, AdminPage):
 
     @web.authenticated
     def get(self, code: str) -> None:
-        from .admin_certificate_handlers import cohort_certificates, issuers  # imports us
-
         self.xsrf_token  # noqa: B018
         cohort = self._cohort(code)
         self.render_admin(

@@ -21,6 +21,7 @@ from ..members.normalise import STANDING_LABELS
 from ..models import Account, Association, utcnow
 from .admin import AdminApi, AdminPage
 from .base import ApiError
+from .certificate_views import member_certificates
 
 #: a user name in a path (the account rules: lower-case ASCII, 2–32 characters)
 USERNAME = r"([a-z][a-z0-9_-]{1,31})"
@@ -101,8 +102,6 @@ class MembersExportApi(_Search, AdminApi):
 class MemberApi(AdminApi):
     @web.authenticated
     def get(self, username: str) -> None:
-        from .admin_certificate_handlers import member_certificates  # it imports this module
-
         profile = _profile(self, username)
         prefix = self.application.settings["yiyuan_prefix"]
         profile.certificates = member_certificates(self.session, username, prefix)["certificates"]
@@ -258,8 +257,6 @@ class MemberPage(AdminPage):
 
     @web.authenticated
     def get(self, username: str) -> None:
-        from .admin_certificate_handlers import member_certificates  # it imports this module
-
         profile = _profile(self, username)
         self.render_admin(
             "admin_member.html",

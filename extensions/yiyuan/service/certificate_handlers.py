@@ -19,7 +19,7 @@ from tornado import web
 from tornado.escape import xhtml_escape
 
 from ..certificates import files, issuing, serials
-from ..certificates.document import issuer_of
+from ..certificates.document import chinese_day, issuer_of
 from ..certificates.issuing import CertificateError
 from ..completion import progress
 from ..members.directory import ledger
@@ -32,10 +32,6 @@ SUBJECT_LABELS = {"course": "课程", "cohort": "培训班", "hours": "内容"}
 DAY_LABELS = {"course": "结业日期", "cohort": "结业日期", "hours": "开具日期"}
 #: how much of a typed serial a refusal repeats (the rest is cut)
 SHOWN_TYPED = 40
-
-
-def chinese_day(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def not_found(typed: str) -> str:
