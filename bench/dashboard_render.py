@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -201,9 +202,13 @@ def close_view(session: requests.Session, base: str, page: bytes) -> None:
 async def http_round(sessions, url: str) -> tuple[list[tuple[float, float, float]], list[bytes]]:
     """Every session GETs the page at the same moment; (first table or nan, page served) and
     the pages."""
-    results = await asyncio.gather(
-        *(asyncio.to_thread(stream_page, session, url) for session in sessions)
-    )
+    # a thread per session: asyncio.to_thread's default pool has min(32, cores + 4) threads,
+    # so on two cores only six of ten viewers would ask at once
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(max_workers=max(1, len(sessions))) as pool:
+        results = await asyncio.gather(
+            *(loop.run_in_executor(pool, stream_page, session, url) for session in sessions)
+        )
     timings = [
         (first if first is not None else float("nan"), end, float("nan"))
         for first, end, _ in results
@@ -212,12 +217,14 @@ async def http_round(sessions, url: str) -> tuple[list[tuple[float, float, float
 
 
 async def close_views(sessions, base: str, pages: list[bytes]) -> None:
-    await asyncio.gather(
-        *(
-            asyncio.to_thread(close_view, session, base, page)
-            for session, page in zip(sessions, pages, strict=False)
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(max_workers=max(1, len(sessions))) as pool:
+        await asyncio.gather(
+            *(
+                loop.run_in_executor(pool, close_view, session, base, page)
+                for session, page in zip(sessions, pages, strict=False)
+            )
         )
-    )
 
 
 def http_sessions(hub: Hub, viewers: list[str]) -> list[requests.Session]:

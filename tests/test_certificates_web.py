@@ -330,6 +330,9 @@ def test_a_completed_course_gives_a_certificate_anyone_can_check(
         assert "书法艺术鉴赏入门" in item.inner_text() and "有效" in item.inner_text()
         assert violations(page) == []
         screenshot(page, artifacts / "certificates-portal.png")
+        page.set_viewport_size(PHONE)  # the learner's phone: the same page, one column
+        screenshot(page, artifacts / "certificates-portal-phone.png")
+        page.set_viewport_size(DESKTOP)
 
         with page.expect_download() as download:
             item.get_by_role("link", name="下载证书（PDF）").click()

@@ -355,6 +355,13 @@ class DashboardsKernelManager(AsyncMappingKernelManager):
 
     # --- shutting down claimed kernels -------------------------------------------------
 
+    def stalled(self, kernel_id: str) -> None:
+        """The page of this kernel gave up on it (``stall``): shut it down, started or not."""
+        self.log.warning(
+            "dashboards: kernel %s stopped answering its page: shutting it down", kernel_id
+        )
+        self._shutdown_soon(kernel_id)
+
     def _shutdown_soon(self, kernel_id: str) -> None:
         if kernel_id in self._pending:
             self._closing.add(kernel_id)  # shut down as soon as it has started

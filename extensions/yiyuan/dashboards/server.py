@@ -46,6 +46,7 @@ from . import SERVICE_NAME, TEMPLATE, template_path
 from .kernels import DashboardsKernelManager, Owner, current_claim
 from .previews import SharedPreviews, page_of, viewer_scope_of
 from .readonly import dashboards_db_url, read_only_session
+from .stall import until_stalled
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,15 @@ def render_handler(db_url: str) -> type:
                 manager.release(claim)
                 if claim.kernel_id is not None and manager.owner(claim.kernel_id):
                     manager.served(claim.kernel_id)
+
+        def get_generator(self, *args: Any, **kwargs: Any):
+            # Voila's page never ends when its kernel fails to start: end it ourselves
+            return until_stalled(super().get_generator(*args, **kwargs), self._stalled)
+
+        def _stalled(self) -> None:
+            claim = self._claim
+            if claim is not None and claim.kernel_id is not None:
+                self.kernel_manager.stalled(claim.kernel_id)
 
         def write(self, chunk: Any) -> None:
             if not self._head_written and isinstance(chunk, str) and AFTER_LOADING_AREA in chunk:
