@@ -355,6 +355,8 @@ def test_the_demo_cohort_is_made_once_after_the_courses_are_published(database):
         assert name == DEMO_COHORT[1] and enrolled == 2
         detail = cohorts.cohort_detail(session, DEMO_COHORT[0])
         assert {m["username"] for m in detail["member_list"]} == {"wangfang", "zhaolei"}
+        cohort = cohorts.get_cohort(session, DEMO_COHORT[0])
+        assert cohort.certificate == {"title": "结业证书"}  # the demo shows a class certificate
         assert seed_demo_cohort(session, "admin") is None  # make run twice adds nothing
 
 

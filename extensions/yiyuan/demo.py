@@ -136,6 +136,7 @@ def seed_demo_cohort(session: Session, actor: str) -> tuple[str, int] | None:
         ends_on=date(2027, 3, 31),
         associations=["书协", "作协"],
         courses=courses,
+        certificate={"title": "结业证书"},  # those who finish both courses get the class's too
         actor=actor,
     )
     return name, cohorts.enrol_by_rule(session, cohort, actor=actor)
