@@ -229,7 +229,8 @@ def reissue(
     newest = _latest(session, old.account_id, old.achievement)
     if newest is not None and newest.id != old.id:
         raise CertificateError(f"证书 {old.serial} 已有更新的版本 {newest.serial}：请对它操作。")
-    printed = (name or "").strip() or _person(session, old.account_id)[0]
+    roster_name, association = _person(session, old.account_id)
+    printed = (name or "").strip() or roster_name
     if len(printed) > 50:
         raise CertificateError("姓名太长（最多 50 个字）。")
     # a new edition that would print empty boxes helps nobody
@@ -248,7 +249,7 @@ def reissue(
         cohort_id=old.cohort_id,
         title=old.title,
         name=printed,
-        association=_person(session, old.account_id)[1],
+        association=association,
         subject=old.subject,
         hours=old.hours,
         achieved_on=old.achieved_on,
