@@ -1,6 +1,7 @@
 # Yiyuan 艺苑 — two commands:
 #   make run    set up and run the platform with demo data at http://127.0.0.1:8000
 #   make test   set up and run the whole test suite (as CI does)
+# For developers: make test-fast runs the tiers without a hub or a browser (see pytest.ini).
 
 # Python 3.11, at least 3.11.2 (Debian 12's /usr/bin/python3.11); production needs one that every
 # system user may execute (scripts/check-python.sh says so). VENV: e.g. .venv-production.
@@ -11,7 +12,7 @@ BIN := $(VENV)/bin
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/yiyuan.json
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-dev lint format system-packages test-system-packages clean
+.PHONY: run test test-fast setup setup-dev lint format system-packages test-system-packages clean
 
 run: setup
 	$(BIN)/yiyuan db upgrade
@@ -24,9 +25,17 @@ run: setup
 test: setup-dev test-system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 	scripts/start-postgres.sh
 	YIYUAN_TEST_PG_URL="postgresql+psycopg:///postgres?host=/var/run/postgresql" \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# the inner loop: no hub, no browser, no production venv (unit and db tiers)
+test-fast: setup-dev
+	$(BIN)/lint-imports --no-logo
+	scripts/start-postgres.sh
+	YIYUAN_TEST_PG_URL="postgresql+psycopg:///postgres?host=/var/run/postgresql" \
+		$(BIN)/python -m pytest -m "not hub and not browser and not production" $(PYTEST_ARGS)
 
 setup: system-packages $(BIN)/.runtime-installed node_modules/.installed $(LAB_OVERRIDES)
 
@@ -62,6 +71,7 @@ node_modules/.installed: package.json package-lock.json
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 format: setup-dev
 	$(BIN)/ruff check --fix .

@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 import hub_config  # noqa: E402
+from yiyuan.clock import use_time_zone  # noqa: E402
 from yiyuan.errors import YiyuanError  # noqa: E402
 from yiyuan.lifecycle import stop_leftovers  # noqa: E402
 from yiyuan.preflight import check_hub_can_start, check_services_can_start  # noqa: E402
@@ -31,6 +32,8 @@ facts = hub_config.HostFacts(
 )
 try:
     settings = load_settings(os.environ)
+    # the hub's own pages and messages (e.g. a login blocked until 14:05) in the local zone
+    use_time_zone(settings.time_zone)
     # what a killed hub left running (services, proxy) would hold the ports and run twice
     stop_leftovers(settings.data_dir, log=lambda line: print(f"[yiyuan] {line}", file=sys.stderr))
     check_hub_can_start(settings, facts.proxy_command, facts.bin_dir)

@@ -50,7 +50,7 @@ from yiyuan.exchange import archives  # noqa: E402
 from yiyuan.grading import queue  # noqa: E402
 from yiyuan.grading.worker import pool_size, run_pool  # noqa: E402
 from yiyuan.models import Grade, GradingJob, JobState  # noqa: E402
-from yiyuan.service.storage import Storage  # noqa: E402
+from yiyuan.storage import Storage  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

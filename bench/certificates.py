@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from scratch_pg import fresh_pg  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from yiyuan.associations import ensure_standard_associations, find_association  # noqa: E402
+from yiyuan.associations.records import ensure_standard_associations, find_association  # noqa: E402
 from yiyuan.certificates import document, files, jobs  # noqa: E402
 from yiyuan.db import Database, migrate  # noqa: E402
 from yiyuan.models import (  # noqa: E402

@@ -38,7 +38,7 @@ from uuid import uuid4
 
 from sqlalchemy import func, select
 
-from yiyuan.associations import ensure_standard_associations
+from yiyuan.associations.records import ensure_standard_associations
 from yiyuan.db import Database, migrate
 from yiyuan.models import (
     Account,

@@ -28,7 +28,7 @@ import gradebook_equivalent  # noqa: E402  (bench/gradebook_equivalent.py)
 import stats  # noqa: E402  (bench/stats.py)
 from scratch_pg import fresh_pg  # noqa: E402
 
-from yiyuan.associations import ensure_standard_associations  # noqa: E402
+from yiyuan.associations.records import ensure_standard_associations  # noqa: E402
 from yiyuan.db import Database, migrate  # noqa: E402
 from yiyuan.reports import participation  # noqa: E402
 from yiyuan.reports.filters import ReportFilter  # noqa: E402

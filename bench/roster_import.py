@@ -123,7 +123,7 @@ def import_once(database: Database, path: Path):
 def bench_backend(label: str, url: str, roster: Path, hub: Hub | None) -> list[tuple]:
     database = Database(url)
     migrate.upgrade(database)
-    from yiyuan.associations import ensure_standard_associations
+    from yiyuan.associations.records import ensure_standard_associations
 
     with database.session() as session:
         ensure_standard_associations(session, "深圳市")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from traitlets.config import Config
 
+from yiyuan.clock import ZONE_ENV
 from yiyuan.dashboards import SERVICE_NAME as DASHBOARDS_SERVICE
 from yiyuan.dashboards import template_path as dashboards_template_path
 from yiyuan.lifecycle import launcher_command
@@ -21,6 +22,8 @@ def platform_environment(settings: Settings, facts: HostFacts) -> dict[str, str]
     environment = {
         "YIYUAN_DATA_DIR": str(settings.data_dir),
         "YIYUAN_DB_URL": settings.platform_db_url,
+        # they read the settings too; their children (dashboard kernels) may not (yiyuan.clock)
+        ZONE_ENV: settings.time_zone,
         "PATH": facts.path,
         "LANG": "C.UTF-8",
     }

@@ -7,6 +7,7 @@ from importlib.resources import files
 
 from traitlets.config import Config
 
+from yiyuan.clock import ZONE_ENV
 from yiyuan.hub.learnerservers import LessonServerHook
 from yiyuan.settings import Settings
 
@@ -65,6 +66,8 @@ def configure_spawner(c: Config, settings: Settings, facts: HostFacts) -> None:
         "JUPYTER_PATH": str(PLAYER_DATA_DIR),
         # a trainer's author page checks courses offline: associations with the city's prefix
         "YIYUAN_CITY": settings.city,
+        # deadlines, dates and times in lessons, the exchange and author checks (yiyuan.clock)
+        ZONE_ENV: settings.time_zone,
     }
     # the server's own API token may call the yiyuan service as its user (and nothing more)
     c.Spawner.server_token_scopes = [

@@ -6,8 +6,13 @@
 - ``database``: a :class:`yiyuan.db.Database` on ``db_url``, migrated to the newest schema.
 - ``hub``: a real JupyterHub with proxy, started from ``jupyterhub_config.py`` on free ports,
   with the demo data seeded; one per test module. See ``tests/hubtest.py``.
-- ``compile_cache``: compiled lessons shared by all publishes of the session.
+- compiled lessons are shared by all publishes of the session (``pytest_configure``).
 - ``artifacts``: the ignored folder ``test-artifacts/`` where screenshots are written.
+
+Tiers: every test is marked by what it needs, from the fixtures it uses (see
+``pytest_collection_modifyitems``): ``unit`` (nothing), ``db`` (a platform database), ``hub`` (a
+real JupyterHub), ``browser`` (Chromium), ``production`` (the production venv and system
+users). ``make test-fast`` runs ``unit`` and ``db``; ``make test`` runs everything.
 
 At the end of the session every process the suite started (hubs, proxies, services, servers,
 kernels: anything naming the session's temporary folder) must be gone: a leftover fails the
@@ -16,6 +21,7 @@ session, is listed, and is killed (see ``pytest_sessionfinish``).
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import tempfile
@@ -32,21 +38,97 @@ from yiyuan.db import Database, migrate
 
 PG_ENV = "YIYUAN_TEST_PG_URL"
 
+#: fixtures that put a test in a tier by their name (a fixture that starts a Hub is found by
+#: its code, since test modules define their own)
+TIER_FIXTURES = {
+    "chromium": "browser",
+    "production_bin": "production",
+    "database": "db",
+    "db_url": "db",
+    "pg_url": "db",
+    "pg_admin_url": "db",
+}
 
-@pytest.fixture(scope="session", autouse=True)
-def compile_cache():
-    """Compiled lessons shared by every publish of the session (and the hubs' CLIs, through
-    the environment): the demo courses are published into many platforms, and compiling a
-    release runs each of its lessons (yiyuan.catalog.compile). Outside the session's temporary
-    folder: the suite's own environment must not name it, or its own helper processes (the
-    multiprocessing resource tracker) would count as left over."""
+
+def _starts_a_hub(function) -> bool:
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+    return "Hub(" in source
+
+
+def tiers_of(item) -> set[str]:
+    tiers = set()
+    definitions = getattr(item, "_fixtureinfo", None)
+    for name in getattr(item, "fixturenames", ()):
+        if name in TIER_FIXTURES:
+            tiers.add(TIER_FIXTURES[name])
+        for definition in definitions.name2fixturedefs.get(name, ()) if definitions else ():
+            if _starts_a_hub(definition.func):
+                tiers.add("hub")
+    if _starts_a_hub(getattr(item, "function", None)):
+        tiers.add("hub")
+    if "browser" in tiers:
+        tiers.add("hub")
+    return tiers or {"unit"}
+
+
+#: test modules that share one session-wide hub or venv run in one worker (pytest-xdist)
+SHARED_GROUPS = {
+    "test_admin_": "admin_platform",
+    "test_certificates_admin": "admin_platform",
+    "test_production_mode": "production",
+    "test_grading_sandbox": "production",
+}
+
+
+def xdist_group_of(item) -> str:
+    """One module's tests run in one worker, in order: its module-scoped hub is started once."""
+    module = item.path.stem
+    for prefix, group in SHARED_GROUPS.items():
+        if module.startswith(prefix):
+            return group
+    return module
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    parallel = config.pluginmanager.hasplugin("xdist")
+    for item in items:
+        declared = {mark.name for mark in item.iter_markers()}
+        for tier in tiers_of(item) - declared:
+            item.add_marker(tier)
+        if parallel:
+            item.add_marker(pytest.mark.xdist_group(xdist_group_of(item)))
+
+
+def _is_worker(config) -> bool:
+    return getattr(config, "workerinput", None) is not None
+
+
+def pytest_configure(config):
+    """Compiled lessons shared by every publish of the session, in every worker (and the hubs'
+    CLIs, through the environment): the demo courses are published into many platforms, and
+    compiling a release runs each of its lessons (yiyuan.catalog.compile; its cache writes are
+    atomic, so workers may fill it at once). Made before the workers start, which inherit the
+    environment. Outside the session's temporary folder: the suite's own environment must not
+    name it, or its own helper processes (the multiprocessing resource tracker) would count as
+    left over."""
     from yiyuan.catalog.compile import CACHE_ENV
 
-    folder = tempfile.mkdtemp(prefix="yiyuan-compiled-lessons-")
-    os.environ[CACHE_ENV] = folder
-    yield
-    os.environ.pop(CACHE_ENV, None)
-    shutil.rmtree(folder, ignore_errors=True)
+    if not _is_worker(config) and not os.environ.get(CACHE_ENV):
+        config._yiyuan_compile_cache = tempfile.mkdtemp(prefix="yiyuan-compiled-lessons-")
+        os.environ[CACHE_ENV] = config._yiyuan_compile_cache
+
+
+def pytest_unconfigure(config):
+    from yiyuan.catalog.compile import CACHE_ENV
+
+    folder = getattr(config, "_yiyuan_compile_cache", None)
+    if folder:
+        os.environ.pop(CACHE_ENV, None)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -140,10 +222,21 @@ def chromium():
         browser.close()
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """A pytest-xdist worker ended: keep what outlived its hubs' stops for the check below."""
+    hubtest.KILLED_AT_STOP.update(getattr(node, "workeroutput", {}).get("killed_at_stop", {}))
+
+
 def pytest_sessionfinish(session, exitstatus):
-    """Fail the session when a process it started outlived it (or outlived its hub's stop)."""
+    """Fail the session when a process it started outlived it (or outlived its hub's stop).
+    Under pytest-xdist each worker hands its own record to the controller, which checks the
+    whole session's temporary folder (the workers' folders are inside it)."""
+    if _is_worker(session.config):
+        session.config.workeroutput["killed_at_stop"] = dict(hubtest.KILLED_AT_STOP)
+        return
     factory = getattr(session.config, "_tmp_path_factory", None)
-    if factory is None or getattr(session.config, "workerinput", None) is not None:
+    if factory is None:
         return
     basetemp = factory.getbasetemp()
     left = hubtest.wait_until_gone(basetemp, 10)

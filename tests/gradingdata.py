@@ -16,8 +16,8 @@ from yiyuan.courses.manifest import read_manifest, to_course
 from yiyuan.exchange import archives
 from yiyuan.grading.coursedir import prepare_module
 from yiyuan.models import Course, Module, ModuleKind, Role, Submission
-from yiyuan.service.storage import Storage, write_atomic
 from yiyuan.settings import Settings
+from yiyuan.storage import Storage, write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSES = ROOT / "courses"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
-from yiyuan.associations import ensure_standard_associations, find_association
+from yiyuan.associations.records import ensure_standard_associations, find_association
 from yiyuan.models import (
     Account,
     AccountRole,

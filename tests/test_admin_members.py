@@ -25,8 +25,8 @@ from yiyuan.accounts import login
 from yiyuan.accounts.passwords import verify_password
 from yiyuan.accounts.throttle import ThrottlePolicy
 from yiyuan.cli import cli, main
+from yiyuan.clock import local_zone
 from yiyuan.completion import credits
-from yiyuan.completion.progress import LOCAL_ZONE
 from yiyuan.completion.rollup import refresh_enrolments
 from yiyuan.demo import DEMO_PASSWORD
 from yiyuan.errors import YiyuanError
@@ -259,7 +259,7 @@ def test_reset_password_and_unlock_are_audited(database, world):
 
 
 def test_credit_manual_writes_ledger_event_and_audit(database, world):
-    day = (datetime.now(LOCAL_ZONE) - timedelta(days=3)).date()
+    day = (datetime.now(local_zone()) - timedelta(days=3)).date()
     with database.session() as session:
         entry = credits.credit_manual(
             session,
@@ -275,7 +275,7 @@ def test_credit_manual_writes_ledger_event_and_audit(database, world):
         row = session.get(StudyHours, entry_id)
         assert (row.source, row.module_id, row.rule, row.hours) == ("manual", None, "手工计入", 6.5)
         assert (row.reason, row.approved_by) == ("参加市文联外出培训（2026年11月）", "张主任")
-        assert row.credited_at.astimezone(LOCAL_ZONE).date() == day
+        assert row.credited_at.astimezone(local_zone()).date() == day
         event = session.query(CompletionEvent).filter_by(kind="hours-credited").one()
         assert event.account_id == row.account_id and event.detail["study_hours_id"] == entry_id
         (listed,) = credits.manual_credits(session)
@@ -285,7 +285,7 @@ def test_credit_manual_writes_ledger_event_and_audit(database, world):
     assert (actor, target) == ("admin", "wangfang") and "6.5 学时" in summary
 
 
-TOMORROW = (datetime.now(LOCAL_ZONE) + timedelta(days=1)).date().isoformat()
+TOMORROW = (datetime.now(local_zone()) + timedelta(days=1)).date().isoformat()
 
 
 BAD_CREDITS = [

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from hubtest import login_page
 from rosters import write_roster
 from yiyuan import audit
-from yiyuan.associations import ensure_standard_associations
+from yiyuan.associations.records import ensure_standard_associations
 from yiyuan.db import Database
 from yiyuan.members import rosterimport, uploads
 from yiyuan.models import AuditEntry, Member

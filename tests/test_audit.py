@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from learningdata import account, course
 from yiyuan import audit
 from yiyuan.cli import cli, main
+from yiyuan.clock import local_zone
 from yiyuan.models import AuditEntry, Role
 
 
@@ -50,9 +51,9 @@ def test_entries_newest_first_and_filtered(database, world):
         assert [e.action for e in audit.entries(session, by_label)] == ["grade.manual"]
         by_course = audit.parse_filter(session, course="c1", actor="lihua")
         assert [e.action for e in audit.entries(session, by_course)] == ["grade.manual"]
-        today = datetime.now(UTC).astimezone(audit.LOCAL).strftime("%Y-%m-%d")
+        today = datetime.now(UTC).astimezone(local_zone()).strftime("%Y-%m-%d")
         assert len(audit.entries(session, audit.parse_filter(session, date_from=today))) == 3
-        tomorrow = (datetime.now(audit.LOCAL) + timedelta(days=1)).strftime("%Y-%m-%d")
+        tomorrow = (datetime.now(local_zone()) + timedelta(days=1)).strftime("%Y-%m-%d")
         assert audit.entries(session, audit.parse_filter(session, date_from=tomorrow)) == []
         assert len(audit.entries(session, audit.parse_filter(session, date_to=today))) == 3
         assert len(audit.entries(session, limit=2)) == 2

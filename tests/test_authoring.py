@@ -34,8 +34,8 @@ from yiyuan.demo import DEMO_PASSWORD
 from yiyuan.exchange import archives
 from yiyuan.members.matching import standard_matcher
 from yiyuan.models import Course, Role
-from yiyuan.service.storage import Storage
 from yiyuan.settings import load_settings
+from yiyuan.storage import Storage
 
 CODE = "shiyan-kecheng"
 

@@ -29,8 +29,8 @@ from yiyuan.models import (
     StudyHours,
     Submission,
 )
-from yiyuan.service.storage import Storage
 from yiyuan.settings import load_settings
+from yiyuan.storage import Storage
 
 COURSE = "ershida-wenyi"
 

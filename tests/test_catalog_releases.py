@@ -13,7 +13,7 @@ from learningdata import course
 from yiyuan.catalog.releases import ReleaseError, store_release, withdraw_release
 from yiyuan.db import Database, migrate
 from yiyuan.exchange.archives import pack
-from yiyuan.service.storage import Storage
+from yiyuan.storage import Storage
 
 MAX = 10 * 1024 * 1024
 

@@ -32,7 +32,7 @@ from test_grading_equivalence import right_answers
 
 from hubtest import DESKTOP, PHONE, ROOT, Hub, login_page, wait_for
 from yiyuan.certificates import files, issuing
-from yiyuan.completion.progress import LOCAL_ZONE
+from yiyuan.clock import local_zone
 from yiyuan.db import Database
 from yiyuan.models import Account, RequestCount
 from yiyuan.service import ratelimit
@@ -241,7 +241,7 @@ def test_a_download_needs_a_login(platform, serial):
 
 def test_the_statement_of_a_year_and_a_revoked_one(people, serial, platform_db, platform):
     wangfang = people["wangfang"]
-    year = datetime.now(LOCAL_ZONE).year
+    year = datetime.now(local_zone()).year
     first = wangfang.call("GET", f"certificates/hours/{year}.pdf")
     assert first.status_code == 200, first.text
     text = pdf_text(first.content)
@@ -270,7 +270,7 @@ def test_the_statement_of_a_year_and_a_revoked_one(people, serial, platform_db, 
 
 def test_a_name_outside_the_font_gets_a_chinese_page(people, serial, platform_db, platform):
     wangfang = people["wangfang"]
-    year = datetime.now(LOCAL_ZONE).year
+    year = datetime.now(local_zone()).year
     with platform_db.session() as session:
         account = session.scalar(select(Account).where(Account.username == "wangfang"))
         latest = next(

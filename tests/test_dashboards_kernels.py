@@ -309,7 +309,7 @@ def test_a_page_that_never_sends_its_head_holds_kernels_back_only_briefly(monkey
 @pytest.mark.parametrize("page", sorted(previews.FIRST_TABLES))
 def test_the_preview_is_the_first_table_the_page_shows(database, page):
     """Same report, same default filters: the table drawn early is the one the page draws."""
-    from yiyuan.associations import ensure_standard_associations
+    from yiyuan.associations.records import ensure_standard_associations
     from yiyuan.synthetic import generate
 
     with database.session() as session:

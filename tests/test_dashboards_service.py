@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from tornado import web
 
 from hubtest import ROOT, Hub, free_port
-from yiyuan.associations import ensure_standard_associations, find_association
+from yiyuan.associations.records import ensure_standard_associations, find_association
 from yiyuan.dashboards import context
 from yiyuan.dashboards.kernels import DashboardsKernelManager
 from yiyuan.dashboards.readonly import dashboards_db_url, read_only_url
@@ -29,6 +29,7 @@ from yiyuan.dashboards.server import binding_cell, make_prelaunch_hook, voila_co
 from yiyuan.db import Database
 from yiyuan.demo import DEMO_PASSWORD
 from yiyuan.models import Account, AccountRole, Association, Course, CourseTrainer, Role
+from yiyuan.platform import Platform
 from yiyuan.reports.scope import ReportAccessDenied
 from yiyuan.settings import DashboardsSettings, Settings, load_settings
 
@@ -350,7 +351,7 @@ def kernel_context(monkeypatch, seeded):
     """``yiyuan.dashboards.context`` as a fresh kernel has it, on the test database."""
     database, ids = seeded
     monkeypatch.setattr(context, "_viewer", None)
-    monkeypatch.setattr(context, "_settings", Settings(db_url=database.url))
+    monkeypatch.setattr(context, "_platform", Platform(Settings(db_url=database.url)))
     return ids
 
 

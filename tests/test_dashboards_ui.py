@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from hubtest import ROOT
 from learningdata import account
 from yiyuan import synthetic
-from yiyuan.associations import ensure_standard_associations
+from yiyuan.associations.records import ensure_standard_associations
 from yiyuan.dashboards import charts, render, ui
 from yiyuan.dashboards.server import binding_cell
 from yiyuan.db import Database, migrate

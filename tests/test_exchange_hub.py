@@ -451,8 +451,8 @@ def test_feedback_goes_to_its_learner_only(platform, monkeypatch):
 
 
 def test_the_lesson_submit_button_submits_through_the_service(platform, monkeypatch):
-    from yiyuan.exchange.lesson_submit import SUCCESS, submit_folder
     from yiyuan.lesson import Lesson
+    from yiyuan.lesson.platform_submit import SUCCESS, submit_folder
     from yiyuan.lesson.submit import SubmitError
 
     monkeypatch.setenv("YIYUAN_SERVICE_URL", platform.url)

@@ -279,7 +279,7 @@ def test_sso_hook_admits_platform_accounts_only_and_hands_over_their_groups(tmp_
 
 def test_yiyuan_service_and_grader_get_the_settings_file_and_database(tmp_path):
     c = Config()
-    s = settings(tmp_path, "service:\n  port: 9123\n")
+    s = settings(tmp_path, "service:\n  port: 9123\ntime_zone: Europe/Berlin\n")
     facts = hub_config.HostFacts(
         FACTS.project_root, FACTS.bin_dir, True, config_file=str(tmp_path / "yiyuan.yml")
     )
@@ -294,13 +294,15 @@ def test_yiyuan_service_and_grader_get_the_settings_file_and_database(tmp_path):
         environment = by_name[name]["environment"]
         assert environment["YIYUAN_CONFIG"] == str(tmp_path / "yiyuan.yml")
         assert environment["YIYUAN_DB_URL"] == s.platform_db_url
+        # their children (a dashboard's kernels) read no settings: the zone travels alone
+        assert environment["YIYUAN_TIME_ZONE"] == "Europe/Berlin"
         # nbgrader runs `alembic` from PATH
         assert environment["PATH"].startswith("/venv/bin:")
 
 
 def test_every_user_reaches_the_yiyuan_service_and_so_does_their_servers_token(tmp_path):
     c = Config()
-    s = settings(tmp_path, "service:\n  port: 9123\n")
+    s = settings(tmp_path, "service:\n  port: 9123\ntime_zone: Asia/Tokyo\n")
     hub_config.configure_roles(c, s)
     hub_config.configure_spawner(c, s, FACTS)
     user = next(r for r in c.JupyterHub.load_roles if r["name"] == "user")
@@ -312,6 +314,8 @@ def test_every_user_reaches_the_yiyuan_service_and_so_does_their_servers_token(t
     )
     environment = c.Spawner.environment
     assert environment["YIYUAN_SERVICE_URL"] == "http://127.0.0.1:9123/services/yiyuan"
+    # servers and their kernels read no settings: deadlines and dates in the zone set
+    assert environment["YIYUAN_TIME_ZONE"] == "Asia/Tokyo"
     assert environment["JUPYTER_CONFIG_PATH"].endswith("jupyter_config")
     # `nbgrader submit` in a server is the platform's, whatever PATH the hub had
     assert environment["PATH"].startswith(f"{FACTS.bin_dir}:")

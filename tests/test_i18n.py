@@ -105,3 +105,37 @@ def test_unknown_language():
     message = str(info.value)
     assert "language" in message and "zh_CN" in message and "en" in message
     assert "配置项" in message
+
+
+def test_areas_merge_without_collisions():
+    # each area (hub pages, service, administrator pages, grader) has its own ids: the service's
+    # start with svc_, the grader's with grader_, the hub's with neither
+    from yiyuan.i18n import AREAS, grading, hub, service, service_admin
+
+    prefixes = {hub: None, service: "svc_", service_admin: "svc_admin_", grading: "grader_"}
+    assert set(AREAS) == set(prefixes)
+    for language in CATALOGUES:
+        parts = [getattr(area, language.upper()) for area in AREAS]
+        assert sum(len(part) for part in parts) == len(CATALOGUES[language])
+    for area, prefix in prefixes.items():
+        for key in area.ZH_CN:
+            if prefix is None:
+                assert not key.startswith(("svc_", "grader_")), key
+            else:
+                assert key.startswith(prefix), key
+    assert all(not key.startswith("svc_admin_") for key in service.ZH_CN)
+
+
+def test_service_and_grader_words():
+    zh, en = get_catalogue("zh_CN"), get_catalogue("en")
+    assert zh.svc_http_401 == "请先登录。" and en.svc_http_401 == "Please log in first."
+    assert zh.format("svc_no_course", code="c1") == "没有课程“c1”，或它已下线。"
+    assert zh.format("grader_no_submission", submission_id=7) == "找不到编号为 7 的提交。"
+    assert zh.format("grader_score_out_of_range", item="r1", maximum=5.0, score=6.5) == (
+        "“r1”的分数应在 0 到 5 分之间，而不是 6.5。"
+    )
+    # doubled braces: the message shows JSON, and format() gives it back single
+    assert (
+        zh.format("svc_mark_read_usage")
+        == '请用 {"read": [消息编号…]} 或 {"read": "all"} 标记已读。'
+    )

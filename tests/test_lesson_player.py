@@ -316,7 +316,7 @@ def state(grading="done", status=None, needs_manual=False, feedback=(), score=No
 
 
 def test_result_messages():
-    from yiyuan.exchange.lesson_submit import AWAITING_TRAINER, result_outcome
+    from yiyuan.lesson.platform_submit import AWAITING_TRAINER, result_outcome
 
     assert result_outcome(state("queued"), SERVICE) == (None, False)
     assert result_outcome(state("done"), SERVICE) == (None, False)  # no result yet
@@ -343,7 +343,7 @@ def test_result_messages():
 
 def test_following_a_submission_stops_at_the_final_state():
     from yiyuan.exchange.client import ServiceError
-    from yiyuan.exchange.lesson_submit import follow_submission
+    from yiyuan.lesson.platform_submit import follow_submission
 
     answers = iter(
         [state("queued"), ServiceError("down"), state(status="passed", score=100), state()]

@@ -7,7 +7,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 import rosters
-from yiyuan.associations import ensure_standard_associations
+from yiyuan.associations.records import ensure_standard_associations
 from yiyuan.members import importer
 from yiyuan.members.importer import apply_rows
 from yiyuan.members.roster import read_roster

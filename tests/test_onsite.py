@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from learningdata import account, course
 from yiyuan.catalog import enrolment
+from yiyuan.catalog.onsite_sessions import sync_sessions
 from yiyuan.catalog.publish import publish
 from yiyuan.courses.check import check_course
 from yiyuan.members.matching import standard_matcher
@@ -27,9 +28,9 @@ from yiyuan.models import (
     StudyHours,
 )
 from yiyuan.onsite import OnsiteError, attendance, checkin
-from yiyuan.onsite.sessions import may_run, sessions_of_course, sync_sessions
-from yiyuan.service.storage import Storage
+from yiyuan.onsite.sessions import may_run, sessions_of_course
 from yiyuan.settings import Settings, load_settings
+from yiyuan.storage import Storage
 
 MATCHER = standard_matcher("深圳市")
 #: 09:00 in Shanghai on the day of the session

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import case, func, select
 
-from yiyuan.associations import ensure_standard_associations
+from yiyuan.associations.records import ensure_standard_associations
 from yiyuan.cli import cli, main
 from yiyuan.completion.rollup import refresh_enrolments
 from yiyuan.db import Database, migrate

@@ -19,13 +19,13 @@ import yaml
 
 from hubtest import ROOT, Hub
 from learningdata import account, course, grade, submit
-from yiyuan.catalog import enrolment
+from yiyuan.catalog import enrolment, rights
 from yiyuan.completion import engine
 from yiyuan.completion.progress import record_opened
 from yiyuan.demo import DEMO_PASSWORD
 from yiyuan.models import CourseTrainer, Enrolment, GradingJob, JobState, Role, utcnow
 from yiyuan.settings import load_settings
-from yiyuan.teaching import progress, rights
+from yiyuan.teaching import progress
 
 # -- queries --------------------------------------------------------------------------------
 

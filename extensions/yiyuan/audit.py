@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .clock import local_zone
 from .errors import YiyuanError
 from .models import Account, AuditEntry, Course
-
-LOCAL = ZoneInfo("Asia/Shanghai")
 
 #: action → what administrators read in the log's 操作 column
 ACTIONS = {
@@ -154,7 +152,7 @@ def _day(value: str, what: str) -> datetime | None:
         day = datetime.strptime(value, "%Y-%m-%d")
     except ValueError:
         raise BadAuditFilter(f"{what}“{value}”无法识别：请写成 2026-11-29 这样。") from None
-    return day.replace(tzinfo=LOCAL)
+    return day.replace(tzinfo=local_zone())
 
 
 def as_table(session: Session, rows: list[AuditEntry]):
@@ -180,7 +178,7 @@ def as_table(session: Session, rows: list[AuditEntry]):
         ),
         [
             {
-                "at": row.at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S"),
+                "at": row.at.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M:%S"),
                 "actor": row.actor,
                 "action": ACTIONS.get(row.action, row.action),
                 "course": courses.get(row.course_id, ""),

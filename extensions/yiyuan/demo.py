@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .accounts import service
-from .associations import ensure_standard_associations, find_association
+from .associations.records import ensure_standard_associations, find_association
 from .hubgroups import request_hub_sync
 from .models import Account, Member, Membership, Role, Standing
 

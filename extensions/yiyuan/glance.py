@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .accounts.lockouts import count_locked_accounts
-from .completion.progress import LOCAL_ZONE
+from .clock import local_zone
 from .models import Account, Cohort, Course, Member, StudyHours
 
 
@@ -34,7 +34,7 @@ class PlatformFigures:
 
 def platform_figures(session: Session, now: datetime | None = None) -> PlatformFigures:
     now = now or datetime.now(UTC)
-    year_start = datetime(now.astimezone(LOCAL_ZONE).year, 1, 1, tzinfo=LOCAL_ZONE)
+    year_start = datetime(now.astimezone(local_zone()).year, 1, 1, tzinfo=local_zone())
     members = dict(
         session.execute(select(Member.active, func.count()).group_by(Member.active)).all()
     )

@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 import yaml
 
+from .clock import DEFAULT_TIME_ZONE, UnknownTimeZone, zone_named
 from .errors import SettingsError
 
 CONFIG_ENV = "YIYUAN_CONFIG"
@@ -276,6 +277,9 @@ class Settings:
     federation_name: str = "文学艺术界联合会"
     #: prefix of associations' full names, e.g. 深圳市 → 深圳市作家协会
     city: str = ""
+    #: the local time zone (IANA name): deadlines fall at its midnight, study hours count per
+    #: its calendar year, pages and reports show its times (yiyuan.clock)
+    time_zone: str = DEFAULT_TIME_ZONE
     hub: HubSettings = field(default_factory=HubSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     culler: CullerSettings = field(default_factory=CullerSettings)
@@ -331,6 +335,7 @@ def load_settings(environ: Mapping[str, str], cwd: Path | None = None) -> Settin
     if db_url:
         raw["db_url"] = db_url
     settings = _build(Settings, raw, prefix="")
+    _zone_checked(settings.time_zone)
     return dataclasses.replace(
         settings,
         certificates=_issuers_checked(settings.certificates, base),
@@ -343,6 +348,13 @@ def load_settings(environ: Mapping[str, str], cwd: Path | None = None) -> Settin
             else SHIPPED_DASHBOARDS,
         ),
     )
+
+
+def _zone_checked(name: str) -> None:
+    try:
+        zone_named(name, "配置项 time_zone")
+    except UnknownTimeZone as error:
+        raise SettingsError(str(error)) from None
 
 
 def _issuers_checked(certificates: CertificatesSettings, base: Path) -> CertificatesSettings:

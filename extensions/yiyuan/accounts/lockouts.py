@@ -17,6 +17,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..clock import local_zone
 from ..models import Account, LoginThrottle, ThrottleKind
 from .throttle import Counter, ThrottlePolicy, after_failure, is_blocked
 
@@ -285,7 +286,7 @@ def _audit_block(
         "until": until.isoformat(),
         "address": row.last_address,
     }
-    when = until.astimezone(audit.LOCAL).strftime(LOCAL_TIME)
+    when = until.astimezone(local_zone()).strftime(LOCAL_TIME)
     if row.kind is ThrottleKind.address:
         audit.record(
             session,

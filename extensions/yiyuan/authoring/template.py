@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from ..clock import local_zone
 from ..errors import YiyuanError
 from ..exchange.names import BadName, check_id
 
@@ -73,7 +74,9 @@ def new_course(root: Path, code: str, title: str, trainer: str) -> list[Path]:
 
 def manifest_text(code: str, title: str, trainer: str, today: date | None = None) -> str:
     """The manifest, as YAML text with comments (a YAML dump would drop them)."""
-    starts = (today or date.today()) + timedelta(days=30)
+    starts = (today or datetime.now(local_zone()).date()) + timedelta(days=30)
+    # 09:00 on that day with the platform's offset, e.g. 2027-01-16T09:00:00+08:00
+    session_starts = datetime.combine(starts, time(9), local_zone()).isoformat()
 
     def q(value: str) -> str:  # a JSON string is a valid YAML double-quoted scalar
         return json.dumps(value, ensure_ascii=False)
@@ -117,14 +120,14 @@ modules:
     # 本单元的截止日期（不写：用课程的截止日期）
     # due: "{(starts + timedelta(days=30)).isoformat()}"
     lessons: [{ONLINE}.ipynb]
-  # 现场教学单元：没有课件，学员到场签到即通过；请填写地点和时间（北京时间）
+  # 现场教学单元：没有课件，学员到场签到即通过；请填写地点和时间（本地时间）
   - id: {ONSITE}
     title: 现场教学（请改为活动名称）
     kind: onsite
     hours: 3
     required: false
     pass: {{attendance: true}}
-    session: {{place: 请填写地点, starts: "{starts.isoformat()}T09:00:00+08:00", hours: 3}}
+    session: {{place: 请填写地点, starts: "{session_starts}", hours: 3}}
 """
 
 

@@ -21,8 +21,8 @@ from ..exchange.modulefolder import BadName, module_of
 from ..lesson import compiled
 from ..lesson.sidecar import FILENAME, read_answers
 from ..models import Account, Course, LessonAnswers, Module, ModuleKind
-from ..service.storage import Storage
 from ..settings import Settings
+from ..storage import Storage
 from .compile import questions_of, spec_of
 
 

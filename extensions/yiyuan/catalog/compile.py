@@ -39,8 +39,8 @@ from ..exchange import archives
 from ..exchange.images import MARKDOWN_IMAGE, local_image, mime_of
 from ..lesson.compiled import QUESTION_MIME, SUBMIT_MIME
 from ..models import Module
-from ..service.storage import Storage, write_atomic
 from ..settings import Settings
+from ..storage import Storage, write_atomic
 
 log = logging.getLogger(__name__)
 

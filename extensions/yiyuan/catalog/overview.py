@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..models import Account, Course, CourseTrainer, Enrolment, Module
 from ..settings import Settings
 from . import sources
+from .rights import read_sources
 
 #: the states a course line can be in, as the page words them
 PUBLISHED, UNPUBLISHED, OFFLINE = "已发布", "未发布", "已下线"
@@ -109,9 +110,6 @@ def course_lines(session: Session, settings: Settings) -> list[CourseLine]:
 
 
 def _unpublished(session: Session, settings: Settings, published: set[str]) -> list[CourseLine]:
-    # imported here: teaching.rights imports the catalog package
-    from ..teaching.rights import read_sources
-
     found_sources = [
         found
         for code in sources.all_codes(settings)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Account, Course, Enrolment, Module, ModuleKind
-from ..service.storage import Storage
+from ..storage import Storage
 
 COMPILED, LIVE, JUPYTERLAB = "compiled", "live", "jupyterlab"
 #: what server a learner gets: none, one that plays lessons only, or JupyterLab

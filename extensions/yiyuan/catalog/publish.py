@@ -19,7 +19,6 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import nbformat
 from sqlalchemy import select
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..accounts.service import find_account
+from ..clock import local_zone
 from ..completion import engine
 from ..completion.lateness import LatePolicy
 from ..courses import manifest as manifests
@@ -38,14 +38,12 @@ from ..exchange import archives
 from ..exchange.names import ID_PATTERN
 from ..members.rows import associations_matcher
 from ..models import Course, CourseTrainer, Module, ModuleKind, Role, utcnow
-from ..onsite.sessions import sync_sessions
-from ..service.storage import Storage
 from ..settings import Settings
+from ..storage import Storage
 from . import compile as compiled_lessons
 from . import enrolment, releases, sources
+from .onsite_sessions import sync_sessions
 
-#: manifest dates are the city's calendar days
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 MB = 1024 * 1024
 
 
@@ -415,7 +413,7 @@ def _reflections(folder: Path, lessons) -> list[str]:
 
 
 def _local(day: date | None, at: time) -> datetime | None:
-    return datetime.combine(day, at, tzinfo=LOCAL_ZONE) if day else None
+    return datetime.combine(day, at, tzinfo=local_zone()) if day else None
 
 
 def _course_facts(course: Course) -> dict[str, object]:

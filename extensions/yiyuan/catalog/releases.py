@@ -17,7 +17,7 @@ from ..courses.notebooks import HIDDEN_BEGIN
 from ..errors import YiyuanError
 from ..exchange import archives
 from ..models import Module, utcnow
-from ..service.storage import Storage, write_atomic
+from ..storage import Storage, write_atomic
 
 #: the lesson widgets' answers file: in a source folder it holds the trainer's own answers
 ANSWERS_FILE = "answers.json"

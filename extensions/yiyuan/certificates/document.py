@@ -13,7 +13,7 @@ from pathlib import Path
 import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ..audit import LOCAL
+from ..clock import local_zone
 from ..models import Certificate
 from ..settings import IssuerSettings, Settings
 from . import fonts
@@ -74,7 +74,7 @@ def render(certificate: Certificate, settings: Settings) -> bytes:
         "qr": segno.make(url, error="m").svg_data_uri(scale=4, border=0, dark="#2b2118"),
         "verify_url": url,
         "day": chinese_day(certificate.achieved_on),
-        "issued_day": chinese_day(certificate.issued_at.astimezone(LOCAL).date()),
+        "issued_day": chinese_day(certificate.issued_at.astimezone(local_zone()).date()),
         "hours": _hours(certificate.hours),
         "site_name": settings.site_name,
     }

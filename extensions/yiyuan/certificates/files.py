@@ -13,12 +13,12 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..audit import LOCAL
+from ..clock import local_zone
 from ..models import Certificate
 from ..reports.export import to_xlsx_bytes
 from ..reports.table import Column, Table
-from ..service.storage import write_atomic
 from ..settings import Settings
+from ..storage import write_atomic
 from . import document
 from .serials import PATTERN
 
@@ -89,7 +89,7 @@ def register(certificates: Sequence[Certificate], title: str) -> bytes:
             "subject": c.subject,
             "hours": c.hours,
             "achieved_on": c.achieved_on,
-            "issued_at": f"{c.issued_at.astimezone(LOCAL):%Y-%m-%d %H:%M}",
+            "issued_at": f"{c.issued_at.astimezone(local_zone()):%Y-%m-%d %H:%M}",
             "issued_by": f"管理员 {c.issued_by}" if c.issued_by else "完成时自动颁发",
             "state": "有效" if c.revoked_at is None else "已撤销",
             "revoked_reason": c.revoked_reason,

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..clock import local_zone
 from ..models import (
     Account,
     Certificate,
@@ -501,8 +502,8 @@ def _hours_of_modules(session: Session, account_id: int, module_ids: list[int]) 
 
 
 def _ledger_lines(session: Session, account_id: int, year: int) -> list[dict]:
-    start = datetime(year, 1, 1, tzinfo=audit.LOCAL)
-    end = datetime(year + 1, 1, 1, tzinfo=audit.LOCAL)
+    start = datetime(year, 1, 1, tzinfo=local_zone())
+    end = datetime(year + 1, 1, 1, tzinfo=local_zone())
     rows = session.execute(
         select(StudyHours, Module.title, Course.title)
         .outerjoin(Module, Module.id == StudyHours.module_id)
@@ -527,7 +528,7 @@ def _ledger_lines(session: Session, account_id: int, year: int) -> list[dict]:
 
 
 def _local_day(moment: datetime | None) -> date:
-    return (moment or utcnow()).astimezone(audit.LOCAL).date()
+    return (moment or utcnow()).astimezone(local_zone()).date()
 
 
 def _reason(reason: str, what: str) -> str:

@@ -9,6 +9,7 @@ import click
 
 from ..db import Database
 from ..errors import YiyuanError
+from ..platform import Platform
 from ..serviceuser import drop_root_for_commands
 from ..settings import Settings, load_settings
 
@@ -21,29 +22,32 @@ class UserError(click.ClickException):
 
 
 class Context:
-    """Settings and database, made on first use so that ``--help`` needs neither."""
+    """The command's :class:`Platform`, made on first use so that ``--help`` needs no settings
+    (and its database on first use of that, so that commands that need none open none)."""
 
     def __init__(self) -> None:
-        self._settings: Settings | None = None
-        self._database: Database | None = None
+        self._platform: Platform | None = None
         #: the system user a command run by root became (yiyuan.serviceuser)
         self.dropped_to = ""
 
     @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings(os.environ)
+    def platform(self) -> Platform:
+        if self._platform is None:
+            settings = load_settings(os.environ)
             # production, run by root: the rest of the command runs as the platform's user
             command = click.get_current_context(silent=True)
             keep = getattr(command and command.command, "keeps_real_root", False)
-            self.dropped_to = drop_root_for_commands(self._settings, keep_real_root=keep)
-        return self._settings
+            self.dropped_to = drop_root_for_commands(settings, keep_real_root=keep)
+            self._platform = Platform(settings)
+        return self._platform
+
+    @property
+    def settings(self) -> Settings:
+        return self.platform.settings
 
     @property
     def database(self) -> Database:
-        if self._database is None:
-            self._database = Database(self.settings.platform_db_url)
-        return self._database
+        return self.platform.database
 
 
 class YiyuanGroup(click.Group):

@@ -68,9 +68,9 @@ def list_(ctx: Context, username: str, course_code: str, cohort_code: str, revok
 @click.argument("serial")
 @pass_context
 def show(ctx: Context, serial: str) -> None:
-    from ..audit import LOCAL
     from ..certificates import files
     from ..certificates.document import verify_url
+    from ..clock import local_zone
 
     check_schema(ctx.database)
     with ctx.database.session() as session:
@@ -84,7 +84,7 @@ def show(ctx: Context, serial: str) -> None:
             ("包含课程", "、".join((c.detail or {}).get("courses", []))),
             ("学时", f"{c.hours:g}"),
             ("完成日期", c.achieved_on.isoformat()),
-            ("颁发时间", f"{c.issued_at.astimezone(LOCAL):%Y-%m-%d %H:%M}"),
+            ("颁发时间", f"{c.issued_at.astimezone(local_zone()):%Y-%m-%d %H:%M}"),
             (
                 "颁发方式",
                 f"管理员 {c.issued_by}（{c.reason}）" if c.issued_by else "完成时自动颁发",
@@ -97,7 +97,7 @@ def show(ctx: Context, serial: str) -> None:
             lines.append(
                 (
                     "撤销",
-                    f"{c.revoked_at.astimezone(LOCAL):%Y-%m-%d %H:%M}，"
+                    f"{c.revoked_at.astimezone(local_zone()):%Y-%m-%d %H:%M}，"
                     f"{c.revoked_by or '系统'}：{c.revoked_reason}",
                 )
             )
@@ -212,10 +212,10 @@ def reissue(ctx: Context, serial: str, reason: str, name: str, actor: str) -> No
 def statement(
     ctx: Context, username: str, year: int | None, output: Path | None, force: bool
 ) -> None:
-    from ..audit import LOCAL
     from ..certificates import files, issuing
+    from ..clock import local_zone
 
-    year = year or datetime.now(LOCAL).year
+    year = year or datetime.now(local_zone()).year
     if output is not None:
         _refuse_existing(output, force)
     check_schema(ctx.database)

@@ -34,7 +34,8 @@ def recompute(ctx: Context, course_id: str | None) -> None:
 @pass_context
 def show(ctx: Context, username: str) -> None:
     from ..accounts.service import get_account
-    from ..completion.progress import LOCAL_ZONE, courses_of, hours_this_year
+    from ..clock import local_zone
+    from ..completion.progress import courses_of, hours_this_year
 
     check_schema(ctx.database)
     with ctx.database.session() as session:
@@ -47,7 +48,7 @@ def show(ctx: Context, username: str) -> None:
     for course in courses:
         kind = "必修" if course.enrolment == "required" else "选修"
         done = (
-            f"已完成（{course.completed_at.astimezone(LOCAL_ZONE):%Y-%m-%d}）"
+            f"已完成（{course.completed_at.astimezone(local_zone()):%Y-%m-%d}）"
             if course.completed_at
             else f"{course.passed}/{len(course.modules)} 个单元已通过"
         )

@@ -117,7 +117,7 @@ def publish(ctx: Context, ids: tuple[str, ...], all_: bool, actor: str) -> None:
     from ..catalog.publish import PublishError
     from ..catalog.publish import publish as publish_course
     from ..catalog.sources import all_codes
-    from ..service.storage import Storage
+    from ..storage import Storage
 
     if bool(ids) == all_:
         raise YiyuanError("请给出要发布的课程代码，或用 --all 发布全部课程（二者选一）。")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..associations import ensure_standard_associations
+from ..associations.records import ensure_standard_associations
 from ..db import migrate
 from ..db.database import describe_url
 from . import Context, pass_context

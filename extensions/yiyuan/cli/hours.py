@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
+from ..clock import local_zone
 from ..completion import credits
-from ..completion.progress import LOCAL_ZONE, hours_this_year
+from ..completion.progress import hours_this_year
 from ..db.migrate import check_schema
 from ..members import directory
 from ..models import Account
@@ -49,7 +50,7 @@ def credit(ctx: Context, username, hours, reason, approver, day, actor) -> None:
         entry = credits.credit_manual(
             session, username, hours, reason, approver, actor, credited_on=day or None
         )
-        shown = f"{entry.credited_at.astimezone(LOCAL_ZONE):%Y-%m-%d}"
+        shown = f"{entry.credited_at.astimezone(local_zone()):%Y-%m-%d}"
         account = session.get(Account, entry.account_id)
         total = hours_this_year(session, entry.account_id)
         click.echo(

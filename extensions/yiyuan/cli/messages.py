@@ -9,7 +9,7 @@ import time
 import click
 from sqlalchemy import select
 
-from ..completion.progress import LOCAL_ZONE
+from ..clock import local_zone
 from ..db.migrate import check_schema
 from ..errors import YiyuanError
 from ..messages import inbox
@@ -77,7 +77,7 @@ def list_command(ctx: Context, username: str, limit: int) -> None:
                 for d in sorted(message.deliveries, key=lambda d: d.channel)
             )
             click.echo(
-                f"{message.created_at.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M} [{state}] {message.title} — {message.body}"
+                f"{message.created_at.astimezone(local_zone()):%Y-%m-%d %H:%M} [{state}] {message.title} — {message.body}"
                 + (f"（外发：{sent}）" if sent else "")
             )
 

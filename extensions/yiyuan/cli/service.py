@@ -17,7 +17,7 @@ def group() -> None:
 def run(ctx: Context) -> None:
     from ..service.app import run as run_service  # tornado and jupyterhub only when serving
 
-    run_service(ctx.settings)
+    run_service(ctx.platform)
 
 
 @group.command("openapi", help="输出平台服务接口的 OpenAPI 描述（JSON）。")

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from ..accounts import admin, lockouts
 from ..accounts.throttle import policy_of
-from ..associations import find_association
-from ..audit import LOCAL
+from ..associations.records import find_association
+from ..clock import local_zone
 from ..db.migrate import check_schema
 from ..errors import AccountError
 from ..models import ROLE_LABELS, Account, Role, ThrottleKind, utcnow
@@ -160,7 +160,7 @@ def throttles(ctx: Context) -> None:
         return
     for line in lines:
         until = (
-            f"限制至 {line.blocked_until.astimezone(LOCAL):%m-%d %H:%M}"
+            f"限制至 {line.blocked_until.astimezone(local_zone()):%m-%d %H:%M}"
             if line.blocked_until
             else "未限制"
         )

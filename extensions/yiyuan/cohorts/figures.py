@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from ..associations import ALL_ASSOCIATIONS
-from ..completion.progress import LOCAL_ZONE
+from ..clock import local_zone
 from ..members.normalise import STANDING_LABELS
 from ..models import (
     Account,
@@ -64,7 +64,7 @@ def state_label(cohort: Cohort, today: date | None = None) -> str:
     """已结束 once closed; 未开始 before its first day (China's date); 进行中 otherwise."""
     if not cohort.active:
         return "已结束"
-    today = today or datetime.now(LOCAL_ZONE).date()
+    today = today or datetime.now(local_zone()).date()
     if cohort.starts_on and cohort.starts_on > today:
         return "未开始"
     return "进行中"

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..accounts.admin import get as get_account
 from ..accounts.service import find_login_account
+from ..clock import local_zone
 from ..errors import YiyuanError
 from ..models import Account, AuditEntry, CompletionEvent, Course, Module, StudyHours, utcnow
-from .progress import LOCAL_ZONE
 
 #: the ledger's ``source`` and ``rule`` for hand-entered credits
 SOURCE = "manual"
@@ -42,7 +42,7 @@ STUDY_HOURS_RULES: tuple[str, ...] = (
     "课程调整单元学时后，按差额补计或冲销。学时台账只追加，不修改、不删除。",
     "平台以外的学习（如外出培训、线下活动）由管理员手工计入，须写明事由和批准人；"
     "每次 0.5–100 学时，以 0.5 为单位，日期不能晚于今天。",
-    "本年度学时按北京时间自然年（1 月 1 日起）统计，包括手工计入的学时。",
+    "本年度学时按本地时间自然年（1 月 1 日起）统计，包括手工计入的学时。",
 )
 
 
@@ -123,7 +123,7 @@ def _hours(value: object) -> float:
 
 
 def _credited_at(credited_on: date | str | None, now: datetime) -> datetime:
-    """The credit's time: noon (China time) of the day given, or now when none is."""
+    """The credit's time: noon (local time) of the day given, or now when none is."""
     if credited_on is None or credited_on == "":
         return now
     if isinstance(credited_on, str):
@@ -131,12 +131,12 @@ def _credited_at(credited_on: date | str | None, now: datetime) -> datetime:
             credited_on = date.fromisoformat(credited_on.strip())
         except ValueError:
             raise CreditError(f"日期“{credited_on}”无法识别：请写成 2026-11-20 这样。") from None
-    today = now.astimezone(LOCAL_ZONE).date()
+    today = now.astimezone(local_zone()).date()
     if credited_on > today:
         raise CreditError(f"日期 {credited_on:%Y-%m-%d} 晚于今天：学时只能计入已经发生的学习。")
     if credited_on == today:
         return now
-    return datetime.combine(credited_on, time(12), tzinfo=LOCAL_ZONE)
+    return datetime.combine(credited_on, time(12), tzinfo=local_zone())
 
 
 def credit_manual(
@@ -206,7 +206,7 @@ def credit_manual(
         detail={
             "study_hours_id": entry.id,
             "hours": amount,
-            "date": f"{at.astimezone(LOCAL_ZONE):%Y-%m-%d}",
+            "date": f"{at.astimezone(local_zone()):%Y-%m-%d}",
         },
     )
     return entry
@@ -260,7 +260,7 @@ def manual_credits(session: Session, limit: int = 100) -> list[ManualCredit]:
                 username=username,
                 name=name,
                 hours=entry.hours,
-                date=entry.credited_at.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d"),
+                date=entry.credited_at.astimezone(local_zone()).strftime("%Y-%m-%d"),
                 reason=entry.reason,
                 approved_by=entry.approved_by,
                 entered_by=logged.actor if logged else "",

@@ -22,10 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-#: due dates are days in the federation's city
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+from ..clock import local_zone
+
 DAY = timedelta(days=1)
 
 REFUSE, ACCEPT, PENALTY = "refuse", "accept", "penalty"
@@ -92,8 +91,8 @@ def deadline(due: datetime | None) -> datetime | None:
     """The first instant that is late: the end of the due day in the city."""
     if due is None:
         return None
-    day = due.astimezone(LOCAL_ZONE).date()
-    return datetime.combine(day + DAY, time(0), tzinfo=LOCAL_ZONE)
+    day = due.astimezone(local_zone()).date()
+    return datetime.combine(day + DAY, time(0), tzinfo=local_zone())
 
 
 def late_days(due: datetime | None, at: datetime) -> int:
@@ -143,7 +142,7 @@ def due_text(module: Any) -> str:
     due = due_of(module)
     if due is None:
         return ""
-    day = due.astimezone(LOCAL_ZONE).date()
+    day = due.astimezone(local_zone()).date()
     return f"截止日期：{day.year}年{day.month}月{day.day}日；{policy_of(module).describe()}。"
 
 

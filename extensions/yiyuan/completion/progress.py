@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..clock import local_zone
 from ..models import (
     Attendance,
     CompletionEvent,
@@ -28,9 +29,7 @@ from ..models import (
     StudyHours,
     Submission,
 )
-
-# dates a learner sees (due dates, "this year") are China time, as due dates are
-from .lateness import LOCAL_ZONE, LatePolicy, judge
+from .lateness import LatePolicy, judge
 from .rollup import refresh_enrolments
 
 #: shown for a module opened but not submitted yet (not a result: an ``opened`` event)
@@ -152,8 +151,8 @@ def record_opened(session: Session, account_id: int, module: Module) -> bool:
 
 
 def hours_this_year(session: Session, account_id: int, now: datetime | None = None) -> float:
-    now = (now or datetime.now(UTC)).astimezone(LOCAL_ZONE)
-    start = datetime(now.year, 1, 1, tzinfo=LOCAL_ZONE)
+    now = (now or datetime.now(UTC)).astimezone(local_zone())
+    start = datetime(now.year, 1, 1, tzinfo=local_zone())
     total = session.scalar(
         select(func.coalesce(func.sum(StudyHours.hours), 0.0)).where(
             StudyHours.account_id == account_id, StudyHours.credited_at >= start
@@ -269,7 +268,7 @@ def courses_of(session: Session, account_id: int) -> list[CourseProgress]:
                             "code": sitting.code,
                             "place": sitting.place,
                             "starts": sitting.starts_at,
-                            "starts_local": sitting.starts_at.astimezone(LOCAL_ZONE).strftime(
+                            "starts_local": sitting.starts_at.astimezone(local_zone()).strftime(
                                 "%Y-%m-%d %H:%M"
                             )
                             if sitting.starts_at

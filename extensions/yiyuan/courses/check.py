@@ -11,16 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from ..associations import ALL_ASSOCIATIONS
+from ..clock import local_zone
 from ..exchange.images import MAX_IMAGE_BYTES, is_local, local_image
 from ..members.matching import AssociationMatcher
 from .manifest import Course, Module, Problem, read_manifest, schema_problems, to_course
 from .notebooks import LessonFacts, quiz_problems, read_lesson
-
-#: the course's opening and due dates are the city's calendar days
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass
@@ -167,7 +164,7 @@ def _session_problems(name: str, course: Course, raw: dict, module) -> list[Prob
                 )
             )
             continue
-        day = starts.astimezone(LOCAL_ZONE).date() if starts is not None else None
+        day = starts.astimezone(local_zone()).date() if starts is not None else None
         if day is not None and _outside(day, course.opens, course.due):
             problems.append(
                 Problem(

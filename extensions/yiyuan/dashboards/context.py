@@ -28,12 +28,13 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
+from ..platform import Platform
 from ..reports.scope import ReportAccessDenied, Scope, viewer_scope
-from ..settings import Settings, load_settings
+from ..settings import Settings
 from .readonly import dashboards_db_url, read_only_session
 
 _viewer: str | None = None
-_settings: Settings | None = None
+_platform: Platform | None = None
 
 
 def bind(username: str) -> None:
@@ -54,12 +55,19 @@ def viewer() -> str:
     return _viewer
 
 
+def platform() -> Platform:
+    """The kernel's one :class:`Platform`, from its environment on first use (which also sets
+    the kernel's time zone). Its read-write ``database`` is never opened here: dashboards read
+    through :func:`session`."""
+    global _platform
+    if _platform is None:
+        _platform = Platform.load(os.environ)
+    return _platform
+
+
 def settings() -> Settings:
     """The platform settings, read from the kernel's environment on first use."""
-    global _settings
-    if _settings is None:
-        _settings = load_settings(os.environ)
-    return _settings
+    return platform().settings
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-from ..reports.filters import LOCAL
+from ..clock import local_zone
 from ..reports.table import Column, Kind, Table
 
 #: how a missing value (no enrolment, no score …) is shown
@@ -66,7 +66,7 @@ def format_value(value: Any, kind: Kind = "text") -> str:
     if kind == "int" and isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
     if isinstance(value, datetime):
-        local = value.astimezone(LOCAL) if value.tzinfo else value
+        local = value.astimezone(local_zone()) if value.tzinfo else value
         return local.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()

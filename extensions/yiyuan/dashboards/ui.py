@@ -16,18 +16,18 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 import ipywidgets as w
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ..clock import local_zone
 from ..errors import YiyuanError
-from ..models import Standing
 from ..reports import participation
 from ..reports.export import to_xlsx_bytes
-from ..reports.filters import LOCAL, ReportFilter
+from ..reports.filters import STANDING_WORDS, ReportFilter
 from ..reports.participation import FilterOptions
 from ..reports.scope import Scope
 from ..reports.table import Table
@@ -47,10 +47,11 @@ NO_DATA = "暂无数据：当前范围内还没有会员或学习记录（或筛
 
 STANDING_CHOICES = (
     ("全部身份", ""),
-    ("会员", Standing.member.value),
-    ("理事", Standing.council.value),
-    ("常务理事", Standing.standing_council.value),
-    ("主席团成员", Standing.presidium.value),
+    *(
+        (word, standing.value)
+        for word, standing in STANDING_WORDS.items()
+        if word != standing.value
+    ),
 )
 
 Choice = Literal["any", "one"] | None
@@ -172,7 +173,7 @@ class FilterBar:
                 raise NothingToChoose(f"没有可查看的{label}：您的账号没有可查看的{label}数据。")
             chosen[_FIELDS[field][3]] = (dropdown.value,) if dropdown.value else ()
         if self.standing is not None and self.standing.value:
-            chosen["standings"] = (Standing(self.standing.value),)
+            chosen["standings"] = (STANDING_WORDS[self.standing.value],)
         if self.date_from is not None:
             chosen["date_from"] = self.date_from.value
             chosen["date_to"] = self.date_to.value
@@ -342,9 +343,7 @@ class Dashboard:
 
 
 def _today() -> date:
-    from ..models import utcnow
-
-    return utcnow().astimezone(LOCAL).date()
+    return datetime.now(local_zone()).date()
 
 
 # --- page contents ------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from nbgrader.exchange import abc
 from traitlets import Bool
@@ -15,8 +14,6 @@ from traitlets import Bool
 from . import archives
 from .client import ServiceClient, ServiceError
 from .names import BadName, check_id
-
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 class Exchange(abc.Exchange):

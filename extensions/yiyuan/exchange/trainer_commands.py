@@ -18,8 +18,9 @@ from pathlib import Path
 from nbgrader.exchange import abc
 from nbgrader.utils import parse_utc
 
+from ..clock import local_zone
 from . import archives
-from .base import LOCAL_ZONE, Exchange
+from .base import Exchange
 from .modulefolder import (
     UNPACK_LIMIT,
     pack_module,
@@ -72,8 +73,8 @@ class ExchangeReleaseAssignment(Exchange, abc.ExchangeReleaseAssignment):
 def _deadline(due: str | None) -> datetime | None:
     if not due:
         return None
-    day = datetime.fromisoformat(due).astimezone(LOCAL_ZONE).date()
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL_ZONE)
+    day = datetime.fromisoformat(due).astimezone(local_zone()).date()
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=local_zone())
 
 
 class ExchangeCollect(Exchange, abc.ExchangeCollect):

@@ -33,12 +33,13 @@ from sqlalchemy.orm import Session
 from ..db import Database
 from ..exchange import archives
 from ..exchange.names import nbgrader_timestamp
+from ..i18n import get_catalogue
 from ..lesson.sidecar import FILENAME as ANSWERS
 from ..lesson.sidecar import read_answers
 from ..models import CompletionEvent, Grade, Submission
 from ..models.base import utcnow
-from ..service.storage import Storage
 from ..settings import Settings
+from ..storage import Storage
 from .coursedir import (
     GradingError,
     capture_nbgrader_log,
@@ -56,6 +57,7 @@ from .sandbox import Sandbox
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 log = logging.getLogger(__name__)
+words = get_catalogue()
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def grade_submission(
 def load_work(session: Session, submission_id: int) -> Work:
     submission = session.get(Submission, submission_id)
     if submission is None:
-        raise GradingError(f"找不到编号为 {submission_id} 的提交。")
+        raise GradingError(words.format("grader_no_submission", submission_id=submission_id))
     module, account = submission.module, submission.account
     return Work(
         submission_id=submission.id,
@@ -141,7 +143,7 @@ def autograde(settings: Settings, work: Work, slot: int = 0, answers_only: bool 
     root = course_root(settings, work.course_code)
     release = root / "release" / work.module_code
     if not release.is_dir():
-        raise GradingError(f"单元 {work.module_code} 尚未发布（课程目录中没有它）：请先发布课程。")
+        raise GradingError(words.format("grader_module_not_released", module=work.module_code))
     submitted = unpack_submission(settings, work)
     ensure_path_for_nbgrader()
     _ensure_student(settings, work)
@@ -166,7 +168,9 @@ def unpack_submission(settings: Settings, work: Work) -> Path:
     except (OSError, ValueError):
         data = None
     if data is None:
-        raise GradingError(f"提交 {work.submission_id} 的文件找不到了：请联系服务中心。")
+        raise GradingError(
+            words.format("grader_submission_file_missing", submission_id=work.submission_id)
+        )
     folder = course_root(settings, work.course_code) / "submitted" / work.username
     folder.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{work.module_code}.", dir=folder))
@@ -176,7 +180,11 @@ def unpack_submission(settings: Settings, work: Work) -> Path:
         try:
             archives.unpack(data, unpacked, limit)
         except archives.ArchiveError as error:
-            raise GradingError(f"提交 {work.submission_id} 的压缩包无法解开：{error}") from None
+            raise GradingError(
+                words.format(
+                    "grader_archive_unreadable", submission_id=work.submission_id, error=error
+                )
+            ) from None
         top = _module_folder(unpacked, work.module_code)
         kept = staging / "kept"
         kept.mkdir()
@@ -188,9 +196,7 @@ def unpack_submission(settings: Settings, work: Work) -> Path:
         released = course_root(settings, work.course_code) / "release" / work.module_code
         wanted = set(work.lessons) or {p.name for p in released.glob("*.ipynb")}
         if not wanted or not all((released / name).is_file() for name in wanted):
-            raise GradingError(
-                f"单元 {work.module_code} 的发布版课件在评分目录中找不到：请重新发布课程。"
-            )
+            raise GradingError(words.format("grader_release_missing", module=work.module_code))
         for name in sorted(wanted):
             graded = graded_notebook(released / name, top / name)
             nbformat.write(graded, kept / name)
@@ -318,8 +324,7 @@ def _run_autograde(
                 "\n".join(lines),
             )
             raise GradingError(
-                f"提交 {work.submission_id} 暂时无法自动评分（评分程序出错，不是学员的问题）："
-                "系统会自动重试。"
+                words.format("grader_autograde_failed", submission_id=work.submission_id)
             ) from None
 
 
@@ -381,7 +386,7 @@ def _failed_lessons(folder: Path) -> dict[str, str]:
 
 
 #: nbgrader's own comments (SaveAutoGrades), in the learner's language
-_COMMENTS = {"No response.": "未作答（与发下的版本相同），按 0 分计。"}
+_COMMENTS = {"No response.": words.grader_no_response}
 
 
 def _words(comment: str | None) -> str:
@@ -550,7 +555,7 @@ def _upsert_grade(session: Session, submission_id: int, scores: Scores) -> Grade
             return grade
         except IntegrityError:
             continue  # another worker wrote it first (a job taken over): update that row
-    raise GradingError(f"提交 {submission_id} 的成绩无法保存，请稍后重试。")
+    raise GradingError(words.format("grader_grade_not_saved", submission_id=submission_id))
 
 
 def update_completion(session: Session, account_id: int, module_id: int) -> None:

@@ -27,9 +27,11 @@ from pathlib import Path
 from ..courses.manifest import Course
 from ..errors import YiyuanError
 from ..exchange.names import check_id
+from ..i18n import get_catalogue
 from ..settings import Settings
 
 log = logging.getLogger(__name__)
+words = get_catalogue()
 
 #: seconds a gradebook writer waits for another one (workers grade the same course at once)
 GRADEBOOK_TIMEOUT = 60
@@ -43,7 +45,7 @@ class GradingError(YiyuanError):
 
 
 def course_root(settings: Settings, course_code: str) -> Path:
-    return settings.coursedirs_dir / check_id(course_code, "课程代码")
+    return settings.coursedirs_dir / check_id(course_code, words.grader_course_code)
 
 
 def gradebook_url(settings: Settings, course_code: str) -> str:
@@ -105,12 +107,12 @@ def prepare_module(settings: Settings, course: Course, module_code: str) -> Path
     """Copy the module's lessons into nbgrader's source, run the generate step in-process and
     return the student version (``<root>/release/<module>``): no hidden tests, no answer file.
     The gradebook then holds the module, its lessons and their points."""
-    check_id(module_code, "单元代码")
+    check_id(module_code, words.grader_module_code)
     root = course_root(settings, course.id)
     origin = settings.courses_dir / "notebooks" / course.id / module_code
     if not origin.is_dir():
         raise GradingError(
-            f"找不到单元 {module_code} 的课件文件夹 {origin}：请检查课程清单和课件。"
+            words.format("grader_lessons_missing", module=module_code, folder=origin)
         )
     with course_lock(settings, course.id, exclusive=True):
         source = root / "source" / module_code
@@ -138,10 +140,7 @@ def _generate(settings: Settings, course_code: str, module_code: str) -> None:
             converter.start()
         except Exception as error:
             log.error("generate %s/%s failed: %s\n%s", course_code, module_code, error, lines)
-            raise GradingError(
-                f"单元 {module_code} 的课件无法生成学员版本（nbgrader 生成步骤失败）："
-                "请用 `yiyuan courses check` 检查课件的评分单元格后重试。"
-            ) from None
+            raise GradingError(words.format("grader_generate_failed", module=module_code)) from None
 
 
 def _use_wal(path: Path) -> None:

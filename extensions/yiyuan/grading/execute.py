@@ -23,10 +23,12 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Any, Integer
 
+from ..i18n import get_catalogue
+
 #: what the learner's feedback says about a check that did not run (no traceback)
 NOT_RUN = "NotRun"
 #: shown once in place of output that was dropped
-OUTPUT_DROPPED = "\n……（输出过长，其余部分已省略）\n"
+OUTPUT_DROPPED = get_catalogue().grader_output_dropped
 
 
 class KernelStartError(RuntimeError):

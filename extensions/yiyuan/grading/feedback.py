@@ -14,25 +14,27 @@ from pathlib import Path
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 
+from ..i18n import get_catalogue
 from .execute import NOT_RUN
 
 TEMPLATES = Path(__file__).parent / "templates"
+words = get_catalogue()
 
 _REASONS = {
-    "timeout": "本课运行超时，此项未能检查，按 0 分计。",
-    "dead": "本课运行中断，此项未能检查，按 0 分计。",
+    "timeout": words.grader_check_timeout,
+    "dead": words.grader_check_dead,
 }
 
 
 def _message(output: NotebookNode) -> str:
     name = output.get("ename", "")
     if name == "AssertionError":
-        return str(output.get("evalue", "")).strip() or "此项检查未通过。"
+        return str(output.get("evalue", "")).strip() or words.grader_check_failed
     if name == NOT_RUN:
         return _REASONS.get(output.get("evalue", ""), _REASONS["dead"])
     if name in ("CellTimeoutError", "KeyboardInterrupt"):
         return _REASONS["timeout"]
-    return "此项检查运行出错，按 0 分计。"
+    return words.grader_check_error
 
 
 def _stream(text: str) -> NotebookNode:
@@ -74,7 +76,7 @@ class SanitizeFeedback(Preprocessor):
             if errors:
                 timed_out = {o.get("ename") for o in errors} & {NOT_RUN, "CellTimeoutError"}
                 kept.append(
-                    _stream("本段课件运行超时，已停止。" if timed_out else "本段课件运行出错。")
+                    _stream(words.grader_cell_timeout if timed_out else words.grader_cell_error)
                 )
             cell.outputs = kept
         # learners never see code, not even in their feedback

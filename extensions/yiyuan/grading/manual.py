@@ -19,14 +19,17 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..completion import lateness
+from ..i18n import get_catalogue
 from ..lesson.sidecar import FILENAME as ANSWERS
 from ..lesson.sidecar import parse
 from ..models import CompletionEvent, Course, Grade, Module, Submission
 from ..models.base import utcnow
-from ..service.storage import Storage
 from ..settings import Settings
+from ..storage import Storage
 from .autograde import load_work, publish_feedback, update_completion
 from .coursedir import GradingError, course_lock, learner_lock, nbgrader_config
+
+words = get_catalogue()
 
 
 class ManualGradingError(GradingError):
@@ -66,23 +69,25 @@ def grade_manually(
     the caller's transaction (flushes, does not commit)."""
     grade = session.scalar(select(Grade).where(Grade.submission_id == submission_id))
     if grade is None:
-        raise ManualGradingError(f"提交 {submission_id} 还没有自动评分结果，暂时不能评阅。")
+        raise ManualGradingError(words.format("grader_not_autograded", submission_id=submission_id))
     submission = grade.submission
     _require_latest(session, submission)
     manual = {gid: item for gid, item in grade.items.items() if not item.get("auto")}
     for grade_id in list(scores) + list(comments):
         if grade_id not in manual:
-            names = "、".join(sorted(manual)) or "（无）"
+            names = words.grader_list_separator.join(sorted(manual)) or words.grader_none
             raise ManualGradingError(
-                f"“{grade_id}”不是这次提交中需要教师评阅的项目：可评阅的项目有 {names}。"
+                words.format("grader_not_manual_item", item=grade_id, names=names)
             )
     for grade_id, score in scores.items():
         maximum = float(manual[grade_id]["max"])
         if not isinstance(score, int | float) or isinstance(score, bool) or score != score:
-            raise ManualGradingError(f"“{grade_id}”的分数应为数字。")
+            raise ManualGradingError(words.format("grader_score_not_number", item=grade_id))
         if score < 0 or score > maximum:
             raise ManualGradingError(
-                f"“{grade_id}”的分数应在 0 到 {maximum:g} 分之间，而不是 {score:g}。"
+                words.format(
+                    "grader_score_out_of_range", item=grade_id, maximum=maximum, score=score
+                )
             )
     work = load_work(session, submission_id)
     with course_lock(settings, work.course_code, exclusive=False):
@@ -113,15 +118,21 @@ def grade_manually(
             detail={"scores": dict(scores), "grader": grader},
         )
     )
-    changed = "、".join(
-        f"{gid} {before[gid] if before[gid] is not None else '未评'}→{scores[gid]:g}"
+    changed = words.grader_list_separator.join(
+        f"{gid} {before[gid] if before[gid] is not None else words.grader_not_graded}"
+        f"→{scores[gid]:g}"
         for gid in scores
     )
     audit.record(
         session,
         grader,
         "grade.manual",
-        f"评阅 {submission.account.display_name or work.username} 的“{submission.module.title}”：{changed}",
+        words.format(
+            "grader_audit_manual",
+            learner=submission.account.display_name or work.username,
+            module=submission.module.title,
+            changes=changed,
+        ),
         course_id=work.course_id,
         account_id=work.account_id,
         target=f"{work.course_code}/{work.module_code} {work.username}",
@@ -147,9 +158,7 @@ def _require_latest(session: Session, submission: Submission) -> None:
         )
     )
     if latest != submission.id:
-        raise ManualGradingError(
-            f"提交 {submission.id} 不是该学员在本单元最新评分的一次提交：请评阅最新的提交。"
-        )
+        raise ManualGradingError(words.format("grader_not_latest", submission_id=submission.id))
 
 
 def _write_gradebook(settings, work, manual: dict, scores: dict, comments: dict) -> None:

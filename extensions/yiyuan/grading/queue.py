@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
+from ..i18n import get_catalogue
 from ..models import CompletionEvent, Grade, GradingJob, JobState, Module, Submission
 from ..models.base import utcnow
 
@@ -154,7 +155,7 @@ def requeue_stale(session: Session, stale_after_seconds: float, retries: int = 3
     jobs = list(session.scalars(stale))
     for job in jobs:
         if not _recorded(session, job):
-            _give_back(session, job, "评分进程意外中止，评分没有完成。", retries)
+            _give_back(session, job, get_catalogue().grader_worker_died, retries)
     session.flush()
     return len(jobs)
 

@@ -42,7 +42,10 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any as AnyTrait
 
 from ..errors import YiyuanError
+from ..i18n import get_catalogue
 from ..settings import GradingSettings
+
+words = get_catalogue()
 
 BWRAP = "/usr/bin/bwrap"
 SETPRIV = "/usr/bin/setpriv"
@@ -259,7 +262,7 @@ def copy_working_folder(source: Path, target: Path) -> None:
                 continue
             total += path.stat().st_size
             if total > MAX_COPY:
-                raise SandboxError("要评分的文件夹太大，无法放入评分沙箱。")
+                raise SandboxError(words.grader_folder_too_large)
             shutil.copyfile(path, target / relative / name)
 
 
@@ -326,7 +329,7 @@ class SandboxKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw: Any):
         sandbox: Sandbox = self.sandbox
         if sandbox is None:
-            raise SandboxError("评分沙箱没有配置：不在沙箱里运行学员的代码。")
+            raise SandboxError(words.grader_no_sandbox)
         self._cleanup_sandbox()
         self._sandbox_root, parts = make_sandbox_root(sandbox.workspace)
         _seed_matplotlib_cache(parts["home"] / ".matplotlib")
@@ -393,10 +396,7 @@ def check_sandbox(grading: GradingSettings) -> None:
     """Run one command in the sandbox the workers will use; raise :class:`SandboxError`
     saying what to do when it cannot work here."""
     if not os.path.exists(BWRAP):
-        raise SandboxError(
-            "找不到 bubblewrap（/usr/bin/bwrap）：评分沙箱需要它。"
-            "请运行 `make setup`（或 apt-get install bubblewrap）。"
-        )
+        raise SandboxError(words.grader_no_bwrap)
     sandbox = Sandbox.for_worker(grading, 0)
     root, parts = make_sandbox_root()
     try:
@@ -413,15 +413,12 @@ def check_sandbox(grading: GradingSettings) -> None:
             command, capture_output=True, text=True, timeout=60, cwd="/", **extra
         )
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise SandboxError(f"评分沙箱无法启动：{error}") from None
+        raise SandboxError(words.format("grader_sandbox_start_error", error=error)) from None
     finally:
         remove_tree(root, sandbox.switches_uid)
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or [""]
-        raise SandboxError(
-            "评分沙箱无法启动（bubblewrap 报告：" + detail[0] + "）。"
-            "需要 Linux 的命名空间：在容器里运行时请允许创建命名空间，或以 root 运行评分服务。"
-        )
+        raise SandboxError(words.format("grader_sandbox_failed", detail=detail[0]))
 
 
 def clear_workspace(workspace: Path) -> None:
@@ -436,9 +433,6 @@ def require_sandbox(mode: str, grading: GradingSettings) -> None:
     sandbox that cannot start here stops the grader with the reason (not every job later)."""
     if grading.sandbox == "none":
         if mode == "production":
-            raise SandboxError(
-                "生产模式不能关闭评分沙箱（grading.sandbox: none）：学员的代码会以评分服务的"
-                "权限运行。请删除这项设置，并安装 bubblewrap（`make setup`）。"
-            )
+            raise SandboxError(words.grader_sandbox_required)
         return
     check_sandbox(grading)

@@ -25,7 +25,9 @@ import threading
 import time
 
 from ..db import Database
+from ..i18n import get_catalogue
 from ..lifecycle import die_with_parent
+from ..platform import Platform
 from ..settings import Settings
 
 log = logging.getLogger(__name__)
@@ -112,16 +114,16 @@ def _give_back(settings: Settings, pids: list[int]) -> None:
     ``stale_after``), without counting the interrupted attempt."""
     from . import queue
 
-    database = Database(settings.platform_db_url)
+    platform = Platform(settings)
     try:
-        with database.session() as session:
+        with platform.database.session() as session:
             for pid in pids:
                 if queue.release(session, worker_name(pid)):
                     log.info("grading worker %s stopped mid-job: job queued again", pid)
     except Exception:  # the heartbeat takes the job back at the next start
         log.exception("could not queue the interrupted grading jobs again")
     finally:
-        database.dispose()
+        platform.dispose()
 
 
 def worker_name(pid: int | None = None) -> str:
@@ -168,12 +170,13 @@ def worker_main(settings: Settings, once: bool = False, slot: int = 0) -> None:
     from .coursedir import ensure_path_for_nbgrader
 
     ensure_path_for_nbgrader()
-    database = Database(settings.platform_db_url)
+    # this process's settings, database and time zone (late work is judged by its midnight)
+    platform = Platform(settings)
     name = worker_name()
     try:
-        work_loop(settings, database, name, once, stopping, slot)
+        work_loop(settings, platform.database, name, once, stopping, slot)
     finally:
-        database.dispose()
+        platform.dispose()
     # nothing is left to do: skip tearing down nbgrader's modules (the pool waits for us)
     logging.shutdown()
     os._exit(0)
@@ -240,7 +243,10 @@ def run_job(
     try:
         grade_submission(settings, database, submission_id, slot)
     except Exception as error:
-        message = str(error) if isinstance(error, GradingError) else "评分程序出错，评分没有完成。"
+        if isinstance(error, GradingError):
+            message = str(error)
+        else:
+            message = get_catalogue().grader_program_error
         log.exception("grading job %s (submission %s) failed", job_id, submission_id)
         with database.session() as session:
             queue.fail(session, job_id, name, message, settings.grading.retries)

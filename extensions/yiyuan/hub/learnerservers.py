@@ -49,7 +49,7 @@ NO_SERVER_NEEDED_HTML = (
 @cache
 def _platform(database_url: str, exchange_dir: str):
     from ..db import Database
-    from ..service.storage import Storage
+    from ..storage import Storage
 
     return Database(database_url), Storage(exchange_dir)
 

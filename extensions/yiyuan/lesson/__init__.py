@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .core import Lesson
-    from .submit import Outcome, SubmitError
+    from .outcome import Outcome, SubmitError
 
 __all__ = ["Lesson", "Outcome", "SubmitError"]
 
@@ -27,7 +27,7 @@ def __getattr__(name: str) -> Any:
 
         return Lesson
     if name in ("Outcome", "SubmitError"):
-        from . import submit
+        from . import outcome
 
-        return getattr(submit, name)
+        return getattr(outcome, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,11 +11,11 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import ipywidgets as w
 
+from .outcome import Outcome, SubmitError
 from .text import escape
 
 NOT_OPEN = "答案已保存。本课程尚未开放在线提交，请等待平台通知。"
@@ -28,27 +28,6 @@ FAILED = (
 NOT_SAVED = "答案没有保存成功，所以没有提交。请稍后再试；如果一直不成功，请联系服务中心。"
 CONFIRM = "提交后将由平台评分。确定现在提交本单元吗？"
 CANCELLED = "已取消，本单元尚未提交（您的答案已自动保存）。"
-
-
-class SubmitError(Exception):
-    """Raised by a platform's ``on_submit`` handler; its (Chinese) message is shown as is."""
-
-
-@dataclass
-class Outcome:
-    """What a submit attempt led to: ``ok`` only when the answers were handed over (or
-    saved, when there is no handler); ``missing`` lists what the learner still has to do."""
-
-    ok: bool
-    message: str
-    missing: list[str] = field(default_factory=list)
-    #: (text, href): a link shown after the message, opened in a new tab (e.g. the feedback)
-    link: tuple[str, str] | None = None
-    #: set by the platform after a submission: called in a background thread with a function
-    #: that shows a newer outcome (the grading result) in place of this one
-    follow: Callable[[Callable[[Outcome], None]], None] | None = field(
-        default=None, repr=False, compare=False
-    )
 
 
 def log_exception() -> None:
@@ -71,18 +50,18 @@ def find_handler(lesson: Any) -> Callable[[dict], Any] | None:
 def platform_handler(folder: Any) -> Callable[[dict], Any] | None:
     """The platform's submit (through the yiyuan service) when this kernel runs in a hub
     server that has one (``YIYUAN_SERVICE_URL``); None otherwise."""
-    from ..exchange import lesson_submit  # no HTTP client is loaded for plain notebooks
+    from . import platform_submit  # no HTTP client is loaded for plain notebooks
 
-    if not lesson_submit.platform_enabled():
+    if not platform_submit.platform_enabled():
         return None
-    return lesson_submit.submit_handler(folder)
+    return platform_submit.submit_handler(folder)
 
 
 def platform_submits() -> bool:
     """Whether this kernel submits to the platform (a hub server with ``YIYUAN_SERVICE_URL``)."""
-    from ..exchange import lesson_submit
+    from . import platform_submit
 
-    return lesson_submit.platform_enabled()
+    return platform_submit.platform_enabled()
 
 
 def run_handler(handler: Callable[[dict], Any], answers: dict) -> Outcome:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..accounts import lockouts
 from ..accounts.admin import get as get_account
 from ..certificates import issuing
+from ..clock import local_zone
 from ..completion import progress
 from ..errors import YiyuanError
 from ..models import (
@@ -108,8 +109,8 @@ def as_table(lines: list[MemberLine], hours: dict[str, float] | None = None) -> 
 def hours_this_year(session: Session, now: datetime | None = None) -> dict[str, float]:
     """Everyone's study hours this year (China's calendar), by user name: one grouped query
     over the ledger, the same sum as the portal's and the reports'."""
-    local = (now or utcnow()).astimezone(progress.LOCAL_ZONE)
-    start = datetime(local.year, 1, 1, tzinfo=progress.LOCAL_ZONE)
+    local = (now or utcnow()).astimezone(local_zone())
+    start = datetime(local.year, 1, 1, tzinfo=local_zone())
     rows = session.execute(
         select(Account.username, func.sum(StudyHours.hours))
         .join(StudyHours, StudyHours.account_id == Account.id)
@@ -238,7 +239,7 @@ class LedgerLine:
 
     id: int
     credited_at: datetime
-    #: the day in China time, e.g. 2026-11-20
+    #: the day in local time, e.g. 2026-11-20
     date: str
     hours: float
     #: ``module`` or ``manual``
@@ -345,7 +346,7 @@ def ledger(session: Session, account_id: int, limit: int = 500) -> list[LedgerLi
         LedgerLine(
             id=entry.id,
             credited_at=entry.credited_at,
-            date=entry.credited_at.astimezone(progress.LOCAL_ZONE).strftime("%Y-%m-%d"),
+            date=entry.credited_at.astimezone(local_zone()).strftime("%Y-%m-%d"),
             hours=round(entry.hours, 2),
             source=entry.source,
             course=course or "",

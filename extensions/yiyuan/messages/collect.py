@@ -16,8 +16,8 @@ from sqlalchemy import String, cast, exists, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..clock import local_zone
 from ..completion.lateness import LatePolicy
-from ..completion.progress import LOCAL_ZONE
 from ..models import (
     Certificate,
     CompletionEvent,
@@ -218,7 +218,7 @@ def _reminders(
     first seen two days before sees 还有 2 天, not also a 7-day reminder)."""
     if not remind_days:
         return []
-    today = now.astimezone(LOCAL_ZONE).date()
+    today = now.astimezone(local_zone()).date()
     rows = []
     for course in session.scalars(
         select(Course).where(
@@ -251,7 +251,7 @@ def _reminders(
 
 
 def _local_day(moment: datetime | None):
-    return moment.astimezone(LOCAL_ZONE).date() if moment else None
+    return moment.astimezone(local_zone()).date() if moment else None
 
 
 def _insert(session: Session, rows: list[dict]) -> int:

@@ -1,51 +1,16 @@
-"""Sessions (场次) of on-site modules: kept in step with the manifest at publish, listed for the
-trainer page, and who may run one."""
+"""Sessions (场次) of on-site modules: listed for the trainer page, and who may run one. Publishing
+keeps them in step with the manifest (yiyuan.catalog.onsite_sessions)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..accounts.service import find_account
 from ..catalog.enrolment import is_trainer
-from ..courses import manifest as manifests
-from ..models import Account, Module, ModuleKind, OnsiteSession, Role
-
-#: times people read (session starts, check-in deadlines) are China time
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-
-
-def sync_sessions(session: Session, module: Module, manifest_module: manifests.Module) -> None:
-    """Create or update the module's sessions from the manifest. A session the manifest no
-    longer lists is deactivated, never deleted: attendance points at it."""
-    if module.id is None:
-        session.flush()  # a module new in this publish: its sessions need its id
-    existing = {
-        row.code: row
-        for row in session.scalars(
-            select(OnsiteSession).where(OnsiteSession.module_id == module.id)
-        )
-    }
-    wanted = manifest_module.sessions if module.kind == ModuleKind.onsite else ()
-    for position, sitting in enumerate(wanted):
-        row = existing.pop(sitting.id, None)
-        if row is None:
-            row = OnsiteSession(module_id=module.id, code=sitting.id, checkin_code="")
-            session.add(row)
-        row.position = position
-        row.place = sitting.place
-        row.starts_at = sitting.starts_at
-        row.hours = sitting.hours
-        # the checker made sure the trainer is one of the course's; publish that they exist
-        trainer = find_account(session, sitting.trainer) if sitting.trainer else None
-        row.trainer_id = trainer.id if trainer is not None else None
-        row.active = True
-    for row in existing.values():
-        row.active = False
-    session.flush()
+from ..clock import local_zone
+from ..models import Account, Module, OnsiteSession, Role
 
 
 def sessions_of_course(session: Session, course_id: int) -> list[OnsiteSession]:
@@ -71,7 +36,7 @@ def may_run(session: Session, onsite_session: OnsiteSession, account: Account) -
 
 
 def local_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    return moment.astimezone(LOCAL_ZONE).strftime(pattern) if moment is not None else ""
+    return moment.astimezone(local_zone()).strftime(pattern) if moment is not None else ""
 
 
 def describe(onsite_session: OnsiteSession) -> str:

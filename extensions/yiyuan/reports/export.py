@@ -19,8 +19,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from ..clock import local_zone
 from ..errors import YiyuanError
-from .filters import LOCAL
 from .table import Column, Table
 
 FORMATS = ("xlsx", "csv", "json")
@@ -58,7 +58,7 @@ def _plain(value: Any) -> Any:
         value = value.value
     if isinstance(value, datetime) and value.tzinfo is not None:
         # Excel has no time zones: show the federation's wall-clock time
-        return value.astimezone(LOCAL).replace(tzinfo=None)
+        return value.astimezone(local_zone()).replace(tzinfo=None)
     if value is None or isinstance(value, (str, int, float, Decimal, date)):
         return value
     return str(value)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from ..clock import local_zone
 from ..errors import YiyuanError
 from ..models import Standing
-
-#: dates in reports are the federation's calendar days
-LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 class BadFilter(YiyuanError):
@@ -19,7 +16,7 @@ class BadFilter(YiyuanError):
 
 @dataclass(frozen=True)
 class ReportFilter:
-    """Empty tuples mean "all"; dates are inclusive calendar days in Asia/Shanghai."""
+    """Empty tuples mean "all"; dates are inclusive local calendar days (yiyuan.clock)."""
 
     associations: tuple[str, ...] = ()  # association codes, short or full names
     courses: tuple[str, ...] = ()  # course codes
@@ -102,4 +99,4 @@ def _day(value: str | None, what: str) -> date | None:
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), LOCAL).astimezone(UTC)
+    return datetime.combine(day, time(), local_zone()).astimezone(UTC)

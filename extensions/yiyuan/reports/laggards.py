@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..clock import local_zone
 from ..models import Account, Association, Course, Member, Membership, Module, utcnow
 from . import columns as C
 from . import sources
-from .filters import LOCAL, ReportFilter
+from .filters import ReportFilter
 from .scope import Scope
 from .table import Table
 
@@ -85,7 +86,7 @@ def laggards(
             "username": username,
             "associations": associations or "",
             "course": title,
-            "due": due.astimezone(LOCAL).date(),
+            "due": due.astimezone(local_zone()).date(),
             "modules_passed": passed,
             "modules_required": wanted,
             "days_overdue": (now - due).days,

@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import DateTime, Integer, case, cast, distinct, func, literal, select
 from sqlalchemy.orm import Session
 
+from ..clock import local_zone
 from ..models import CompletionEvent, Module, ModuleResult, ResultStatus, StudyHours
 from . import columns as C
 from . import sources
-from .filters import LOCAL, ReportFilter
+from .filters import ReportFilter
 from .scope import Scope
 from .table import Table
 
@@ -25,7 +26,7 @@ def weekly_trend(
     weeks: int = 12,
     now: datetime | None = None,
 ) -> Table:
-    """Per calendar week (Monday, Asia/Shanghai) up to the end of the range: active learners,
+    """Per calendar week (local Monday) up to the end of the range: active learners,
     submissions, modules passed and hours credited, among the people the viewer may see."""
     resolved = sources.resolve(session, filters, now)
     last_monday = _monday(resolved.end)
@@ -108,6 +109,6 @@ def _week_number(session: Session, first: datetime):
 
 
 def _monday(instant: datetime) -> datetime:
-    local = instant.astimezone(LOCAL)
+    local = instant.astimezone(local_zone())
     day = local.date() - timedelta(days=local.weekday())
-    return datetime.combine(day, datetime.min.time(), LOCAL)
+    return datetime.combine(day, datetime.min.time(), local_zone())

@@ -6,31 +6,36 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, defaultload
 
 from ..exchange.names import BadName, check_id
+from ..i18n import get_catalogue
 from ..models import Account, Course, Module, Submission
 from .base import ApiError
+
+words = get_catalogue()
 
 
 def course_by_code(session: Session, code: str) -> Course:
     try:
-        check_id(code, "课程代码")
+        check_id(code, words.svc_course_code)
     except BadName as error:
         raise ApiError(400, str(error), "bad-name") from None
     course = session.scalars(select(Course).where(Course.code == code)).one_or_none()
     if course is None or not course.active:
-        raise ApiError(404, f"没有课程“{code}”，或它已下线。", "no-course")
+        raise ApiError(404, words.format("svc_no_course", code=code), "no-course")
     return course
 
 
 def module_by_code(session: Session, course: Course, code: str) -> Module:
     try:
-        check_id(code, "单元代码")
+        check_id(code, words.svc_module_code)
     except BadName as error:
         raise ApiError(400, str(error), "bad-name") from None
     module = session.scalars(
         select(Module).where(Module.course_id == course.id, Module.code == code)
     ).one_or_none()
     if module is None or not module.active:
-        raise ApiError(404, f"课程“{course.title}”中没有单元“{code}”。", "no-module")
+        raise ApiError(
+            404, words.format("svc_no_module", course=course.title, code=code), "no-module"
+        )
     return module
 
 
@@ -38,8 +43,8 @@ def module_by_codes(session: Session, course_code: str, module_code: str) -> Mod
     """The module and its course in one query, without the course's other modules and
     trainers (what a lesson's every save and page view needs, and no more)."""
     try:
-        check_id(course_code, "课程代码")
-        check_id(module_code, "单元代码")
+        check_id(course_code, words.svc_course_code)
+        check_id(module_code, words.svc_module_code)
     except BadName as error:
         raise ApiError(400, str(error), "bad-name") from None
     course = contains_eager(Module.course)
@@ -51,7 +56,9 @@ def module_by_codes(session: Session, course_code: str, module_code: str) -> Mod
     ).one_or_none()
     if module is None or not module.active or not module.course.active:
         raise ApiError(
-            404, f"没有找到课程“{course_code}”的单元“{module_code}”，或它已下线。", "no-module"
+            404,
+            words.format("svc_no_course_module", course=course_code, module=module_code),
+            "no-module",
         )
     return module
 
@@ -64,7 +71,7 @@ def is_trainer(session: Session, course_id: int, account: Account) -> bool:
 
 def require_trainer(session: Session, course: Course, account: Account) -> None:
     if not is_trainer(session, course.id, account):
-        raise ApiError(403, f"只有课程“{course.title}”的任课教师可以进行此操作。", "not-trainer")
+        raise ApiError(403, words.format("svc_trainers_only", course=course.title), "not-trainer")
 
 
 def submission_for(session: Session, submission_id: int, account: Account) -> Submission:
@@ -81,5 +88,5 @@ def submission_for(session: Session, submission_id: int, account: Account) -> Su
         submission.account_id == account.id
         or is_trainer(session, submission.module.course_id, account)
     ):
-        raise ApiError(404, "找不到这份提交。", "no-submission")
+        raise ApiError(404, words.svc_no_submission, "no-submission")
     return submission

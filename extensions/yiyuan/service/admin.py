@@ -7,18 +7,21 @@ role is checked in ``prepare``, before any method runs, so a new handler cannot 
 
 from __future__ import annotations
 
+from ..i18n import get_catalogue
 from ..models import Role
 from .base import ApiHandler, PageHandler
 
+words = get_catalogue()
+
 #: (key, label, path below the service prefix): the workspace's navigation, in order
 NAV = (
-    ("home", "概览", "admin"),
-    ("members", "会员", "admin/members"),
-    ("roster", "导入名册", "admin/roster"),
-    ("cohorts", "培训项目与期次", "admin/cohorts"),
-    ("courses", "课程", "admin/courses"),
-    ("hours", "学时", "admin/hours"),
-    ("audit", "审计日志", "audit"),
+    ("home", words.svc_admin_nav_home, "admin"),
+    ("members", words.svc_admin_nav_members, "admin/members"),
+    ("roster", words.svc_admin_nav_roster, "admin/roster"),
+    ("cohorts", words.svc_admin_nav_cohorts, "admin/cohorts"),
+    ("courses", words.svc_admin_nav_courses, "admin/courses"),
+    ("hours", words.svc_admin_nav_hours, "admin/hours"),
+    ("audit", words.svc_admin_nav_audit, "audit"),
 )
 
 
@@ -45,10 +48,10 @@ class AdminPage(AdminOnly, PageHandler):
         self.render(
             template,
             account=self.account,
-            roles=["管理员"],
+            roles=[words.svc_admin_role],
             nav=NAV,
             nav_key=self.nav_key,
-            prefix=self.application.settings["yiyuan_prefix"],
+            prefix=self.prefix,
             **values,
         )
 

@@ -26,6 +26,7 @@ from tornado import web
 from .. import audit, cohorts
 from ..certificates import files, issuing, jobs
 from ..db import Database
+from ..i18n import get_catalogue
 from ..models import (
     Account,
     Certificate,
@@ -40,6 +41,7 @@ from .base import XLSX, ApiError
 from .certificate_views import certificate_json, cohort_certificates, issuers, member_certificates
 
 log = logging.getLogger("yiyuan.service")
+words = get_catalogue()
 
 #: a serial in a route: loose on purpose, so that a mistyped one gets a Chinese 404
 SERIAL = r"([0-9A-Za-z-]{1,40})"
@@ -85,7 +87,7 @@ def _mark_failed(database: Database, job_id: int, status: int | str) -> None:
             job.error = "\n".join(
                 [
                     *job.error.splitlines(),
-                    f"任务进程意外结束（状态 {status}），可重新开始批量颁发。",
+                    words.format("svc_admin_job_died", status=status),
                 ]
             )
 
@@ -96,7 +98,9 @@ def _mark_failed(database: Database, job_id: int, status: int | str) -> None:
 def _certificate(session: Session, serial: str) -> Certificate:
     found = session.scalar(select(Certificate).where(Certificate.serial == serial.strip()))
     if found is None:
-        raise ApiError(404, f"没有编号为 {serial} 的证书：请核对编号。", "no-certificate")
+        raise ApiError(
+            404, words.format("svc_admin_no_certificate", serial=serial), "no-certificate"
+        )
     return found
 
 
@@ -105,7 +109,7 @@ def _text(data: dict, key: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ApiError(400, f"“{key}”应为文字。", "bad-request")
+        raise ApiError(400, words.format("svc_admin_field_not_text", key=key), "bad-request")
     return value
 
 
@@ -116,13 +120,17 @@ class MemberCertificatesApi(AdminApi):
     def _account_id(self, username: str) -> int:
         found = self.session.scalar(select(Account.id).where(Account.username == username))
         if found is None:
-            raise ApiError(404, f"没有用户名为 {username} 的账号。", "unknown-account")
+            raise ApiError(
+                404,
+                words.format("svc_admin_no_username", username=username),
+                "unknown-account",
+            )
         return found
 
     @web.authenticated
     def get(self, username: str) -> None:
         self._account_id(username)
-        prefix = self.application.settings["yiyuan_prefix"]
+        prefix = self.prefix
         self.write_json(member_certificates(self.session, username, prefix))
 
     @web.authenticated
@@ -137,7 +145,7 @@ class MemberCertificatesApi(AdminApi):
             reason=_text(body, "reason"),
             actor=self.account.username,
         )
-        answer = certificate_json(issued, self.application.settings["yiyuan_prefix"])
+        answer = certificate_json(issued, self.prefix)
         self.commit()
         self.write_json({"certificate": answer}, status=201)
 
@@ -152,7 +160,7 @@ class RevokeApi(AdminApi):
             reason=_text(self.json_body(), "reason"),
             actor=self.account.username,
         )
-        answer = certificate_json(certificate, self.application.settings["yiyuan_prefix"])
+        answer = certificate_json(certificate, self.prefix)
         self.commit()
         self.write_json({"certificate": answer})
 
@@ -169,7 +177,7 @@ class ReissueApi(AdminApi):
             actor=self.account.username,
             name=_text(body, "name"),
         )
-        prefix = self.application.settings["yiyuan_prefix"]
+        prefix = self.prefix
         answer = {
             "certificate": certificate_json(new, prefix),
             "replaced": certificate_json(certificate, prefix, newest=False),
@@ -194,12 +202,18 @@ class CohortCertificateApi(_CohortMixin, AdminApi):
         else:
             title = self._text(body, "title").strip()
             if not title:
-                raise ApiError(400, "请填写证书名称，例如“结业证书”。", "bad-request")
+                raise ApiError(400, words.svc_admin_certificate_title_missing, "bad-request")
             issuer = self._text(body, "issuer").strip()
             known = [code for code, _ in issuers(self.settings_)]
             if issuer and issuer not in known:
                 raise ApiError(
-                    400, f"没有颁发单位“{issuer}”：可选 {'、'.join(known)}。", "bad-request"
+                    400,
+                    words.format(
+                        "svc_admin_no_issuer",
+                        issuer=issuer,
+                        known=words.svc_list_separator.join(known),
+                    ),
+                    "bad-request",
                 )
             wanted = {"title": title, "issuer": issuer}
         cohorts.update_cohort(
@@ -232,7 +246,7 @@ class CohortCertificatesApi(_CohortMixin, AdminApi):
                 await asyncio.get_running_loop().run_in_executor(
                     None, _mark_failed, self.database, job.id, str(error)
                 )
-                raise ApiError(500, "批量颁发任务没能启动，请稍后再试。", "job-failed") from None
+                raise ApiError(500, words.svc_admin_job_not_started, "job-failed") from None
         self.write_json(cohort_certificates(self.session, self.settings_, cohort), status=202)
 
 
@@ -254,7 +268,7 @@ class _ExportApi(_CohortMixin, AdminApi):
             self.session,
             self.account.username,
             "certificate.export",
-            f"导出期次“{name}”的{self.what}（{count} 份）",
+            words.format("svc_admin_audit_export", cohort=name, what=self.what, count=count),
             target=cohort.code,
             detail={"what": self.what, "count": count},
         )
@@ -271,24 +285,26 @@ class _ExportApi(_CohortMixin, AdminApi):
 
 
 class ZipApi(_ExportApi):
-    what = "全部有效证书（ZIP）"
+    what = words.svc_admin_export_zip
 
     def build(self, cohort, rows):
         if not rows:
-            raise ApiError(409, "这个期次还没有有效的证书可下载。", "no-certificates")
+            raise ApiError(409, words.svc_admin_no_valid_certificates, "no-certificates")
         data, problems = files.zip_of(self.settings_, rows)
-        return f"{cohort.name}-结业证书.zip", data, "application/zip", len(rows) - len(problems)
+        name = words.format("svc_admin_zip_name", cohort=cohort.name)
+        return name, data, "application/zip", len(rows) - len(problems)
 
 
 class RegisterApi(_ExportApi):
-    what = "证书登记册"
+    what = words.svc_admin_export_register
 
     def rows(self, session, cohort_id):
         return issuing.of_cohort(session, cohort_id, valid_only=False)
 
     def build(self, cohort, rows):
-        title = f"{cohort.name} 证书登记册"
-        return f"{cohort.name}-证书登记册.xlsx", files.register(rows, title), XLSX, len(rows)
+        title = words.format("svc_admin_register_title", cohort=cohort.name)
+        name = words.format("svc_admin_register_name", cohort=cohort.name)
+        return name, files.register(rows, title), XLSX, len(rows)
 
 
 routes = [

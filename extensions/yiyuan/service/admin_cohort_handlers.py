@@ -13,6 +13,7 @@ from tornado import web
 
 from .. import cohorts
 from ..associations import ALL_ASSOCIATIONS
+from ..i18n import get_catalogue
 from ..members.normalise import STANDING_LABELS
 from ..models import Association, Course
 from .admin import AdminApi, AdminPage
@@ -27,6 +28,8 @@ COHORT_DASHBOARD = "期次"
 #: at most this many people in one 手工添加
 MAX_PEOPLE = 2000
 
+words = get_catalogue()
+
 
 class _CohortMixin:
     def _cohort(self, code: str):
@@ -40,13 +43,13 @@ class _CohortMixin:
         if isinstance(value, str):
             value = value.splitlines()
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ApiError(400, f"“{key}”应为文字列表。", "bad-request")
+            raise ApiError(400, words.format("svc_admin_field_not_list", key=key), "bad-request")
         return value
 
     def _text(self, data: dict, key: str) -> str:
         value = data.get(key, "")
         if not isinstance(value, str):
-            raise ApiError(400, f"“{key}”应为文字。", "bad-request")
+            raise ApiError(400, words.format("svc_admin_field_not_text", key=key), "bad-request")
         return value
 
 
@@ -139,7 +142,9 @@ class MembersApi(_CohortMixin, AdminApi):
         cohort = self._cohort(code)
         people = self._list(self.json_body(), "people")
         if len(people) > MAX_PEOPLE:
-            raise ApiError(400, f"一次最多添加 {MAX_PEOPLE} 人，请分批添加。", "too-many")
+            raise ApiError(
+                400, words.format("svc_admin_too_many_people", max_people=MAX_PEOPLE), "too-many"
+            )
         try:
             added, problems = cohorts.add_members(
                 self.session, cohort, people, self.account.username
@@ -171,7 +176,7 @@ def _dashboard(session, account) -> str:
 
 class CohortsPage(_CohortMixin, AdminPage):
     nav_key = "cohorts"
-    page_title = "培训项目与期次"
+    page_title = words.svc_admin_nav_cohorts
 
     @web.authenticated
     def get(self) -> None:
@@ -199,7 +204,7 @@ class CohortsPage(_CohortMixin, AdminPage):
 
 class CohortPage(_CohortMixin, AdminPage):
     nav_key = "cohorts"
-    page_title = "期次"
+    page_title = words.svc_admin_title_cohort
 
     @web.authenticated
     def get(self, code: str) -> None:

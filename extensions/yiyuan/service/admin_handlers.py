@@ -8,13 +8,16 @@ from tornado import web
 
 from .. import audit
 from ..catalog.overview import course_lines
-from ..completion.progress import LOCAL_ZONE
+from ..clock import local_zone
 from ..glance import platform_figures
+from ..i18n import get_catalogue
 from .admin import AdminApi, AdminPage
 from .learner_handlers import dashboard_links
 
 #: entries of the audit log on the first page
 RECENT = 10
+
+words = get_catalogue()
 
 
 class OverviewApi(AdminApi):
@@ -31,7 +34,7 @@ class CoursesApi(AdminApi):
 
 
 class HomePage(AdminPage):
-    page_title = "管理工作台"
+    page_title = words.svc_admin_title_home
     nav_key = "home"
 
     @web.authenticated
@@ -46,13 +49,15 @@ class HomePage(AdminPage):
 
 
 class CoursesPage(AdminPage):
-    page_title = "课程"
+    page_title = words.svc_admin_nav_courses
     nav_key = "courses"
 
     @web.authenticated
     def get(self) -> None:
         self.render_admin(
-            "admin_courses.html", lines=course_lines(self.session, self.settings_), zone=LOCAL_ZONE
+            "admin_courses.html",
+            lines=course_lines(self.session, self.settings_),
+            zone=local_zone(),
         )
 
 

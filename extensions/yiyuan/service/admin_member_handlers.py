@@ -14,8 +14,9 @@ from sqlalchemy import select
 from tornado import web
 
 from ..accounts import admin as accounts
+from ..clock import local_zone
 from ..completion import credits
-from ..completion.progress import LOCAL_ZONE
+from ..i18n import get_catalogue
 from ..members import directory
 from ..members.normalise import STANDING_LABELS
 from ..models import Account, Association, utcnow
@@ -26,8 +27,13 @@ from .certificate_views import member_certificates
 #: a user name in a path (the account rules: lower-case ASCII, 2–32 characters)
 USERNAME = r"([a-z][a-z0-9_-]{1,31})"
 PAGE_SIZE = 50
+words = get_catalogue()
 #: 状态 filter values: 正常 / 已停用 / 全部
-STATES = (("1", "正常"), ("0", "已停用"), ("all", "全部"))
+STATES = (
+    ("1", words.svc_admin_state_active),
+    ("0", words.svc_admin_state_inactive),
+    ("all", words.svc_admin_state_all),
+)
 
 
 class _Search:
@@ -37,12 +43,12 @@ class _Search:
         get = self.get_argument  # type: ignore[attr-defined]
         state = get("active", "1").strip() or "1"
         if state not in ("1", "0", "all"):
-            raise ApiError(400, "状态只能是 1（正常）、0（已停用）或 all（全部）。", "bad-filter")
+            raise ApiError(400, words.svc_admin_bad_state, "bad-filter")
         try:
             offset = max(0, int(get("offset", "0") or 0))
             limit = int(get("limit", str(PAGE_SIZE)) or PAGE_SIZE)
         except ValueError:
-            raise ApiError(400, "offset 和 limit 应为整数。", "bad-filter") from None
+            raise ApiError(400, words.svc_admin_bad_offset, "bad-filter") from None
         return {
             "text": get("text", "").strip(),
             "association": get("association", "").strip() or None,
@@ -92,18 +98,19 @@ class MembersExportApi(_Search, AdminApi):
     @web.authenticated
     def get(self) -> None:
         if self.get_argument("format", "xlsx") not in ("xlsx", "csv"):
-            raise ApiError(400, "导出格式只能是 xlsx 或 csv。", "bad-format")
+            raise ApiError(400, words.svc_bad_export_format, "bad-format")
         args = {**self.search_args(), "offset": 0, "limit": None}
         args["show_mobile"] = self.get_argument("show_mobile", "") == "1"
         lines, _ = self.search(args)
-        self.send_table(directory.as_table(lines, directory.hours_this_year(self.session)), "会员")
+        table = directory.as_table(lines, directory.hours_this_year(self.session))
+        self.send_table(table, words.svc_admin_nav_members)
 
 
 class MemberApi(AdminApi):
     @web.authenticated
     def get(self, username: str) -> None:
         profile = _profile(self, username)
-        prefix = self.application.settings["yiyuan_prefix"]
+        prefix = self.prefix
         profile.certificates = member_certificates(self.session, username, prefix)["certificates"]
         self.write_json(profile.as_json())
 
@@ -187,7 +194,7 @@ class CreditsApi(AdminApi):
             "id": entry.id,
             "username": username,
             "hours": entry.hours,
-            "date": f"{entry.credited_at.astimezone(LOCAL_ZONE):%Y-%m-%d}",
+            "date": f"{entry.credited_at.astimezone(local_zone()):%Y-%m-%d}",
             "reason": entry.reason,
             "approved_by": entry.approved_by,
             "entered_by": self.account.username,
@@ -200,7 +207,7 @@ class CreditsApi(AdminApi):
 
 
 class MembersPage(_Search, AdminPage):
-    page_title = "会员"
+    page_title = words.svc_admin_nav_members
     nav_key = "members"
 
     @web.authenticated
@@ -230,7 +237,7 @@ class MembersPage(_Search, AdminPage):
         query = urlencode({k: v for k, v in form.items() if v})
         self.render_admin(
             "admin_members.html",
-            export=f"{self.application.settings['yiyuan_prefix']}api/admin/export/members?{query}",
+            export=f"{self.prefix}api/admin/export/members?{query}",
             rows=rows,
             total=total,
             form=form,
@@ -252,7 +259,7 @@ class MembersPage(_Search, AdminPage):
 
 
 class MemberPage(AdminPage):
-    page_title = "会员"
+    page_title = words.svc_admin_nav_members
     nav_key = "members"
 
     @web.authenticated
@@ -261,16 +268,14 @@ class MemberPage(AdminPage):
         self.render_admin(
             "admin_member.html",
             profile=profile,
-            certificates=member_certificates(
-                self.session, username, self.application.settings["yiyuan_prefix"]
-            ),
-            zone=LOCAL_ZONE,
+            certificates=member_certificates(self.session, username, self.prefix),
+            zone=local_zone(),
             myself=profile.username == self.account.username,
         )
 
 
 class HoursPage(AdminPage):
-    page_title = "学时"
+    page_title = words.svc_admin_nav_hours
     nav_key = "hours"
 
     @web.authenticated
@@ -286,7 +291,7 @@ class HoursPage(AdminPage):
             recent=recent,
             credited=next((c for c in recent if c.id == credited), None),
             approver=self.account.display_name or self.account.username,
-            today=f"{utcnow().astimezone(LOCAL_ZONE):%Y-%m-%d}",
+            today=f"{utcnow().astimezone(local_zone()):%Y-%m-%d}",
         )
 
 

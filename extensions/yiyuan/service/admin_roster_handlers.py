@@ -25,7 +25,8 @@ from pathlib import Path
 from tornado import web
 
 from .. import audit
-from ..completion.progress import LOCAL_ZONE
+from ..clock import local_zone
+from ..i18n import get_catalogue
 from ..members import uploads
 from ..members.roster import RosterUnreadable
 from .admin import AdminApi, AdminOnly, AdminPage
@@ -33,6 +34,8 @@ from .base import XLSX, ApiError
 from .exchange_handlers import MB, UploadHandler
 
 TOKEN_ROUTE = r"([A-Za-z0-9_-]{1,64})"
+
+words = get_catalogue()
 
 
 def _find(handler, token: str) -> uploads.Upload:
@@ -44,7 +47,7 @@ def _find(handler, token: str) -> uploads.Upload:
 
 class RosterPage(AdminPage):
     nav_key = "roster"
-    page_title = "导入名册"
+    page_title = words.svc_admin_nav_roster
 
     @web.authenticated
     def get(self) -> None:
@@ -58,7 +61,7 @@ class RosterPage(AdminPage):
 
 class RosterUploadPage(AdminPage):
     nav_key = "roster"
-    page_title = "导入名册"
+    page_title = words.svc_admin_nav_roster
 
     @web.authenticated
     def get(self, token: str) -> None:
@@ -72,7 +75,7 @@ def _local(moment: str) -> str:
     """ "2026-11-29T05:55:03+00:00" → "2026-11-29 13:55" (the city's time) for pages."""
     if not moment:
         return ""
-    return datetime.fromisoformat(moment).astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
+    return datetime.fromisoformat(moment).astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 @web.stream_request_body
@@ -87,8 +90,7 @@ class UploadsApi(AdminOnly, UploadHandler):
     def too_large(self) -> ApiError:
         return ApiError(
             413,
-            f"名册文件超过 {self.settings_.service.max_roster_mb} MB 的上限，没有上传。"
-            "请删去多余的工作表、图片或格式，或把名册分成几个文件再上传。",
+            words.format("svc_admin_roster_too_large", max_mb=self.settings_.service.max_roster_mb),
             "too-large",
         )
 
@@ -134,7 +136,7 @@ class ConfirmApi(AdminApi):
     async def post(self, token: str) -> None:
         upload = _find(self, token)
         if upload.meta.state != uploads.PREVIEWED:
-            raise ApiError(409, "这份名册已经确认导入过了，不能再次导入。", "already-confirmed")
+            raise ApiError(409, words.svc_admin_roster_confirmed, "already-confirmed")
         try:
             result = await asyncio.to_thread(
                 uploads.confirm,
@@ -155,8 +157,8 @@ class ErrorReportApi(AdminApi):
     def get(self, token: str) -> None:
         upload = _find(self, token)
         if not upload.error_report.exists():
-            raise ApiError(404, "这份名册没有被拒绝的行，没有错误报告。", "no-errors")
-        name = f"{Path(upload.meta.name).stem}.错误报告.xlsx"
+            raise ApiError(404, words.svc_admin_roster_no_errors, "no-errors")
+        name = words.format("svc_admin_roster_errors_name", stem=Path(upload.meta.name).stem)
         self.send_file(name, upload.error_report.read_bytes(), XLSX)
 
 
@@ -165,7 +167,7 @@ class PasswordsApi(AdminApi):
     def post(self, token: str) -> None:
         upload = _find(self, token)
         if upload.meta.state not in (uploads.IMPORTED, uploads.FAILED):
-            raise ApiError(409, "名册还没有导入，没有初始密码。", "not-imported")
+            raise ApiError(409, words.svc_admin_roster_not_imported, "not-imported")
         try:
             data = upload.take_passwords()
         except uploads.PasswordsGone as error:
@@ -175,12 +177,13 @@ class PasswordsApi(AdminApi):
             self.session,
             self.account.username,
             "members.passwords",
-            f"下载名册“{upload.meta.name}”新账号的初始密码（仅此一次）",
+            words.format("svc_admin_audit_passwords", name=upload.meta.name),
             target=upload.meta.name,
             detail={"upload": upload.token},
         )
         self.commit()
-        self.send_file(f"{Path(upload.meta.name).stem}.初始密码.xlsx", data, XLSX)
+        stem = Path(upload.meta.name).stem
+        self.send_file(words.format("svc_admin_roster_passwords_name", stem=stem), data, XLSX)
 
 
 routes = [

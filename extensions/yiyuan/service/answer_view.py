@@ -23,6 +23,10 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
+from ..i18n import get_catalogue
+
+words = get_catalogue()
+
 #: what Markdown may become on the page
 TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "code", "pre",
@@ -43,7 +47,11 @@ _markdown = mistune.create_markdown(escape=True, plugins=["table", "strikethroug
 _code = HtmlFormatter(cssclass="code", wrapcode=True)
 
 #: the kinds of answer, in the trainer's words
-KIND_LABELS = {"markdown": "书面回答", "code": "代码回答", "task": "任务"}
+KIND_LABELS = {
+    "markdown": words.svc_answer_markdown,
+    "code": words.svc_answer_code,
+    "task": words.svc_answer_task,
+}
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,8 @@ def outputs_html(cell: dict) -> str:
             image = next((t for t in IMAGE_TYPES if t in data), None)
             if image and _is_base64(data[image]):
                 payload = "".join(_text(data[image]).split())
-                parts.append(f'<img alt="代码输出的图片" src="data:{image};base64,{payload}">')
+                alt = html.escape(words.svc_output_image)
+                parts.append(f'<img alt="{alt}" src="data:{image};base64,{payload}">')
             elif "text/plain" in data:
                 parts.append(_pre(_text(data["text/plain"])))
     return "".join(parts)

@@ -14,8 +14,8 @@ from tornado import web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from ..db import Database
 from ..db.migrate import check_schema
+from ..platform import Platform
 from ..settings import Settings
 from . import (
     admin_certificate_handlers,
@@ -41,7 +41,6 @@ from . import (
 from .oauth import SharedStateHubOAuth, cookie_secret
 from .processes import process_count, run_children
 from .static_files import static_routes
-from .storage import Storage
 
 log = logging.getLogger("yiyuan.service")
 
@@ -71,7 +70,6 @@ ROUTE_MODULES = (
 DEFAULT_PREFIX = "/services/yiyuan/"
 
 
-#: the project's npm packages (package.json): the widget manager compiled lessons use
 class OAuthCallbackHandler(HubOAuthCallbackHandler):
     """The hub's callback handler, on the application's own HubOAuth: the OAuth state (and
     its PKCE verifier) lives in that object's memory, so login and callback must share it."""
@@ -81,16 +79,16 @@ class OAuthCallbackHandler(HubOAuthCallbackHandler):
 
 
 def make_app(
-    settings: Settings,
-    database: Database,
+    platform: Platform,
     hub_auth: HubOAuth | None = None,
     prefix: str | None = None,
     secret: bytes | None = None,
 ) -> web.Application:
+    """The service's routes on ``platform``; handlers reach it as ``self.platform``."""
     prefix = prefix or os.environ.get("JUPYTERHUB_SERVICE_PREFIX", DEFAULT_PREFIX)
     api_token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
     hub_auth = hub_auth or SharedStateHubOAuth(
-        api_token=api_token, cache_max_age=60, database=database
+        api_token=api_token, cache_max_age=60, database=platform.database
     )
     routes = [
         (url_path_join(prefix, "oauth_callback"), OAuthCallbackHandler),
@@ -103,9 +101,8 @@ def make_app(
         routes,
         cookie_secret=secret or cookie_secret(api_token),
         hub_auth=hub_auth,
-        yiyuan_settings=settings,
-        yiyuan_database=database,
-        yiyuan_storage=Storage(settings.exchange_dir),
+        # what handlers see as self.platform and self.prefix (yiyuan.service.base)
+        yiyuan_platform=platform,
         yiyuan_prefix=prefix,
         # pages, JSON and scripts gzipped: a compiled lesson is mostly text (≈0.5 MB → ≈0.1 MB)
         compress_response=True,
@@ -124,10 +121,10 @@ def listen_address(settings: Settings) -> tuple[str, int]:
     return "127.0.0.1", settings.service.port
 
 
-async def serve(settings: Settings, sockets: list, secret: bytes) -> None:
+async def serve(platform: Platform, sockets: list, secret: bytes) -> None:
     """One process of the service: answer on ``sockets`` until SIGTERM or SIGINT."""
-    database = Database(settings.platform_db_url)
-    app = make_app(settings, database, secret=secret)
+    settings = platform.settings
+    app = make_app(platform, secret=secret)
     # bodies are checked against the per-endpoint limits as they stream in; this is the outer
     # bound (the largest release plus room for the multipart-free tar.gz overhead)
     service = settings.service
@@ -145,20 +142,22 @@ async def serve(settings: Settings, sockets: list, secret: bytes) -> None:
         await asyncio.wait_for(server.close_all_connections(), STOP_GRACE)
     except TimeoutError:
         log.warning("connections still open after %s s: closing anyway", STOP_GRACE)
-    database.dispose()
+    platform.dispose()
 
 
 #: seconds the service gives open connections when it stops
 STOP_GRACE = 2.0
 
 
-def run(settings: Settings) -> None:
+def run(platform: Platform) -> None:
     logging.basicConfig(
         level=logging.INFO, format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s"
     )
-    database = Database(settings.platform_db_url)
-    check_schema(database)
-    database.dispose()  # each process opens its own connections (none may cross a fork)
+    settings = platform.settings
+    check_schema(platform.database)
+    # each process opens its own connections (none may cross a fork): the platform opens new
+    # ones on first use after this, in each child
+    platform.dispose()
     settings.exchange_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     host, port = listen_address(settings)
     sockets = bind_sockets(port, host)
@@ -172,19 +171,19 @@ def run(settings: Settings) -> None:
     )
     if count == 1:
         status = 0
-        serve_process(settings, sockets, secret)
+        serve_process(platform, sockets, secret)
     else:
         status = run_children(
-            count, lambda index: serve_process(settings, sockets, secret), STOP_GRACE
+            count, lambda index: serve_process(platform, sockets, secret), STOP_GRACE
         )
     # the hub stops its services one after another: skip the interpreter's teardown
     logging.shutdown()
     os._exit(status)
 
 
-def serve_process(settings: Settings, sockets: list, secret: bytes) -> None:
+def serve_process(platform: Platform, sockets: list, secret: bytes) -> None:
     loop = asyncio.new_event_loop()
-    loop.run_until_complete(serve(settings, sockets, secret))
+    loop.run_until_complete(serve(platform, sockets, secret))
     try:
         loop.run_until_complete(asyncio.wait_for(loop.shutdown_default_executor(), STOP_GRACE))
     except TimeoutError:

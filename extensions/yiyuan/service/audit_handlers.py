@@ -9,11 +9,14 @@ from __future__ import annotations
 from tornado import web
 
 from .. import audit
+from ..i18n import get_catalogue
 from .admin import AdminApi, AdminPage
 from .base import ApiError
 
 #: at most this many entries in one answer, page or file (newest first)
 LIMIT = 5000
+
+words = get_catalogue()
 
 
 class _AuditMixin:
@@ -48,13 +51,13 @@ class AuditExportHandler(_AuditMixin, AdminApi):
     @web.authenticated
     def get(self) -> None:
         if self.get_argument("format", "xlsx") not in ("xlsx", "csv"):
-            raise ApiError(400, "导出格式只能是 xlsx 或 csv。", "bad-format")
+            raise ApiError(400, words.svc_bad_export_format, "bad-format")
         _, rows = self._entries()
-        self.send_table(audit.as_table(self.session, rows), "审计日志")
+        self.send_table(audit.as_table(self.session, rows), words.svc_admin_nav_audit)
 
 
 class AuditPageHandler(_AuditMixin, AdminPage):
-    page_title = "审计日志"
+    page_title = words.svc_admin_nav_audit
     nav_key = "audit"
 
     @web.authenticated
@@ -74,7 +77,7 @@ class AuditPageHandler(_AuditMixin, AdminPage):
             error=error,
             actions=audit.ACTIONS,
             args={k: self.get_argument(k, "") for k in ("action", "actor", "course", "from", "to")},
-            export=f"{self.application.settings['yiyuan_prefix']}api/audit/export?{query}",
+            export=f"{self.prefix}api/audit/export?{query}",
             limit=LIMIT,
         )
 

@@ -29,12 +29,15 @@ from ..courses.check import check_course
 from ..courses.manifest import Problem, read_manifest
 from ..exchange import archives
 from ..exchange.names import BadName, check_id
+from ..i18n import get_catalogue
 from ..members.rows import associations_matcher
 from ..models import Course, Role
 from .access import is_trainer
 from .base import ApiError
 from .exchange_handlers import MB, UploadHandler
 from .publishing import publish_in_thread
+
+words = get_catalogue()
 
 
 @asynccontextmanager
@@ -84,19 +87,18 @@ class SourcesHandler(UploadHandler):
         """Before the body is read: a trainer or administrator, and for a published course one
         of its trainers."""
         try:
-            check_id(code, "课程代码")
+            check_id(code, words.svc_course_code)
         except BadName as error:
             raise ApiError(400, str(error), "bad-name") from None
         if self.is_admin():
             return
         if not self.has_role(Role.trainer):
-            raise ApiError(403, "只有教师和管理员可以上传课件。", "not-trainer")
+            raise ApiError(403, words.svc_upload_trainers_only, "not-trainer")
         course = self.session.scalar(select(Course).where(Course.code == code))
         if course is not None and not is_trainer(self.session, course.id, self.account):
             raise ApiError(
                 403,
-                f"课程“{course.title}”（{code}）已由其他教师发布，只有它的任课教师可以上传新版本。"
-                "如需换代码，请修改课程代码后重试。",
+                words.format("svc_upload_other_trainers", course=course.title, code=code),
                 "not-trainer",
             )
 
@@ -113,12 +115,11 @@ class SourcesHandler(UploadHandler):
             if not allowed_member(code, path):
                 raise ApiError(
                     400,
-                    f"压缩包中的“{path}”不属于课程 {code} 的课件"
-                    f"（只能有 {code}.yml 和 notebooks/{code}/ 中的文件），已拒收。",
+                    words.format("svc_upload_foreign_file", path=path, code=code),
                     "bad-archive",
                 )
         if PurePosixPath(f"{code}.yml") not in files:
-            raise ApiError(400, f"压缩包中没有课程清单 {code}.yml，已拒收。", "no-manifest")
+            raise ApiError(400, words.format("svc_upload_no_manifest", code=code), "no-manifest")
 
         root = sources.uploaded_dir(self.settings_)
         async with one_upload_at_a_time(root, code):
@@ -128,7 +129,7 @@ class SourcesHandler(UploadHandler):
                 archives.unpack(data, incoming, limit)
                 problems = self.check_sources(code, incoming / f"{code}.yml")
                 if problems:
-                    message = f"课程 {code} 有 {len(problems)} 个问题，没有上传，也没有发布。"
+                    message = words.format("svc_upload_problems", code=code, count=len(problems))
                     self.write_json(refused(code, message, problems), 400)
                     return
                 stamp = sources.store_upload(self.settings_, code, incoming)
@@ -139,7 +140,7 @@ class SourcesHandler(UploadHandler):
                 self.session,
                 self.account.username,
                 "course.sources",
-                f"上传课程 {code} 的课件（{len(files)} 个文件）",
+                words.format("svc_audit_upload", code=code, count=len(files)),
                 course_id=course.id if course else None,
                 target=code,
                 detail={"files": len(files), "bytes": len(data), "replaced": stamp},
@@ -162,8 +163,7 @@ class SourcesHandler(UploadHandler):
         if not self.is_admin() and username not in listed:
             raise ApiError(
                 403,
-                f"您（{username}）不在课程清单 {code}.yml 的“教师”中，不能上传这门课程。"
-                "请把自己的用户名加入“教师”后重试。",
+                words.format("svc_upload_not_listed", username=username, code=code),
                 "not-listed",
             )
         matcher = associations_matcher(self.session, self.settings_.city)
@@ -174,8 +174,8 @@ class SourcesHandler(UploadHandler):
                 problems.append(
                     Problem(
                         manifest.name,
-                        "“教师”",
-                        f"{name} 不是平台上在用的教师账号：请改为正确的用户名，或请服务中心开通。",
+                        words.svc_manifest_trainers,
+                        words.format("svc_trainer_not_active", name=name),
                     )
                 )
         return problems

@@ -19,25 +19,21 @@ from tornado.escape import xhtml_escape
 
 from ..db import Database
 from ..errors import YiyuanError
+from ..i18n import get_catalogue
 from ..messages import inbox
 from ..models import Account, Role
+from ..platform import Platform
 from ..settings import Settings
+from ..storage import Storage
 from .static_files import math_assets, static_url
-from .storage import Storage
 
 log = logging.getLogger("yiyuan.service")
+words = get_catalogue()
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 MESSAGES = {
-    400: "请求无效。",
-    401: "请先登录。",
-    403: "您没有权限进行此操作。",
-    404: "找不到请求的内容。",
-    405: "不支持此操作。",
-    409: "操作与当前状态冲突，请刷新后重试。",
-    413: "上传的内容太大。",
-    500: "平台出现了意外错误，请稍后再试；如果一直不成功，请联系服务中心。",
+    status: words[f"svc_http_{status}"] for status in (400, 401, 403, 404, 405, 409, 413, 500)
 }
 
 
@@ -51,20 +47,37 @@ class ApiError(web.HTTPError):
 
 
 class BaseHandler(HubOAuthenticated, web.RequestHandler):
-    """Every handler of the service. ``self.account`` is the caller's platform account."""
-
-    settings_: Settings
-    database: Database
-    storage: Storage
+    """Every handler of the service. ``self.account`` is the caller's platform account;
+    ``self.platform`` the process's :class:`Platform` (settings, database, storage, clock), with
+    typed shortcuts to its parts, as JupyterHub's own ``BaseHandler`` reads ``self.settings``."""
 
     def initialize(self) -> None:
-        app = self.application.settings
-        self.settings_ = app["yiyuan_settings"]
-        self.database = app["yiyuan_database"]
-        self.storage = app["yiyuan_storage"]
-        self.hub_auth = app["hub_auth"]
+        self.hub_auth = self.application.settings["hub_auth"]
         self._session: Session | None = None
         self._account: Account | None = None
+
+    # -- the platform (yiyuan.platform), from the application's settings ------------------
+    @property
+    def platform(self) -> Platform:
+        return self.application.settings["yiyuan_platform"]
+
+    @property
+    def prefix(self) -> str:
+        """The service's URL prefix, ``/services/yiyuan/`` (ends with a slash)."""
+        return self.application.settings["yiyuan_prefix"]
+
+    @property
+    def settings_(self) -> Settings:
+        """The platform settings (``self.settings`` is tornado's)."""
+        return self.platform.settings
+
+    @property
+    def database(self) -> Database:
+        return self.platform.database
+
+    @property
+    def storage(self) -> Storage:
+        return self.platform.storage
 
     # -- who is calling, without blocking ------------------------------------------------
     async def prepare(self) -> None:
@@ -108,12 +121,12 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
             if not user:
                 raise ApiError(401, MESSAGES[401])
             if user.get("kind", "user") != "user":
-                raise ApiError(403, "平台服务只接受用户的请求。")
+                raise ApiError(403, words.svc_users_only)
             account = self.session.scalars(
                 select(Account).where(Account.username == user["name"])
             ).one_or_none()
             if account is None or not account.active:
-                raise ApiError(403, "您的账号在平台上不存在或已停用，请联系服务中心。")
+                raise ApiError(403, words.svc_no_account)
             self._account = account
         return self._account
 
@@ -129,9 +142,9 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         try:
             data = json.loads(self.request.body or b"{}")
         except (ValueError, UnicodeDecodeError):
-            raise ApiError(400, "请求内容不是有效的 JSON。") from None
+            raise ApiError(400, words.svc_bad_json) from None
         if not isinstance(data, dict):
-            raise ApiError(400, "请求内容应为一个 JSON 对象。")
+            raise ApiError(400, words.svc_json_not_object)
         return data
 
     def write_json(self, data: Any, status: int = 200) -> None:
@@ -154,7 +167,7 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
 
         fmt = self.get_argument("format", "xlsx")
         if fmt not in ("xlsx", "csv"):
-            raise ApiError(400, "导出格式只能是 xlsx 或 csv。", "bad-format")
+            raise ApiError(400, words.svc_bad_export_format, "bad-format")
         if fmt == "xlsx":
             self.send_file(f"{name}.xlsx", to_xlsx_bytes([table], title=name), XLSX)
         else:
@@ -197,7 +210,7 @@ class PageHandler(BaseHandler):
     Chinese page (not JSON) with the way back to「我的学习」."""
 
     #: the page's name in the error page's title
-    page_title = "艺苑"
+    page_title = words.default_site_name
 
     def get_template_path(self) -> str:
         return str(Path(__file__).parent / "templates")
@@ -205,7 +218,7 @@ class PageHandler(BaseHandler):
     def get_template_namespace(self) -> dict[str, Any]:
         """What every page's header shows beside the page: the unread messages (消息)."""
         namespace = super().get_template_namespace()
-        namespace["service_prefix"] = self.application.settings["yiyuan_prefix"]
+        namespace["service_prefix"] = self.prefix
         namespace["unread_messages"] = (
             inbox.unread_count(self.session, self._account.id) if self._account else 0
         )
@@ -222,16 +235,16 @@ class PageHandler(BaseHandler):
         if self._session is not None:
             self._session.rollback()
         error = kwargs.get("exc_info", (None, None, None))[1]
-        message = error.message if isinstance(error, ApiError) else "页面暂时无法打开，请稍后再试。"
+        message = error.message if isinstance(error, ApiError) else words.svc_page_failed
         title = xhtml_escape(self.page_title)
         self.set_header("Content-Type", "text/html; charset=UTF-8")
         self.finish(
-            "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>"
+            f"<!DOCTYPE html><html lang='{words.html_lang}'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{title} · 艺苑</title></head><body>"
+            f"<title>{title} · {xhtml_escape(words.default_site_name)}</title></head><body>"
             f"<main><h1>{title}</h1><p role='alert'>{xhtml_escape(message)}</p>"
-            f"<p><a href='{xhtml_escape(self.application.settings['yiyuan_prefix'])}'>"
-            "返回我的学习</a></p></main></body></html>"
+            f"<p><a href='{xhtml_escape(self.prefix)}'>"
+            f"{xhtml_escape(words.svc_back_to_portal)}</a></p></main></body></html>"
         )
 
 

@@ -12,33 +12,39 @@ from tornado import web
 
 from ..associations import ALL_ASSOCIATIONS
 from ..catalog import catalogue
+from ..clock import local_zone
 from ..completion import progress
 from ..completion.lateness import LatePolicy
+from ..i18n import get_catalogue
 from ..models import ROLE_LABELS, Module, OnsiteSession
 from .access import course_by_code
 from .base import ApiError, ApiHandler, PageHandler
 
-WEEKDAYS = "一二三四五六日"
+words = get_catalogue()
+WEEKDAYS = words.svc_weekdays.split()
 
 
 def local_day(moment: datetime | None) -> str:
-    """2027年2月28日 (China time), as a person writes a date; "" for none."""
+    """2027年2月28日 (local time), as a person writes a date; "" for none."""
     if moment is None:
         return ""
-    day = moment.astimezone(progress.LOCAL_ZONE)
-    return f"{day.year}年{day.month}月{day.day}日"
+    day = moment.astimezone(local_zone())
+    return words.format("svc_day", year=day.year, month=day.month, day=day.day)
 
 
 def local_time(moment: datetime) -> str:
-    """2027年1月16日（星期六）09:00, China time: when to be at an on-site session."""
-    local = moment.astimezone(progress.LOCAL_ZONE)
-    return f"{local_day(local)}（星期{WEEKDAYS[local.weekday()]}）{local:%H:%M}"
+    """2027年1月16日（星期六）09:00, local time: when to be at an on-site session."""
+    local = moment.astimezone(local_zone())
+    weekday = WEEKDAYS[local.weekday()]
+    return words.format(
+        "svc_day_time", day=local_day(local), weekday=weekday, time=f"{local:%H:%M}"
+    )
 
 
 def open_entry(handler, code: str) -> catalogue.Entry:
     """The course, if it is open to the caller; one Chinese 404 for a course that does not
     exist, is withdrawn or is for other associations (nobody learns which)."""
-    missing = ApiError(404, f"没有找到课程“{code}”：它可能已下线，或不面向您。", "no-course")
+    missing = ApiError(404, words.format("svc_course_not_open", code=code), "no-course")
     try:
         course = course_by_code(handler.session, code)
     except ApiError as error:
@@ -55,7 +61,7 @@ class CataloguePageHandler(PageHandler):
     """The list: ``?q=`` words, ``?category=``, ``?association=`` (a short name), each empty
     or 全部 for all; filtered on the server, so the page works without scripts."""
 
-    page_title = "课程中心"
+    page_title = words.svc_title_catalogue
 
     @web.authenticated
     def get(self) -> None:
@@ -72,7 +78,7 @@ class CataloguePageHandler(PageHandler):
             "catalogue.html",
             account=account,
             roles=[ROLE_LABELS[r.role] for r in account.roles],
-            prefix=self.application.settings["yiyuan_prefix"],
+            prefix=self.prefix,
             form=form,
             filtered=any(form.values()),
             total=len(entries),
@@ -97,7 +103,7 @@ class ModuleLine:
     kind: str
     hours: float
     required: bool
-    #: on-site modules: (when, place) of each session, China time
+    #: on-site modules: (when, place) of each session, local time
     sessions: list[tuple[str, str]] = field(default_factory=list)
     mine: progress.ModuleProgress | None = None
     #: the module's own due date (None: the course's)
@@ -105,7 +111,7 @@ class ModuleLine:
 
     @property
     def kind_label(self) -> str:
-        return "现场教学" if self.kind == "onsite" else "在线学习"
+        return words.svc_module_onsite if self.kind == "onsite" else words.svc_module_online
 
 
 class CoursePageHandler(PageHandler):
@@ -113,7 +119,7 @@ class CoursePageHandler(PageHandler):
     state, and 报名 / 开始学习 / 退出选修. ``?done=enrolled|left`` (where the page's script
     goes after an action) says 报名成功 / 已退出选修 when that is what happened."""
 
-    page_title = "课程中心"
+    page_title = words.svc_title_catalogue
 
     @web.authenticated
     def get(self, code: str) -> None:
@@ -148,7 +154,7 @@ class CoursePageHandler(PageHandler):
             "catalogue_course.html",
             account=account,
             roles=[ROLE_LABELS[r.role] for r in account.roles],
-            prefix=self.application.settings["yiyuan_prefix"],
+            prefix=self.prefix,
             entry=entry,
             course=course,
             modules=modules,
@@ -179,13 +185,13 @@ class CoursePageHandler(PageHandler):
             .order_by(Module.position, OnsiteSession.position)
         ).all()
         for module_code, sitting in rows:
-            when = local_time(sitting.starts_at) if sitting.starts_at else "时间待定"
-            onsite[module_code].sessions.append((when, sitting.place or "地点待定"))
+            when = local_time(sitting.starts_at) if sitting.starts_at else words.svc_time_to_be_set
+            onsite[module_code].sessions.append((when, sitting.place or words.svc_place_to_be_set))
 
     def _back_to_list(self) -> str:
         """Back to the list the learner came from, with its search: the page it was opened
         from, or after an action the ``back`` the page's script passed on (only our list)."""
-        prefix = self.application.settings["yiyuan_prefix"]
+        prefix = self.prefix
         back = self.get_argument("back", "")
         if not back:
             referer = self.request.headers.get("Referer", "")
@@ -202,7 +208,8 @@ class LeaveHandler(ApiHandler):
         entry = open_entry(self, code)
         title = entry.course.title
         if entry.enrolment is None:
-            self.write_json({"enrolled": False, "message": f"您没有报名“{title}”。"})
+            message = words.format("svc_not_enrolled_in", course=title)
+            self.write_json({"enrolled": False, "message": message})
             return
         try:
             catalogue.leave(self.session, entry)
@@ -212,7 +219,7 @@ class LeaveHandler(ApiHandler):
         self.write_json(
             {
                 "enrolled": False,
-                "message": f"已退出选修“{title}”。学习记录和学时都保留，以后可以重新报名。",
+                "message": words.format("svc_left_elective", course=title),
             }
         )
 

@@ -21,29 +21,42 @@ from tornado.escape import xhtml_escape
 from ..certificates import files, issuing, serials
 from ..certificates.document import chinese_day, issuer_of
 from ..certificates.issuing import CertificateError
-from ..completion import progress
+from ..clock import local_zone
+from ..i18n import get_catalogue
 from ..members.directory import ledger
 from ..models import ROLE_LABELS, Certificate, Role
 from . import ratelimit
 from .base import ApiError, PageHandler
 
+words = get_catalogue()
+
 #: what the verify page calls the subject of each kind of document
-SUBJECT_LABELS = {"course": "课程", "cohort": "培训班", "hours": "内容"}
-DAY_LABELS = {"course": "结业日期", "cohort": "结业日期", "hours": "开具日期"}
+SUBJECT_LABELS = {
+    "course": words.svc_subject_course,
+    "cohort": words.svc_subject_cohort,
+    "hours": words.svc_subject_other,
+}
+DAY_LABELS = {
+    "course": words.svc_day_completed,
+    "cohort": words.svc_day_completed,
+    "hours": words.svc_day_issued,
+}
 #: how much of a typed serial a refusal repeats (the rest is cut)
 SHOWN_TYPED = 40
 
 
 def not_found(typed: str) -> str:
     shown = (typed or "").strip()[:SHOWN_TYPED]
-    return f"没有找到编号为 {shown} 的证书，请核对编号。" if shown else "请填写证书编号。"
+    if not shown:
+        return words.svc_certificate_number_missing
+    return words.format("svc_certificate_not_found", serial=shown)
 
 
 class VerifyHandler(PageHandler):
     """``verify`` (a form for a number typed from paper, ``?serial=``) and ``verify/<serial>``
     (what the QR code opens). No login: the hub is not asked who calls, no cookie is set."""
 
-    page_title = "证书查验"
+    page_title = words.svc_title_verify
 
     async def prepare(self) -> None:
         pass  # public: nobody is asked who they are
@@ -51,7 +64,7 @@ class VerifyHandler(PageHandler):
     def get_template_namespace(self) -> dict[str, Any]:
         # not PageHandler's: that one reads the viewer's account and hands out an XSRF cookie
         namespace = web.RequestHandler.get_template_namespace(self)
-        namespace["service_prefix"] = self.application.settings["yiyuan_prefix"]
+        namespace["service_prefix"] = self.prefix
         namespace["site_name"] = self.settings_.site_name
         return namespace
 
@@ -68,9 +81,7 @@ class VerifyHandler(PageHandler):
         if not verdict.allowed:
             self.set_status(429)
             self.set_header("Retry-After", str(verdict.retry_after))
-            self.render(
-                "verify.html", typed=typed, message="查询太频繁，请一分钟后再试。", view=None
-            )
+            self.render("verify.html", typed=typed, message=words.svc_verify_too_often, view=None)
             return
         serial = serials.normalise(typed)
         # a malformed number is looked up too: every refusal takes the same path
@@ -89,15 +100,15 @@ class VerifyHandler(PageHandler):
         revoked = certificate.revoked_at
         return {
             "valid": revoked is None,
-            "revoked_on": chinese_day(revoked.astimezone(progress.LOCAL_ZONE)) if revoked else "",
+            "revoked_on": chinese_day(revoked.astimezone(local_zone())) if revoked else "",
             "serial": certificate.serial,
             "title": certificate.title,
             "name": serials.mask_name(certificate.name),
             "association": certificate.association,
-            "subject_label": SUBJECT_LABELS.get(certificate.kind, "内容"),
+            "subject_label": SUBJECT_LABELS.get(certificate.kind, words.svc_subject_other),
             "subject": certificate.subject,
             "hours": f"{certificate.hours:.1f}".removesuffix(".0"),
-            "day_label": DAY_LABELS.get(certificate.kind, "日期"),
+            "day_label": DAY_LABELS.get(certificate.kind, words.svc_day_other),
             "day": chinese_day(certificate.achieved_on),
             "issuer": issuer_of(self.settings_, certificate.issuer).name,
         }
@@ -105,15 +116,17 @@ class VerifyHandler(PageHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         if self._session is not None:
             self._session.rollback()
-        prefix = xhtml_escape(self.application.settings["yiyuan_prefix"])
+        prefix = xhtml_escape(self.prefix)
+        title = xhtml_escape(words.svc_title_verify)
         self.set_header("Content-Type", "text/html; charset=UTF-8")
         self.finish(
-            "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>"
+            f"<!DOCTYPE html><html lang='{words.html_lang}'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            "<meta name='robots' content='noindex'><title>证书查验</title></head>"
-            "<body style='font-size:1.25rem'><main><h1>证书查验</h1>"
-            "<p role='alert'>查验暂时无法进行，请稍后再试。</p>"
-            f"<p><a href='{prefix}verify'>重新查验</a></p></main></body></html>"
+            f"<meta name='robots' content='noindex'><title>{title}</title></head>"
+            f"<body style='font-size:1.25rem'><main><h1>{title}</h1>"
+            f"<p role='alert'>{xhtml_escape(words.svc_verify_unavailable)}</p>"
+            f"<p><a href='{prefix}verify'>{xhtml_escape(words.svc_verify_again)}</a></p>"
+            "</main></body></html>"
         )
 
 
@@ -121,13 +134,13 @@ class MyCertificatesHandler(PageHandler):
     """「我的证书」: the learner's certificates (PDF of each valid one) and the 学时证明 of a
     year (this year and each year with study hours)."""
 
-    page_title = "我的证书"
+    page_title = words.svc_title_my_certificates
 
     @web.authenticated
     def get(self) -> None:
         account = self.account
         documents = issuing.of_account(self.session, account.id)
-        this_year = datetime.now(UTC).astimezone(progress.LOCAL_ZONE).year
+        this_year = datetime.now(UTC).astimezone(local_zone()).year
         with_hours = {int(line.date[:4]) for line in ledger(self.session, account.id, limit=5000)}
         years = sorted({y for y in with_hours if y <= this_year} | {this_year}, reverse=True)
         self.set_header("Cache-Control", "no-store")
@@ -135,19 +148,19 @@ class MyCertificatesHandler(PageHandler):
             "my_certificates.html",
             account=account,
             roles=[ROLE_LABELS[r.role] for r in account.roles],
-            prefix=self.application.settings["yiyuan_prefix"],
+            prefix=self.prefix,
             awards=[c for c in documents if c.kind != "hours"],
             statements=[c for c in documents if c.kind == "hours"],
             years=[(year, year in with_hours) for year in years],
             day=chinese_day,
-            zone=progress.LOCAL_ZONE,
+            zone=local_zone(),
         )
 
 
 class PdfHandler(PageHandler):
     """Sends a certificate's PDF, rendered off the event loop (WeasyPrint takes a while)."""
 
-    page_title = "我的证书"
+    page_title = words.svc_title_my_certificates
 
     async def send_pdf(self, certificate: Certificate) -> None:
         self.session.expunge(certificate)  # read in a thread: the loaded row alone
@@ -171,9 +184,9 @@ class CertificatePdfHandler(PdfHandler):
         if certificate is None:
             raise ApiError(404, not_found(typed), "no-certificate")
         if certificate.account_id != account.id and not account.has_role(Role.administrator):
-            raise ApiError(403, "这不是您的证书。", "not-yours")
+            raise ApiError(403, words.svc_certificate_not_yours, "not-yours")
         if not certificate.valid:
-            raise ApiError(410, "此证书已撤销。", "revoked")
+            raise ApiError(410, words.svc_certificate_revoked, "revoked")
         await self.send_pdf(certificate)
 
 

@@ -11,14 +11,21 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import audit
 from ..certificates import issuing, jobs
 from ..certificates.document import issuer_of
 from ..certificates.issuing import rule_of
+from ..clock import local_zone
+from ..i18n import get_catalogue
 from ..models import Account, Certificate, CertificateJob, Cohort
 from ..settings import Settings
 
-KIND_LABELS = {"course": "课程", "cohort": "期次", "hours": "年度学时"}
+words = get_catalogue()
+
+KIND_LABELS = {
+    "course": words.svc_certificate_kind_course,
+    "cohort": words.svc_certificate_kind_cohort,
+    "hours": words.svc_certificate_kind_hours,
+}
 
 
 def certificate_json(certificate: Certificate, prefix: str, newest: bool = True) -> dict:
@@ -37,7 +44,11 @@ def certificate_json(certificate: Certificate, prefix: str, newest: bool = True)
         "issued_by": c.issued_by,
         "reason": c.reason,
         "valid": c.revoked_at is None,
-        "state": "有效" if c.revoked_at is None else "已撤销",
+        "state": (
+            words.svc_certificate_valid
+            if c.revoked_at is None
+            else words.svc_certificate_revoked_state
+        ),
         "revoked_at": _when(c.revoked_at),
         "revoked_by": c.revoked_by,
         "revoked_reason": c.revoked_reason,
@@ -49,7 +60,7 @@ def certificate_json(certificate: Certificate, prefix: str, newest: bool = True)
 
 
 def _when(moment) -> str:
-    return f"{moment.astimezone(audit.LOCAL):%Y-%m-%d %H:%M}" if moment else ""
+    return f"{moment.astimezone(local_zone()):%Y-%m-%d %H:%M}" if moment else ""
 
 
 def member_certificates(session: Session, username: str, prefix: str) -> dict:
@@ -102,7 +113,7 @@ def job_json(job: CertificateJob | None) -> dict | None:
     return {
         "id": job.id,
         "state": "failed" if stale else job.state,
-        "state_label": "已中断" if stale else JOB_STATES.get(job.state, job.state),
+        "state_label": words.svc_job_interrupted if stale else JOB_STATES.get(job.state, job.state),
         "total": job.total,
         "done": job.done,
         "issued": job.issued,
@@ -114,7 +125,12 @@ def job_json(job: CertificateJob | None) -> dict | None:
     }
 
 
-JOB_STATES = {"queued": "等待开始", "running": "正在颁发", "done": "已完成", "failed": "未完成"}
+JOB_STATES = {
+    "queued": words.svc_job_queued,
+    "running": words.svc_job_running,
+    "done": words.svc_job_done,
+    "failed": words.svc_job_failed,
+}
 
 
 def issuers(settings: Settings) -> list[tuple[str, str]]:

@@ -26,6 +26,7 @@ from ..catalog.enrolment import is_enrolled
 from ..completion import lateness
 from ..exchange import archives
 from ..exchange.names import nbgrader_timestamp
+from ..i18n import get_catalogue
 from ..models import (
     Course,
     CourseTrainer,
@@ -40,6 +41,8 @@ from .base import ApiError, ApiHandler
 from .submissions import late_message, record_submission, submittable
 
 MB = 1024 * 1024
+
+words = get_catalogue()
 #: how long a client-supplied timestamp may be (it is only recorded, never used)
 CLIENT_TIMESTAMP_CHARS = 64
 TAR_GZ = "application/gzip"
@@ -74,9 +77,7 @@ class UploadHandler(ApiHandler):
 
     def too_large(self) -> ApiError:
         limit = self.upload_limit() // MB
-        return ApiError(
-            413, f"上传的内容超过 {limit} MB 的上限，已拒收。请删去大文件后重试。", "too-large"
-        )
+        return ApiError(413, words.format("svc_upload_too_large", limit=limit), "too-large")
 
     async def prepare(self) -> None:
         await self.resolve_hub_user()
@@ -93,11 +94,11 @@ class UploadHandler(ApiHandler):
                 try:
                     size = int(length)
                 except ValueError:
-                    raise ApiError(400, "请求头 Content-Length 无效。") from None
+                    raise ApiError(400, words.svc_bad_content_length) from None
                 if size > self.upload_limit():
                     raise self.too_large()
             elif "chunked" not in self.request.headers.get("Transfer-Encoding", "").lower():
-                raise ApiError(411, "请求缺少 Content-Length。", "length-required")
+                raise ApiError(411, words.svc_no_content_length, "length-required")
         except ApiError as error:
             if not self.drain_oversized or error.status_code == 411:
                 raise
@@ -256,12 +257,12 @@ class SubmissionListHandler(ApiHandler):
             query = query.where(Submission.account_id == account.id)
         elif scope == "course":
             if course is None:
-                raise ApiError(400, "查看课程的提交时请给出课程代码（course_id）。")
+                raise ApiError(400, words.svc_scope_needs_course)
             require_trainer(self.session, course, account)
         elif scope == "":
             query = query.where(or_(Submission.account_id == account.id, Course.id.in_(taught)))
         else:
-            raise ApiError(400, f"scope 只能是 own 或 course，而不是“{scope}”。")
+            raise ApiError(400, words.format("svc_bad_scope", scope=scope))
         if course is not None:
             query = query.where(Course.id == course.id)
             if module_code:
@@ -269,7 +270,7 @@ class SubmissionListHandler(ApiHandler):
                     Module.id == module_by_code(self.session, course, module_code).id
                 )
         elif module_code:
-            raise ApiError(400, "按单元筛选时请同时给出课程代码（course_id）。")
+            raise ApiError(400, words.svc_module_needs_course)
         if self.only_with_feedback:
             query = query.where(Grade.feedback_path != "")
         root = self.storage.root
@@ -307,14 +308,20 @@ class ReleaseHandler(UploadHandler):
         if not is_trainer(self.session, course.id, account):
             if not is_enrolled(self.session, course.id, account.id):
                 raise ApiError(
-                    403, f"您没有参加课程“{course.title}”，不能获取它的单元。", "not-enrolled"
+                    403,
+                    words.format("svc_fetch_not_enrolled", course=course.title),
+                    "not-enrolled",
                 )
         if module.release <= 0 or module.released_at is None:
-            raise ApiError(404, f"单元“{module.title}”尚未发布。", "not-released")
+            raise ApiError(
+                404, words.format("svc_module_not_released", module=module.title), "not-released"
+            )
         path = self.storage.release(course.code, module.code, module.release)
         if not path.is_file():
             raise ApiError(
-                404, f"单元“{module.title}”的发布文件不见了，请联系服务中心。", "release-missing"
+                404,
+                words.format("svc_release_missing", module=module.title),
+                "release-missing",
             )
         self.set_header("Content-Type", TAR_GZ)
         self.set_header("X-Yiyuan-Release", str(module.release))
@@ -326,7 +333,7 @@ class ReleaseHandler(UploadHandler):
         require_trainer(self.session, course, self.account)
         module = module_by_code(self.session, course, module_code)
         if module.kind != ModuleKind.online:
-            raise ApiError(400, f"单元“{module.title}”是现场教学，没有课件可发布。", "onsite")
+            raise ApiError(400, words.format("svc_release_onsite", module=module.title), "onsite")
         data = self.body()
         limit = self.upload_limit()
         try:
@@ -334,7 +341,7 @@ class ReleaseHandler(UploadHandler):
         except archives.ArchiveError as error:
             raise ApiError(400, str(error), "bad-archive") from None
         if not any(path.suffix == ".ipynb" for path in files):
-            raise ApiError(400, "压缩包中没有课件（.ipynb），已拒收。", "no-notebook")
+            raise ApiError(400, words.svc_release_no_notebook, "no-notebook")
         changed = releases.store_release(self.session, self.storage, module, data, limit)
         self.commit()
         self.write_json(
@@ -380,7 +387,7 @@ class SubmitHandler(UploadHandler):
         except archives.ArchiveError as error:
             raise ApiError(400, str(error), "bad-archive") from None
         if not any(path.suffix == ".ipynb" for path in files):
-            raise ApiError(400, "提交的内容中没有课件（.ipynb），已拒收。", "no-notebook")
+            raise ApiError(400, words.svc_submission_no_notebook, "no-notebook")
         claimed = _client_timestamp(data, self.request.headers.get("X-Yiyuan-Client-Timestamp"))
         try:
             release = int(self.request.headers.get("X-Yiyuan-Release", ""))
@@ -429,7 +436,7 @@ class SubmissionArchiveHandler(ApiHandler):
         except ValueError:
             path = None
         if not submission.path or path is None or not path.is_file():
-            raise ApiError(404, "这份提交的文件不见了，请联系服务中心。", "file-missing")
+            raise ApiError(404, words.svc_submission_file_missing, "file-missing")
         self.set_header("Content-Type", TAR_GZ)
         self.set_header("X-Yiyuan-Timestamp", nbgrader_timestamp(submission.submitted_at))
         self.finish(path.read_bytes())
@@ -463,7 +470,7 @@ class FeedbackHandler(UploadHandler):
             raise ApiError(400, str(error), "bad-archive") from None
         pages = [path for path in files if path.suffix == ".html" and len(path.parts) == 1]
         if not pages or len(pages) != len(files):
-            raise ApiError(400, "反馈压缩包中应当只有各篇课件的反馈页（*.html）。", "bad-feedback")
+            raise ApiError(400, words.svc_feedback_not_html, "bad-feedback")
         module = submission.module
         folder = self.storage.feedback(
             module.course.code, module.code, submission.account.username, submission.id
@@ -506,7 +513,7 @@ class FeedbackArchiveHandler(ApiHandler):
             except ValueError:
                 folder = None
         if folder is None or not folder.is_dir():
-            raise ApiError(404, "这份提交还没有反馈。", "no-feedback")
+            raise ApiError(404, words.svc_no_feedback_yet, "no-feedback")
         self.set_header("Content-Type", TAR_GZ)
         self.set_header("X-Yiyuan-Timestamp", nbgrader_timestamp(submission.submitted_at))
         self.finish(archives.pack(folder, exclude=lambda path: path.suffix != ".html"))

@@ -21,12 +21,15 @@ from ..catalog import compile as compiled
 from ..completion import lateness, progress
 from ..completion.engine import score_name, submission_score
 from ..grading.manual import stored_answers
+from ..i18n import get_catalogue
 from ..models import Grade, ModuleResult, Submission
 from ..settings import Settings
-from .storage import Storage
+from ..storage import Storage
 
 #: question types that are checked (ratings and the like are asked, not graded)
 CHECKED = {"SingleChoice", "MultipleChoice", "TrueFalse", "FillIn"}
+
+words = get_catalogue()
 
 
 @dataclass
@@ -84,7 +87,7 @@ class Feedback:
     #: the score in percent, as the portal and the lesson show it (None: no quiz, or a
     #: ``total`` the trainer has still to grade); what it is called (测验得分 / 总分)
     quiz_percent: float | None = None
-    score_name: str = "测验得分"
+    score_name: str = words.svc_quiz_score
     #: handed in after the due date: how late and what it cost ("" when on time)
     late: str = ""
     #: the module's result rests on another submission (an earlier better one, or a newer one)
@@ -213,9 +216,9 @@ def _question(question: dict, answer, items: list[dict]) -> Question:
 def answer_text(answer) -> str:
     """An answer as the learner chose or wrote it."""
     if answer is None or answer == "" or answer == []:
-        return "（未作答）"
+        return words.svc_no_answer
     if isinstance(answer, bool):
-        return "正确" if answer else "错误"
+        return words.svc_true if answer else words.svc_false
     if isinstance(answer, list):
-        return "、".join(str(a) for a in answer)
+        return words.svc_list_separator.join(str(a) for a in answer)
     return str(answer)

@@ -15,13 +15,16 @@ from sqlalchemy import select
 from tornado import web
 
 from ..catalog import compile as compiled_lessons
-from ..completion.progress import LOCAL_ZONE
+from ..clock import local_zone
 from ..grading import manual
 from ..grading.coursedir import course_root
+from ..i18n import get_catalogue
 from ..models import Account
 from . import answer_view
 from .access import course_by_code, require_trainer, submission_for
 from .base import ApiError, ApiHandler, PageHandler
+
+words = get_catalogue()
 
 
 def _plain(item: Any) -> Any:
@@ -47,10 +50,10 @@ class GradeHandler(ApiHandler):
         body = self.json_body()
         scores, comments = body.get("scores", {}), body.get("comments", {})
         if not isinstance(scores, dict) or not isinstance(comments, dict) or not scores:
-            raise ApiError(400, "请给出每项的分数（scores）。", "bad-scores")
+            raise ApiError(400, words.svc_scores_missing, "bad-scores")
         for value in scores.values():
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ApiError(400, "分数应为数字。", "bad-scores")
+                raise ApiError(400, words.svc_score_not_number, "bad-scores")
         grade = manual.grade_manually(
             self.settings_,
             self.session,
@@ -74,7 +77,7 @@ class GradingPageHandler(PageHandler):
     """待评阅 (the queue) and, with ``?show=graded``, 已评阅: what was graded, to read again
     and to change."""
 
-    page_title = "批改学习心得"
+    page_title = words.svc_title_grading
 
     @web.authenticated
     def get(self, code: str) -> None:
@@ -82,7 +85,7 @@ class GradingPageHandler(PageHandler):
         require_trainer(self.session, course, self.account)
         show = self.get_argument("show", "waiting")
         if show not in ("waiting", "graded"):
-            raise ApiError(404, "没有这个页面。", "no-page")
+            raise ApiError(404, words.svc_no_such_page, "no-page")
         self.xsrf_token  # sets the _xsrf cookie the page's script sends back  # noqa: B018
         waiting = manual.manual_queue(self.session, course.code, self.settings_)
         graded = manual.graded_items(self.session, course.code, self.settings_)
@@ -97,7 +100,7 @@ class GradingPageHandler(PageHandler):
         self.render(
             "grading.html",
             account=self.account,
-            roles=["教师"],
+            roles=[words.svc_role_trainer],
             course=course,
             show=show,
             counts={"waiting": len(waiting), "graded": len(graded)},
@@ -107,8 +110,8 @@ class GradingPageHandler(PageHandler):
             graders=graders,
             prompts=_reflection_prompts(specs),
             work=_graded_work(specs),
-            zone=LOCAL_ZONE,
-            prefix=self.application.settings["yiyuan_prefix"],
+            zone=local_zone(),
+            prefix=self.prefix,
         )
 
 
@@ -138,7 +141,7 @@ def _graded_work(specs: dict[str, dict]) -> str:
     """What the trainer grades here, in the page's title: 作业 in a course where learners
     write code (nbgrader assignments, in JupyterLab), else 学习心得."""
     code = any(spec.get("player") == "jupyterlab" for spec in specs.values())
-    return "作业" if code else "学习心得"
+    return words.svc_graded_work_code if code else words.svc_graded_work_reflections
 
 
 def _reflection_prompts(specs: dict[str, dict]) -> dict[str, dict[str, str]]:

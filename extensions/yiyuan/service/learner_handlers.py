@@ -12,9 +12,11 @@ from sqlalchemy.orm import lazyload
 from tornado import web
 
 from ..catalog import catalogue, enrolment
+from ..clock import local_zone
 from ..completion import progress
 from ..completion.engine import score_name, submission_score
 from ..dashboards import SERVICE_NAME as DASHBOARDS_SERVICE
+from ..i18n import get_catalogue
 from ..members.directory import ledger
 from ..messages import inbox
 from ..models import ROLE_LABELS, Account, Course, Grade, GradingJob, ModuleResult, Role
@@ -23,6 +25,8 @@ from .access import course_by_code, module_by_code, submission_for
 from .base import ApiError, ApiHandler, BaseHandler, PageHandler
 from .feedback_view import feedback_of
 from .message_handlers import collect_for
+
+words = get_catalogue()
 
 
 def open_electives(session, account) -> list[Course]:
@@ -80,18 +84,19 @@ class EnrolHandler(ApiHandler):
         course = course_by_code(self.session, code)
         account = self.account
         if enrolment.is_enrolled(self.session, course.id, account.id):
-            self.write_json({"enrolled": True, "message": f"您已在学习“{course.title}”。"})
+            message = words.format("svc_already_enrolled", course=course.title)
+            self.write_json({"enrolled": True, "message": message})
             return
         if not enrolment.may_enrol(self.session, course, account):
             raise ApiError(
                 403,
-                f"“{course.title}”不面向您所在的协会，或不是选修课，不能自行报名。",
+                words.format("svc_not_eligible", course=course.title),
                 "not-eligible",
             )
         enrolment.enrol(self.session, course, account, source="self")
         self.commit()
         self.write_json(
-            {"enrolled": True, "message": f"报名成功：“{course.title}”已加入我的学习。"},
+            {"enrolled": True, "message": words.format("svc_enrolled", course=course.title)},
             status=201,
         )
 
@@ -106,7 +111,7 @@ class OpenedHandler(ApiHandler):
         module = module_by_code(self.session, course, module_code)
         account = self.account
         if not enrolment.is_enrolled(self.session, course.id, account.id):
-            raise ApiError(403, f"您没有参加课程“{course.title}”。", "not-enrolled")
+            raise ApiError(403, words.format("svc_not_taking", course=course.title), "not-enrolled")
         first = progress.record_opened(self.session, account.id, module)
         self.commit()
         self.write_json({"opened": True, "first": first}, status=201 if first else 200)
@@ -192,10 +197,10 @@ class FeedbackFileHandler(BaseHandler):
             select(Grade).where(Grade.submission_id == submission.id)
         ).one_or_none()
         if grade is None or not grade.feedback_path or Path(name).name != name:
-            raise ApiError(404, "这份提交还没有反馈。", "no-feedback")
+            raise ApiError(404, words.svc_no_feedback_yet, "no-feedback")
         path = self.storage.resolve(grade.feedback_path) / name
         if not path.is_file():
-            raise ApiError(404, "这份提交还没有反馈。", "no-feedback")
+            raise ApiError(404, words.svc_no_feedback_yet, "no-feedback")
         self.set_header("Content-Type", "text/html; charset=UTF-8")
         self.set_header(
             "Content-Security-Policy",
@@ -209,7 +214,7 @@ class FeedbackPageHandler(PageHandler):
     """「学习反馈」: one submission's result in words (feedback_view.py), for its learner and
     the course's trainers."""
 
-    page_title = "学习反馈"
+    page_title = words.svc_title_feedback
 
     @web.authenticated
     def get(self, submission_id: str) -> None:
@@ -224,8 +229,8 @@ class FeedbackPageHandler(PageHandler):
             view=feedback_of(self.session, self.settings_, self.storage, submission, grade, pages),
             account=account,
             roles=[ROLE_LABELS[r.role] for r in account.roles],
-            prefix=self.application.settings["yiyuan_prefix"],
-            zone=progress.LOCAL_ZONE,
+            prefix=self.prefix,
+            zone=local_zone(),
         )
 
 
@@ -233,17 +238,17 @@ class MyHoursHandler(PageHandler):
     """「我的学时」: the learner's own study-hours ledger for one year (``?year=``), each
     entry with where it came from, and the year's total as the portal and reports count it."""
 
-    page_title = "我的学时"
+    page_title = words.svc_title_my_hours
 
     @web.authenticated
     def get(self) -> None:
         account = self.account
         lines = ledger(self.session, account.id, limit=5000)
-        this_year = datetime.now(UTC).astimezone(progress.LOCAL_ZONE).year
+        this_year = datetime.now(UTC).astimezone(local_zone()).year
         years = sorted({int(line.date[:4]) for line in lines} | {this_year}, reverse=True)
         wanted = self.get_argument("year", str(this_year))
         if not wanted.isdigit() or int(wanted) not in years:
-            raise ApiError(404, f"没有 {wanted[:8]} 年的学时记录。", "no-year")
+            raise ApiError(404, words.format("svc_no_hours_year", year=wanted[:8]), "no-year")
         year = int(wanted)
         shown = [line for line in lines if line.date.startswith(f"{year}-")]
         self.set_header("Cache-Control", "no-store")
@@ -251,7 +256,7 @@ class MyHoursHandler(PageHandler):
             "my_hours.html",
             account=account,
             roles=[ROLE_LABELS[r.role] for r in account.roles],
-            prefix=self.application.settings["yiyuan_prefix"],
+            prefix=self.prefix,
             year=year,
             years=years,
             lines=shown,
@@ -261,10 +266,10 @@ class MyHoursHandler(PageHandler):
 
 #: the dashboards (``dashboards/*.ipynb``) and who they are for, in the order shown
 DASHBOARDS = (
-    ("总览", "各协会参训情况总览", ("administrator", "manager", "trainer")),
-    ("协会详情", "一个协会的课程与逾期名单", ("administrator", "manager")),
-    ("课程详情", "一门课程的各协会参训与单元完成", ("administrator", "trainer")),
-    ("期次", "各期培训班的参训情况", ("administrator", "manager")),
+    ("总览", words.svc_dashboard_overview, ("administrator", "manager", "trainer")),
+    ("协会详情", words.svc_dashboard_association, ("administrator", "manager")),
+    ("课程详情", words.svc_dashboard_course, ("administrator", "trainer")),
+    ("期次", words.svc_dashboard_cohort, ("administrator", "manager")),
 )
 
 
@@ -275,8 +280,8 @@ def dashboard_links(session, account: Account) -> list[tuple[str, str, str]]:
     except ReportAccessDenied:
         return []
     return [
-        (title, words, f"/services/{DASHBOARDS_SERVICE}/voila/render/{quote(title)}.ipynb")
-        for title, words, roles in DASHBOARDS
+        (title, about, f"/services/{DASHBOARDS_SERVICE}/voila/render/{quote(title)}.ipynb")
+        for title, about, roles in DASHBOARDS
         if set(roles) & set(scope.roles)
     ]
 
@@ -284,7 +289,7 @@ def dashboard_links(session, account: Account) -> list[tuple[str, str, str]]:
 class HomeHandler(PageHandler):
     """「我的学习」 in its simplest form: courses, modules and their status."""
 
-    page_title = "我的学习"
+    page_title = words.svc_title_portal
 
     @web.authenticated
     def get(self) -> None:
@@ -301,8 +306,8 @@ class HomeHandler(PageHandler):
             roles=[ROLE_LABELS[r.role] for r in account.roles],
             courses=progress.courses_of(self.session, account.id),
             hours=progress.hours_this_year(self.session, account.id),
-            prefix=self.application.settings["yiyuan_prefix"],
-            zone=progress.LOCAL_ZONE,
+            prefix=self.prefix,
+            zone=local_zone(),
             now=datetime.now(UTC),
             trainer_courses=enrolment.courses_of_trainer(self.session, account.id),
             dashboards=dashboard_links(self.session, account),

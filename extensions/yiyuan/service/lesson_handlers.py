@@ -26,8 +26,9 @@ from tornado.escape import xhtml_escape
 from ..catalog import compile as compiled_lessons
 from ..catalog.enrolment import is_enrolled
 from ..completion import lateness, progress
-from ..exchange import archives, lesson_submit
-from ..lesson import compiled
+from ..exchange import archives
+from ..i18n import get_catalogue
+from ..lesson import compiled, platform_submit
 from ..lesson import submit as lesson_texts
 from ..lesson.sidecar import FILENAME as SIDECAR
 from ..lesson.sidecar import Sidecar
@@ -41,7 +42,8 @@ from .submissions import late_message, record_submission, submittable
 MB = 1024 * 1024
 #: the largest answers body a page may send (a few long reflections)
 MAX_ANSWERS_BYTES = 256 * 1024
-NOT_COMPILED = "这个单元的课件正在准备中，请过几分钟再打开；如果一直这样，请联系服务中心。"
+words = get_catalogue()
+NOT_COMPILED = words.svc_lesson_not_compiled
 
 
 def _module(handler: Any, course_code: str, module_code: str) -> tuple[Module, bool]:
@@ -53,9 +55,13 @@ def _module(handler: Any, course_code: str, module_code: str) -> tuple[Module, b
     if not learner and not (
         is_trainer(handler.session, course.id, account) or handler.has_role(Role.administrator)
     ):
-        raise ApiError(403, f"您没有参加课程“{course.title}”，不能打开它的单元。", "not-enrolled")
+        raise ApiError(
+            403, words.format("svc_lesson_not_enrolled", course=course.title), "not-enrolled"
+        )
     if module.kind != ModuleKind.online or module.release <= 0 or module.released_at is None:
-        raise ApiError(404, f"单元“{module.title}”尚未发布。", "not-released")
+        raise ApiError(
+            404, words.format("svc_module_not_released", module=module.title), "not-released"
+        )
     return module, learner
 
 
@@ -105,7 +111,7 @@ def _script_json(data: Any) -> str:
 
 
 class LessonPageHandler(PageHandler):
-    page_title = "课件"
+    page_title = words.svc_title_lesson
 
     @web.authenticated
     def get(self, course_code: str, module_code: str, lesson_name: str | None = None) -> None:
@@ -119,20 +125,20 @@ class LessonPageHandler(PageHandler):
             return
         lessons = spec["lessons"]
         if not lessons:
-            raise ApiError(404, "这个单元里没有课件，请联系任课教师。", "no-lesson")
+            raise ApiError(404, words.svc_lesson_none, "no-lesson")
         names = [lesson["name"] for lesson in lessons]
         if lesson_name is None:
             preferred = f"{module.code}.ipynb"
             lesson_name = preferred if preferred in names else names[0]
         if lesson_name not in names:
-            raise ApiError(404, "这个单元里没有这份课件。", "no-lesson")
+            raise ApiError(404, words.svc_lesson_missing, "no-lesson")
         lesson = lessons[names.index(lesson_name)]
         page = compiled_lessons.page_of(self.storage, module, lesson_name)
         saved = _saved(self.session, self.account.id, module.id)
         if learner:
             progress.record_opened(self.session, self.account.id, module)
             self.commit()
-        prefix = self.application.settings["yiyuan_prefix"]
+        prefix = self.prefix
         data = {
             "course": module.course.code,
             "module": module.code,
@@ -161,23 +167,23 @@ TEXTS = {
     "confirm": lesson_texts.CONFIRM,
     "cancelled": lesson_texts.CANCELLED,
     "submitting": lesson_texts.SUBMITTING,
-    "submitted": lesson_submit.SUCCESS,
+    "submitted": platform_submit.SUCCESS,
     "failed": lesson_texts.FAILED,
-    "still_grading": lesson_submit.STILL_GRADING,
-    "saved": "已自动保存",
-    "saving": "正在保存……",
-    "save_failed": "答案暂时没有保存成功，页面会自动重试；请不要关闭本页。",
-    "written": "已写 {n} 字",
-    "written_min": "已写 {n} 字，至少 {min} 字",
-    "last": "您上次的提交：",
-    "progress": "已完成 {done} / {total} 项",
-    "contents": "本课内容（共 {n} 节）",
+    "still_grading": platform_submit.STILL_GRADING,
+    "saved": words.svc_lesson_saved,
+    "saving": words.svc_lesson_saving,
+    "save_failed": words.svc_lesson_save_failed,
+    "written": words.svc_lesson_written,
+    "written_min": words.svc_lesson_written_min,
+    "last": words.svc_lesson_last,
+    "progress": words.svc_lesson_progress,
+    "contents": words.svc_lesson_contents,
 }
 
 
 def _place_text(module: Module) -> str:
     number, total = place_of(module)
-    return f"第 {number} / {total} 单元：" if number else ""
+    return words.format("svc_lesson_place", number=number, total=total) if number else ""
 
 
 def _page(
@@ -201,17 +207,20 @@ def _page(
             current = ' aria-current="page"' if other is lesson else ""
             items.append(f'<li><a href="{href}"{current}>{xhtml_escape(other["title"])}</a></li>')
         links = (
-            f'<nav class="yiyuan-lessons" aria-label="本单元的课件"><ul>{"".join(items)}</ul></nav>'
+            f'<nav class="yiyuan-lessons" aria-label="{xhtml_escape(words.svc_lesson_list)}">'
+            f"<ul>{''.join(items)}</ul></nav>"
         )
     header = (
         '<header class="yiyuan-bar" role="banner">'
-        f'<a class="yiyuan-back" href="{xhtml_escape(prefix)}">← 返回我的学习</a>'
+        f'<a class="yiyuan-back" href="{xhtml_escape(prefix)}">'
+        f"{xhtml_escape(words.svc_back_arrow)}</a>"
         # the 大字 switch of every service page (static/page/large-text.js); beside the way
         # back, so that on a phone the two share a row
         '<button type="button" class="yiyuan-large-text" data-large-text '
         f'data-url="{xhtml_escape(prefix)}api/me/preferences" data-status="yiyuan-large-text-status" '
         f'aria-pressed="{"true" if large_text else "false"}" '
-        'title="放大页面上的字，再按一次恢复">大字</button>'
+        f'title="{xhtml_escape(words.svc_large_text_hint)}">'
+        f"{xhtml_escape(words.svc_large_text)}</button>"
         f'<span class="yiyuan-where">{xhtml_escape(module.course.title)} · '
         f"{_place_text(module)}{xhtml_escape(module.title)}</span>"
         # how much of the page's questions is done (static/lesson/lesson.js)
@@ -257,12 +266,10 @@ class AnswersHandler(ApiHandler):
     def put(self, course_code: str, module_code: str) -> None:
         module, _ = _module(self, course_code, module_code)
         if len(self.request.body) > MAX_ANSWERS_BYTES:
-            raise ApiError(
-                413, "答案太长，没有保存（每个单元的答案合计不超过 256 KB）。", "too-large"
-            )
+            raise ApiError(413, words.svc_answers_too_long, "too-large")
         changes = self.json_body().get("answers")
         if not isinstance(changes, dict):
-            raise ApiError(400, "请求中没有答案（answers）。", "no-answers")
+            raise ApiError(400, words.svc_no_answers, "no-answers")
         saved = save_answers(self.session, self.account.id, module, _spec(self, module), changes)
         self.commit()
         self.write_json({"revision": saved.revision, "updated_at": saved.updated_at})
@@ -308,7 +315,7 @@ class LessonSubmitHandler(ApiHandler):
         answers = dict(saved.answers) if saved else {}
         missing = compiled.missing(compiled_lessons.questions_of(spec), answers)
         if missing:
-            message = f"还有 {len(missing)} 项没有完成，请补充后再提交："
+            message = words.format("svc_items_missing", count=len(missing))
             self.write_json({"ok": False, "message": message, "missing": missing}, status=409)
             return
         if body.get("check"):
@@ -320,7 +327,7 @@ class LessonSubmitHandler(ApiHandler):
         submission = record_submission(
             self.session, self.storage, module, account, data, module.release
         )
-        said = " ".join(filter(None, [lesson_submit.SUCCESS, late_message(submission)]))
+        said = " ".join(filter(None, [platform_submit.SUCCESS, late_message(submission)]))
         self.write_json({"id": submission.id, "message": said}, status=201)
 
     def _archive(self, module: Module, answers: dict) -> bytes:
@@ -334,7 +341,7 @@ class LessonSubmitHandler(ApiHandler):
             Sidecar(folder / SIDECAR).update(answers)
             data = archives.pack(folder)
         if len(data) > limit:
-            raise ApiError(413, "提交的内容太大，无法提交，请联系服务中心。", "too-large")
+            raise ApiError(413, words.svc_submission_too_large, "too-large")
         return data
 
 
@@ -343,10 +350,10 @@ class LessonResultHandler(ApiHandler):
     def get(self, course_code: str, module_code: str, submission_id: str) -> None:
         submission = submission_for(self.session, int(submission_id), self.account)
         if (submission.module.course.code, submission.module.code) != (course_code, module_code):
-            raise ApiError(404, "找不到这份提交。", "no-submission")
+            raise ApiError(404, words.svc_no_submission, "no-submission")
         state = submission_state(self.session, self.storage, submission)
-        service_url = self.application.settings["yiyuan_prefix"]
-        outcome, final = lesson_submit.result_outcome(state, service_url)
+        service_url = self.prefix
+        outcome, final = platform_submit.result_outcome(state, service_url)
         if outcome is None:
             self.write_json({"final": False})
             return
@@ -354,9 +361,12 @@ class LessonResultHandler(ApiHandler):
         if (state.get("result") or {}).get("status") == "passed":
             after = next_module(submission.module)
             following = (
-                [f"下一单元：{after.title}", f"{service_url}lessons/{course_code}/{after.code}/"]
+                [
+                    words.format("svc_next_module", module=after.title),
+                    f"{service_url}lessons/{course_code}/{after.code}/",
+                ]
                 if after
-                else ["返回我的学习", service_url]
+                else [words.svc_back_to_portal, service_url]
             )
         self.write_json(
             {

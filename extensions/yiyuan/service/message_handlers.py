@@ -11,28 +11,31 @@ from datetime import UTC, datetime
 
 from tornado import web
 
-from ..completion.progress import LOCAL_ZONE
+from ..clock import local_zone
+from ..i18n import get_catalogue
 from ..messages import inbox
 from ..messages.collect import collect
 from ..models import ROLE_LABELS
 from .base import ApiError, ApiHandler, PageHandler
 
+words = get_catalogue()
+
 #: how each kind is marked in the list (words, not only a colour)
 KIND_LABELS = {
-    "passed": "通过",
-    "failed": "未通过",
-    "teacher-graded": "教师评阅",
-    "grading-failed": "评分问题",
-    "course-completed": "结业",
-    "enrolled": "报名",
-    "due-soon": "截止提醒",
-    "due-tomorrow": "截止提醒",
+    "passed": words.svc_message_passed,
+    "failed": words.svc_message_failed,
+    "teacher-graded": words.svc_message_teacher_graded,
+    "grading-failed": words.svc_message_grading_failed,
+    "course-completed": words.svc_message_completed,
+    "enrolled": words.svc_message_enrolled,
+    "due-soon": words.svc_message_due,
+    "due-tomorrow": words.svc_message_due,
 }
 
 
 def collect_for(handler) -> None:
     """Bring the caller's messages up to date (committed at once: the page reads them)."""
-    settings = handler.application.settings["yiyuan_settings"]
+    settings = handler.settings_
     if collect(
         handler.session, account_id=handler.account.id, remind_days=settings.messages.remind_days
     ):
@@ -40,7 +43,7 @@ def collect_for(handler) -> None:
 
 
 class MessagesPageHandler(PageHandler):
-    page_title = "消息"
+    page_title = words.svc_title_messages
 
     @web.authenticated
     def get(self) -> None:
@@ -56,11 +59,11 @@ class MessagesPageHandler(PageHandler):
             "messages.html",
             account=account,
             roles=[ROLE_LABELS[r.role] for r in account.roles],
-            prefix=self.application.settings["yiyuan_prefix"],
+            prefix=self.prefix,
             messages=messages,
             unread=unread,
             labels=KIND_LABELS,
-            zone=LOCAL_ZONE,
+            zone=local_zone(),
         )
 
 
@@ -100,7 +103,7 @@ class MessagesApiHandler(ApiHandler):
         ):
             ids = wanted
         else:
-            raise ApiError(400, '请用 {"read": [消息编号…]} 或 {"read": "all"} 标记已读。')
+            raise ApiError(400, words.format("svc_mark_read_usage"))
         # only the caller's own messages: another person's ids mark nothing
         marked = inbox.mark_read(self.session, self.account.id, ids, datetime.now(UTC))
         self.commit()

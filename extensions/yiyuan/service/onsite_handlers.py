@@ -12,10 +12,13 @@ from typing import Any
 
 from tornado import web
 
+from ..i18n import get_catalogue
 from ..models import Course, Module, OnsiteSession, utcnow
 from ..onsite import OnsiteError, attendance, checkin
 from ..onsite.sessions import describe, local_time, may_run
 from .base import ApiError, ApiHandler, PageHandler
+
+words = get_catalogue()
 
 
 @contextmanager
@@ -33,11 +36,9 @@ class _SessionMixin:
         # ids beyond an integer column exist nowhere (and would be a database error)
         found = self.session.get(OnsiteSession, int(session_id)) if len(session_id) < 10 else None
         if found is None:
-            raise ApiError(404, "找不到这一场现场教学。", "no-session")
+            raise ApiError(404, words.svc_no_onsite_session, "no-session")
         if not may_run(self.session, found, self.account):
-            raise ApiError(
-                403, "只有本课程的任课教师或管理员可以管理这一场现场教学。", "not-trainer"
-            )
+            raise ApiError(403, words.svc_onsite_not_trainer, "not-trainer")
         return found
 
     def facts(self, found: OnsiteSession) -> dict[str, Any]:
@@ -85,7 +86,7 @@ class AttendanceHandler(_SessionMixin, ApiHandler):
         body = self.json_body()
         lists = [body.get("present", []), body.get("absent", [])]
         if not all(isinstance(x, list) and all(isinstance(n, str) for n in x) for x in lists):
-            raise ApiError(400, "请以用户名列表给出出勤（present）和缺席（absent）的学员。")
+            raise ApiError(400, words.svc_attendance_lists)
         with _refusals():
             saved = attendance.record_roster(
                 self.session, found, self.account, set(lists[0]), set(lists[1]), utcnow()
@@ -120,7 +121,7 @@ class CheckinOpenHandler(_SessionMixin, ApiHandler):
                 "code": code,
                 "closes_at": state["closes_at"],
                 "closes_at_local": state["closes_at_local"],
-                "message": f"签到已开始，{state['closes_at_local']} 截止。",
+                "message": words.format("svc_checkin_opened", closes_at=state["closes_at_local"]),
             },
             status=201,
         )
@@ -137,7 +138,7 @@ class CheckinCloseHandler(_SessionMixin, ApiHandler):
             {
                 "closed": True,
                 "closes_at": found.checkin_closes_at.isoformat(),
-                "message": "签到已结束。",
+                "message": words.svc_checkin_closed,
             }
         )
 
@@ -149,7 +150,7 @@ class MyCheckinHandler(ApiHandler):
     def post(self) -> None:
         code = self.json_body().get("code", "")
         if not isinstance(code, str):
-            raise ApiError(400, "签到码应为 6 位数字。", "wrong-code")
+            raise ApiError(400, words.svc_checkin_code_format, "wrong-code")
         with _refusals():
             done = checkin.check_in(self.session, self.account, code, utcnow(), self.settings_)
         self.commit()
@@ -166,7 +167,7 @@ class MyCheckinHandler(ApiHandler):
 class SessionPageHandler(_SessionMixin, PageHandler):
     """The trainer's page for one session: roster, check-in code."""
 
-    page_title = "现场教学"
+    page_title = words.svc_title_onsite
 
     @web.authenticated
     def get(self, session_id: str) -> None:
@@ -175,9 +176,9 @@ class SessionPageHandler(_SessionMixin, PageHandler):
         self.render(
             "session.html",
             account=self.account,
-            roles=["教师"],
+            roles=[words.svc_role_trainer],
             data=self.everything(found),
-            prefix=self.application.settings["yiyuan_prefix"],
+            prefix=self.prefix,
         )
 
 

@@ -54,7 +54,7 @@ REPORT = {
         "enum": ["by-association", "by-course", "by-cohort", "weekly-trend", "laggards"],
     },
 }
-#: the report filters (comma-separated lists; dates 2026-09-01, inclusive, Asia/Shanghai)
+#: the report filters (comma-separated lists; dates 2026-09-01, inclusive, local days)
 REPORT_FILTERS = [
     {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
     for name in ("association", "course", "cohort", "programme", "standing", "from", "to")

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from tornado import web
 
+from ..i18n import get_catalogue
 from .base import ApiError, ApiHandler
 
+words = get_catalogue()
+
 #: what a person may set, and what each is called in a message
-PREFERENCES = {"large_text": "大字（large_text）"}
+PREFERENCES = {"large_text": words.svc_preference_large_text}
 
 
 def preferences_of(account) -> dict:
@@ -31,21 +34,22 @@ class PreferencesHandler(ApiHandler):
         if unknown:
             raise ApiError(
                 400,
-                f"不能设置“{'、'.join(unknown)[:80]}”：可以设置的只有"
-                f"{'、'.join(PREFERENCES.values())}。",
+                words.format(
+                    "svc_preference_unknown",
+                    unknown=words.svc_list_separator.join(unknown)[:80],
+                    known=words.svc_list_separator.join(PREFERENCES.values()),
+                ),
                 "bad-preference",
             )
         if "large_text" not in body:
-            raise ApiError(
-                400, '请求中没有要改的设置，例如 {"large_text": true}。', "no-preference"
-            )
+            raise ApiError(400, words.format("svc_preference_missing"), "no-preference")
         wanted = body["large_text"]
         if not isinstance(wanted, bool):
-            raise ApiError(400, "大字（large_text）只能是 true 或 false。", "bad-preference")
+            raise ApiError(400, words.svc_preference_not_bool, "bad-preference")
         account = self.account
         account.large_text = wanted
         self.commit()
-        message = "已改为大字，每次登录都会保持。" if wanted else "已恢复标准字号。"
+        message = words.svc_large_text_on if wanted else words.svc_large_text_off
         self.write_json({**preferences_of(account), "message": message})
 
 

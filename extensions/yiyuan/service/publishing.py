@@ -15,8 +15,9 @@ from typing import Any
 from ..catalog.publish import PublishError, PublishReport, preview, publish
 from ..db import Database
 from ..errors import YiyuanError
+from ..i18n import get_catalogue
 from ..settings import Settings
-from .storage import Storage
+from ..storage import Storage
 
 
 def _as_json(report: PublishReport) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def _refused(code: str, error: YiyuanError) -> dict[str, Any]:
         return {
             "published": False,
             "course": code,
-            "error": f"课程 {code} 有问题，没有发布。",
+            "error": get_catalogue().format("svc_publish_refused", code=code),
             "problems": [
                 {"file": p.file, "where": p.where, "message": p.message} for p in error.problems
             ],

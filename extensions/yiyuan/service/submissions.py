@@ -6,14 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..catalog.enrolment import is_enrolled
+from ..clock import local_zone
 from ..completion import lateness
-from ..completion.lateness import LOCAL_ZONE
 from ..completion.rollup import refresh_enrolments
 from ..grading import queue
+from ..i18n import get_catalogue
 from ..models import CompletionEvent, Module, ModuleKind, Submission, utcnow
+from ..storage import write_atomic
 from .access import course_by_code, module_by_code
 from .base import ApiError
-from .storage import write_atomic
+
+words = get_catalogue()
 
 
 def submittable(session, course_code: str, module_code: str, account) -> Module:
@@ -23,16 +26,19 @@ def submittable(session, course_code: str, module_code: str, account) -> Module:
     course = course_by_code(session, course_code)
     module = module_by_code(session, course, module_code)
     if not is_enrolled(session, course.id, account.id):
-        raise ApiError(403, f"您没有参加课程“{course.title}”，不能提交它的单元。", "not-enrolled")
+        raise ApiError(
+            403, words.format("svc_submit_not_enrolled", course=course.title), "not-enrolled"
+        )
     if module.kind != ModuleKind.online or module.release <= 0 or module.released_at is None:
-        raise ApiError(404, f"单元“{module.title}”尚未发布，不能提交。", "not-released")
+        raise ApiError(
+            404, words.format("svc_submit_not_released", module=module.title), "not-released"
+        )
     late = lateness.judge_module(module, utcnow())
     if not late.accepted:
-        due_day = lateness.due_of(module).astimezone(LOCAL_ZONE).date()
+        due_day = lateness.due_of(module).astimezone(local_zone()).date()
         raise ApiError(
             403,
-            f"单元“{module.title}”的提交截止日期是 {due_day:%Y年%m月%d日}，已经截止，"
-            "不能再提交。如有特殊情况，请联系任课教师。",
+            words.format("svc_submit_closed", module=module.title, due_day=due_day),
             "late",
         )
     return module

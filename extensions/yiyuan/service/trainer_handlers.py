@@ -15,10 +15,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 from tornado import web
 
-from ..completion.progress import LOCAL_ZONE
+from ..catalog import rights
+from ..clock import local_zone
 from ..exchange.names import BadName, check_id
+from ..i18n import get_catalogue
 from ..models import Account, Course, Role
-from ..teaching import progress, rights
+from ..teaching import progress
 from .access import course_by_code
 from .base import ApiError, ApiHandler, BaseHandler, PageHandler
 from .learner_handlers import ROLE_LABELS, dashboard_links
@@ -28,7 +30,8 @@ from .publishing import preview_in_thread, publish_in_thread
 AUTHOR_URL = "/hub/user-redirect/yiyuan/author/"
 #: the dashboard of one course (learner_handlers.DASHBOARDS)
 COURSE_DASHBOARD = "课程详情"
-NOT_FOR_YOU = "教师工作台只对教师和管理员开放。"
+words = get_catalogue()
+NOT_FOR_YOU = words.svc_workspace_not_for_you
 CODE = r"([a-z][a-z0-9-]{1,39})"
 
 
@@ -87,7 +90,7 @@ class TrainerMixin:
         course = course_by_code(self.session, code)
         if not progress.may_view(self.session, course, self.account):
             raise ApiError(
-                403, f"只有课程“{course.title}”的任课教师可以查看此内容。", "not-trainer"
+                403, words.format("svc_view_trainers_only", course=course.title), "not-trainer"
             )
         return course
 
@@ -131,7 +134,7 @@ class StuckHandler(TrainerMixin, ApiHandler):
         course = self.viewable_course(code)
         raw = self.get_query_argument("idle_days", "14")
         if not raw.isdigit() or not 1 <= int(raw) <= 365:
-            raise ApiError(400, "idle_days 应为 1 到 365 之间的整数（天）。", "bad-idle-days")
+            raise ApiError(400, words.svc_bad_idle_days, "bad-idle-days")
         now = datetime.now(UTC)
         learners = progress.stuck_learners(self.session, course, now, idle_days=int(raw))
         self.write_json({"course": course.code, "learners": [vars(s) for s in learners]})
@@ -146,17 +149,17 @@ class PublishHandler(TrainerMixin, ApiHandler):
     def publishable(self, code: str) -> None:
         self.require_workspace()
         try:
-            check_id(code, "课程代码")
+            check_id(code, words.svc_course_code)
         except BadName as error:
             raise ApiError(400, str(error), "bad-name") from None
         if rights.read_sources(self.settings_, code) is None and not rights.published(
             self.session, code
         ):
-            raise ApiError(404, f"没有课程“{code}”的课件源文件。", "no-sources")
+            raise ApiError(404, words.format("svc_no_sources", code=code), "no-sources")
         if not rights.may_publish(self.session, self.settings_, self.account, code):
             raise ApiError(
                 403,
-                f"只有课程清单中列出、且是已发布课程任课教师的教师可以发布课程“{code}”。",
+                words.format("svc_publish_not_allowed", code=code),
                 "not-trainer",
             )
 
@@ -173,14 +176,13 @@ class PublishHandler(TrainerMixin, ApiHandler):
         confirms = self.json_body().get("version") if self.request.body else None
         if confirms is not None:
             if not isinstance(confirms, int) or isinstance(confirms, bool):
-                raise ApiError(400, "version 应为要确认的发布次数（整数）。", "bad-version")
+                raise ApiError(400, words.svc_bad_version, "bad-version")
             course = rights.published(self.session, code)
             upcoming = (course.version if course else 0) + 1
             if confirms != upcoming:
                 raise ApiError(
                     409,
-                    f"课程在您查看变化之后又发布过（已是第 {upcoming - 1} 次发布）："
-                    "请重新查看将要发生的变化，再确认发布。",
+                    words.format("svc_published_since", published=upcoming - 1),
                     "published-since",
                 )
         actor = self.account.username
@@ -193,7 +195,7 @@ class PublishHandler(TrainerMixin, ApiHandler):
 class TrainerPageHandler(TrainerMixin, PageHandler):
     """「教师工作台」: the trainer's courses, figures, stuck learners, sessions, publishing."""
 
-    page_title = "教师工作台"
+    page_title = words.svc_title_trainer
 
     @web.authenticated
     def get(self) -> None:
@@ -210,8 +212,8 @@ class TrainerPageHandler(TrainerMixin, PageHandler):
             roles=[ROLE_LABELS[r.role] for r in account.roles],
             data=data,
             course_dashboard=course_dashboard,
-            prefix=self.application.settings["yiyuan_prefix"],
-            zone=LOCAL_ZONE,
+            prefix=self.prefix,
+            zone=local_zone(),
         )
 
 

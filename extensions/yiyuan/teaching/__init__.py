@@ -1,2 +1,3 @@
-"""The trainer workspace's queries: a course's progress per module, stuck learners, and who may
-publish what. Read-only SQL aggregates; pages and APIs live in ``service/trainer_handlers.py``."""
+"""The trainer workspace's queries: a course's progress per module and stuck learners.
+Read-only SQL aggregates; who may publish what is the catalogue's (``catalog/rights.py``); pages
+and APIs live in ``service/trainer_handlers.py``."""

@@ -1,20 +1,10 @@
-"""Message catalogues for the hub's own pages and the login/password messages.
+"""The hub's own pages and the login/password messages (ids without an area prefix).
 
-Simplified Chinese (``zh_CN``) is the default; English (``en``) is the second catalogue. Both
-have exactly the same message ids (a unit test checks it). Templates read messages as
-``{{ t.login_button }}`` or ``{{ t.format("home_welcome", name=user.name) }}``; Python code uses
+Templates read them as ``{{ t.login_button }}``; the login and password code as
 ``catalogue.format("password_too_short", min_length=8)``.
-
-The hub passes a catalogue to its pages as ``t`` in ``c.JupyterHub.template_vars``; it must not
-be callable there, because JupyterHub calls callables in template_vars with the user.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator, Mapping
-from typing import Any
-
-DEFAULT_LANGUAGE = "zh_CN"
 
 ZH_CN: dict[str, str] = {
     # locale data, not shown as text: <html lang> and moment.js's locale for relative times
@@ -492,51 +482,3 @@ EN: dict[str, str] = {
     " JupyterHub's own and is in English.",
     "admin_version": "JupyterHub {version}",
 }
-
-CATALOGUES: dict[str, dict[str, str]] = {"zh_CN": ZH_CN, "en": EN}
-
-
-class Catalogue(Mapping[str, str]):
-    """The messages of one language: ``cat["key"]``, ``cat.key`` (for Jinja) and ``cat.format``.
-
-    Deliberately not callable: JupyterHub calls callables in ``template_vars`` with the user.
-    """
-
-    __slots__ = ("_messages", "language")
-
-    def __init__(self, language: str, messages: Mapping[str, str]) -> None:
-        self.language = language
-        self._messages = dict(messages)
-
-    def __getitem__(self, key: str) -> str:
-        return self._messages[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._messages)
-
-    def __len__(self) -> int:
-        return len(self._messages)
-
-    def __getattr__(self, name: str) -> str:
-        # Only reached when normal lookup fails, so methods and slots always win.
-        if name.startswith("_"):
-            raise AttributeError(name)
-        try:
-            return self._messages[name]
-        except KeyError:
-            raise AttributeError(f"{self.language} 消息目录中没有 {name!r}") from None
-
-    def format(self, key: str, /, **params: Any) -> str:
-        """The message ``key`` with its ``{placeholders}`` filled from ``params``."""
-        return self._messages[key].format(**params)
-
-    def __repr__(self) -> str:
-        return f"Catalogue({self.language!r}, {len(self._messages)} messages)"
-
-
-def get_catalogue(language: str = DEFAULT_LANGUAGE) -> Catalogue:
-    """The catalogue for the ``language`` setting (``zh_CN`` or ``en``)."""
-    if language not in CATALOGUES:
-        valid = "、".join(CATALOGUES)
-        raise ValueError(f"配置项 language 的值 {language!r} 无效：可选值为 {valid}。")
-    return Catalogue(language, CATALOGUES[language])

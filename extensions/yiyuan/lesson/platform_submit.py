@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .client import URL_ENV, ServiceClient, ServiceError
-from .modulefolder import BadName, module_of, pack_module
+from ..exchange.client import URL_ENV, ServiceClient, ServiceError
+from ..exchange.modulefolder import BadName, module_of, pack_module
+from .outcome import Outcome, SubmitError
 
 SUCCESS = "提交成功，正在评分……"
 AWAITING_TRAINER = "已提交，学习心得待教师评阅。"
@@ -39,9 +40,8 @@ def platform_enabled() -> bool:
 def submit_folder(folder: str | os.PathLike, client: ServiceClient | None = None) -> dict:
     """Submit the module in ``folder``; returns the service's answer (id, timestamp …).
 
-    Raises ``SubmitError`` (yiyuan.lesson) with a Chinese message when it cannot.
+    Raises ``SubmitError`` with a Chinese message when it cannot.
     """
-    from ..lesson.submit import SubmitError  # the lesson package is the caller
 
     try:
         ref = module_of(Path(folder))
@@ -59,7 +59,6 @@ def submit_handler(folder: str | os.PathLike) -> Callable[[dict], Any]:
     """A ``Lesson.on_submit`` handler for the module in ``folder`` (the answers are already
     saved in its ``answers.json``, which is submitted with the notebooks). Its outcome follows
     the grading: the message under the button changes to the result when there is one."""
-    from ..lesson.submit import Outcome
 
     def handler(_answers: dict) -> Any:
         client = ServiceClient()
@@ -87,7 +86,6 @@ def follow_submission(
 ) -> None:
     """Ask the service for the submission's state until it is final (passed, failed, grading
     failed) or ``seconds`` are over, showing each new outcome."""
-    from ..lesson.submit import Outcome
 
     deadline = time.monotonic() + seconds
     shown = None
@@ -112,7 +110,6 @@ def follow_submission(
 def result_outcome(state: dict, service_url: str) -> tuple[Any, bool]:
     """What to show for the service's ``api/submissions/<id>`` answer, and whether it is final
     (None: nothing new to show yet)."""
-    from ..lesson.submit import Outcome
 
     grading = state.get("grading") or ""
     if grading == "failed":

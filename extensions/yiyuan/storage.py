@@ -1,4 +1,6 @@
-"""Where the service keeps releases, submissions and feedback (``settings.exchange_dir``).
+"""The exchange's storage: where the platform keeps releases, submissions and feedback
+(``settings.exchange_dir``). Below the catalogue, the grader, certificates and the service,
+which all write here.
 
 Layout (every path component is a checked id or a number, never a name a user chose)::
 
@@ -18,7 +20,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..exchange.names import check_id
+from .exchange.names import check_id
 
 
 class Storage:

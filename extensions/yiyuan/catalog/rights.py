@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..catalog import enrolment, sources
 from ..courses.manifest import read_manifest
 from ..models import Account, Course, Role
 from ..settings import Settings
+from . import enrolment, sources
 
 
 @dataclass(frozen=True)
