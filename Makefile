@@ -11,6 +11,10 @@ BIN := $(VENV)/bin
 # JupyterLab reads these defaults at start-up: every single-user server opens in Chinese.
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/yiyuan.json
 PYTEST_ARGS ?=
+# the suite in parallel (pytest-xdist): one worker per core, each test module whole in one worker
+# (its hub is started once), the longest modules first (tests/conftest.py); PARALLEL= runs it
+# in one process
+PARALLEL ?= -n auto --dist loadgroup --no-loadscope-reorder
 
 .PHONY: run test test-fast setup setup-dev lint format system-packages test-system-packages clean
 
@@ -28,14 +32,14 @@ test: setup-dev test-system-packages
 	$(BIN)/lint-imports --no-logo
 	scripts/start-postgres.sh
 	YIYUAN_TEST_PG_URL="postgresql+psycopg:///postgres?host=/var/run/postgresql" \
-		$(BIN)/python -m pytest $(PYTEST_ARGS)
+		$(BIN)/python -m pytest $(PARALLEL) $(PYTEST_ARGS)
 
 # the inner loop: no hub, no browser, no production venv (unit and db tiers)
 test-fast: setup-dev
 	$(BIN)/lint-imports --no-logo
 	scripts/start-postgres.sh
 	YIYUAN_TEST_PG_URL="postgresql+psycopg:///postgres?host=/var/run/postgresql" \
-		$(BIN)/python -m pytest -m "not hub and not browser and not production" $(PYTEST_ARGS)
+		$(BIN)/python -m pytest $(PARALLEL) -m "not hub and not browser and not production" $(PYTEST_ARGS)
 
 setup: system-packages $(BIN)/.runtime-installed node_modules/.installed $(LAB_OVERRIDES)
 

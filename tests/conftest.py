@@ -92,15 +92,34 @@ def xdist_group_of(item) -> str:
     return module
 
 
+#: a rough cost per test by tier, to start the longest groups first (a hub's start is most of
+#: a hub test's cost; a group that ends last while the other worker idles is what parallel
+#: runs lose most to)
+TIER_COST = {"production": 10.0, "browser": 4.0, "hub": 2.0, "db": 0.2, "unit": 0.02}
+
+
+def _cost(item) -> float:
+    return max(TIER_COST[mark.name] for mark in item.iter_markers() if mark.name in TIER_COST)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    parallel = config.pluginmanager.hasplugin("xdist")
+    parallel = config.pluginmanager.hasplugin("xdist") and bool(
+        getattr(config.option, "numprocesses", None)
+    )
     for item in items:
         declared = {mark.name for mark in item.iter_markers()}
         for tier in tiers_of(item) - declared:
             item.add_marker(tier)
-        if parallel:
-            item.add_marker(pytest.mark.xdist_group(xdist_group_of(item)))
+    if not parallel:
+        return
+    groups = {item: xdist_group_of(item) for item in items}
+    cost: dict[str, float] = {}
+    for item, group in groups.items():
+        item.add_marker(pytest.mark.xdist_group(group))
+        cost[group] = cost.get(group, 0.0) + _cost(item)
+    # longest groups first; a group's tests keep their order (module-scoped fixtures)
+    items.sort(key=lambda item: -cost[groups[item]])
 
 
 def _is_worker(config) -> bool:
