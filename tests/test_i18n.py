@@ -108,11 +108,19 @@ def test_unknown_language():
 
 
 def test_areas_merge_without_collisions():
-    # each area (hub pages, service, administrator pages, grader) has its own ids: the service's
-    # start with svc_, the grader's with grader_, the hub's with neither
-    from yiyuan.i18n import AREAS, grading, hub, service, service_admin
+    # each area (hub pages, service, administrator pages, grader, portal pages) has its own
+    # ids: the service's start with svc_, the grader's with grader_, the portal templates'
+    # with portal_, the hub's with none of them
+    from yiyuan.i18n import AREAS, grading, hub, portal, portal_pages, service, service_admin
 
-    prefixes = {hub: None, service: "svc_", service_admin: "svc_admin_", grading: "grader_"}
+    prefixes = {
+        hub: None,
+        service: "svc_",
+        service_admin: "svc_admin_",
+        grading: "grader_",
+        portal: "portal_",
+        portal_pages: "portal_",
+    }
     assert set(AREAS) == set(prefixes)
     for language in CATALOGUES:
         parts = [getattr(area, language.upper()) for area in AREAS]
@@ -120,7 +128,7 @@ def test_areas_merge_without_collisions():
     for area, prefix in prefixes.items():
         for key in area.ZH_CN:
             if prefix is None:
-                assert not key.startswith(("svc_", "grader_")), key
+                assert not key.startswith(("svc_", "grader_", "portal_")), key
             else:
                 assert key.startswith(prefix), key
     assert all(not key.startswith("svc_admin_") for key in service.ZH_CN)

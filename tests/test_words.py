@@ -178,3 +178,103 @@ def test_every_http_status_has_words():
 @pytest.mark.parametrize("name", sorted(ALLOWED_MODULES))
 def test_allowed_modules_say_why(name):
     assert ALLOWED_MODULES[name].strip()
+
+
+# -- the service's templates ---------------------------------------------------------------
+# The service renders tornado templates (``PageHandler.render_string`` hands them the default
+# catalogue as ``t``). Tornado's comments are ``{# … #}`` and the single tag
+# ``{% comment … %}``; neither reaches the page, so developers' notes there may stay Chinese.
+
+TEMPLATES = PACKAGE / "service" / "templates"
+
+#: the learner portal's pages, whose words all come from the catalogues (i18n/portal*.py);
+#: the administrators' and trainers' pages (admin_*.html, trainer.html, grading.html,
+#: audit.html) still hold theirs inline
+LEARNER_TEMPLATES = (
+    "base.html",
+    "home.html",
+    "catalogue.html",
+    "catalogue_course.html",
+    "feedback.html",
+    "session.html",
+    "my_certificates.html",
+    "my_hours.html",
+    "messages.html",
+    "verify.html",
+)
+
+TEMPLATE_COMMENT = re.compile(r"\{#.*?#\}|\{%-?\s*comment\b.*?-?%\}", re.S)
+
+
+def template_words(source: str) -> list[tuple[int, str]]:
+    """``(line, text)`` of every line of a template with CJK characters outside comments
+    (a comment is blanked but keeps its line breaks, so line numbers stay right)."""
+    bare = TEMPLATE_COMMENT.sub(lambda m: "\n" * m.group().count("\n"), source)
+    return [
+        (number, line.strip())
+        for number, line in enumerate(bare.split("\n"), 1)
+        if CJK.search(line)
+    ]
+
+
+@pytest.mark.parametrize("name", LEARNER_TEMPLATES)
+def test_learner_templates_hold_no_words(name):
+    found = template_words((TEMPLATES / name).read_text(encoding="utf-8"))
+    assert not found, (
+        f"templates/{name} shows words that belong in yiyuan/i18n/portal*.py (read them as"
+        ' {{ t.id }} or {{ t.format("id", …) }}):\n'
+        + "\n".join(f"{name}:{line}: {text}" for line, text in found)
+    )
+
+
+def test_the_check_finds_chinese_in_a_template():
+    source = (
+        "{# 注释可以写中文 #}\n"
+        "{% comment 这个也可以 %}\n"
+        "<h1>{{ t.portal_home }}</h1>{#- 多行的\n注释 -#}\n"
+        '<p title="放大">{{ name }}</p>\n'
+        '<p>{{ t.format("portal_score", score=1) }}（{{ n }}）</p>\n'
+        '<script>message.textContent = "正在提交……";</script>\n'
+    )
+    assert template_words(source) == [
+        (5, '<p title="放大">{{ name }}</p>'),
+        (6, '<p>{{ t.format("portal_score", score=1) }}（{{ n }}）</p>'),
+        (7, '<script>message.textContent = "正在提交……";</script>'),
+    ]
+
+
+#: ``t.id`` (not ``t.format`` itself) and ``t.format("id"``, not part of a longer name
+TEMPLATE_ID = re.compile(r"(?<![\w.])t\.(?!format\b)([A-Za-z_]\w*)")
+TEMPLATE_FORMAT_ID = re.compile(r"""(?<![\w.])t\.format\(\s*["']([^"']+)["']""")
+
+
+def template_ids(source: str) -> set[str]:
+    """The catalogue ids a template reads: ``t.id`` and ``t.format("id", …)``."""
+    return set(TEMPLATE_ID.findall(source)) | set(TEMPLATE_FORMAT_ID.findall(source))
+
+
+def test_template_ids_are_found():
+    source = (
+        "{{ t.portal_home }} {% raw xhtml_escape(t.portal_cat_found).format(count=1) %}"
+        " {{ t.format(\"portal_score\", score=1) }} {{ t.format( 'portal_year', year=2026) }}"
+        " {{ account.t.not_an_id }} {{ at.nothing }}"
+    )
+    assert template_ids(source) == {
+        "portal_home",
+        "portal_cat_found",
+        "portal_score",
+        "portal_year",
+    }
+
+
+@pytest.mark.parametrize("name", sorted(path.name for path in TEMPLATES.glob("*.html")))
+def test_ids_read_by_the_templates_exist(name):
+    used = template_ids((TEMPLATES / name).read_text(encoding="utf-8"))
+    for language, messages in CATALOGUES.items():
+        assert used <= set(messages), (
+            f"templates/{name} reads ids {language} lacks: {used - set(messages)}"
+        )
+
+
+def test_learner_template_list_is_not_stale():
+    assert set(LEARNER_TEMPLATES) <= {path.name for path in TEMPLATES.glob("*.html")}

@@ -7,7 +7,8 @@ module each, and merged here into one catalogue per language:
 - ``hub``: the hub's own pages and the login/password messages (ids without a prefix);
 - ``service``, ``service_admin``: the web service's errors, page sentences, file headings
   (ids ``svc_…``);
-- ``grading``: the grader's errors and the feedback learners read (ids ``grader_…``).
+- ``grading``: the grader's errors and the feedback learners read (ids ``grader_…``);
+- ``portal``, ``portal_pages``: the words of the learner portal's templates (ids ``portal_…``).
 
 Templates read messages as ``{{ t.login_button }}`` or
 ``{{ t.format("home_welcome", name=user.name) }}``; Python code keeps a module-level
@@ -23,12 +24,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from . import grading, hub, service, service_admin
+from . import grading, hub, portal, portal_pages, service, service_admin
 
 DEFAULT_LANGUAGE = "zh_CN"
 
 #: the areas, merged in this order; an id may appear in one area only
-AREAS = (hub, service, service_admin, grading)
+AREAS = (hub, service, service_admin, grading, portal, portal_pages)
 
 
 def _merge(language: str) -> dict[str, str]:

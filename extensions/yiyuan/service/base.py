@@ -231,6 +231,13 @@ class PageHandler(BaseHandler):
         namespace["math_assets"] = math_assets(namespace["service_prefix"])
         return namespace
 
+    def render_string(self, template_name: str, **kwargs: Any) -> bytes:
+        """Every page reads its words from the default catalogue as ``t``: ``{{ t.portal_home }}``
+        (i18n/portal.py). Added here, not in the namespace above, which some pages build on
+        their own (``VerifyHandler``)."""
+        kwargs.setdefault("t", words)
+        return super().render_string(template_name, **kwargs)
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         if self._session is not None:
             self._session.rollback()
