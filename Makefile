@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 # the suite in parallel (pytest-xdist): one worker per core, each test module whole in one worker
 # (its hub is started once), the longest modules first (tests/conftest.py); PARALLEL= runs it
 # in one process
-PARALLEL ?= -n auto --dist loadgroup --no-loadscope-reorder
+PARALLEL ?= -n auto --dist loadfile --no-loadscope-reorder
 
 .PHONY: run test test-fast setup setup-dev lint format system-packages test-system-packages clean
 

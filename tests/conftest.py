@@ -74,26 +74,8 @@ def tiers_of(item) -> set[str]:
     return tiers or {"unit"}
 
 
-#: test modules that share one session-wide hub or venv run in one worker (pytest-xdist)
-SHARED_GROUPS = {
-    "test_admin_": "admin_platform",
-    "test_certificates_admin": "admin_platform",
-    "test_production_mode": "production",
-    "test_grading_sandbox": "production",
-}
-
-
-def xdist_group_of(item) -> str:
-    """One module's tests run in one worker, in order: its module-scoped hub is started once."""
-    module = item.path.stem
-    for prefix, group in SHARED_GROUPS.items():
-        if module.startswith(prefix):
-            return group
-    return module
-
-
-#: a rough cost per test by tier, to start the longest groups first (a hub's start is most of
-#: a hub test's cost; a group that ends last while the other worker idles is what parallel
+#: a rough cost per test by tier, to start the longest modules first (a hub's start is most of
+#: a hub test's cost; a module that ends last while the other worker idles is what parallel
 #: runs lose most to)
 TIER_COST = {"production": 10.0, "browser": 4.0, "hub": 2.0, "db": 0.2, "unit": 0.02}
 
@@ -102,24 +84,23 @@ def _cost(item) -> float:
     return max(TIER_COST[mark.name] for mark in item.iter_markers() if mark.name in TIER_COST)
 
 
-@pytest.hookimpl(tryfirst=True)
+def pytest_itemcollected(item):
+    declared = {mark.name for mark in item.iter_markers()}
+    for tier in tiers_of(item) - declared:
+        item.add_marker(tier)
+
+
 def pytest_collection_modifyitems(config, items):
-    parallel = config.pluginmanager.hasplugin("xdist") and bool(
-        getattr(config.option, "numprocesses", None)
-    )
-    for item in items:
-        declared = {mark.name for mark in item.iter_markers()}
-        for tier in tiers_of(item) - declared:
-            item.add_marker(tier)
-    if not parallel:
+    """Under pytest-xdist (``--dist loadfile``: a module's tests run in one worker, so its hub
+    starts once) the workers collect and the controller hands out modules in collection
+    order: the costliest modules first, so that no long module starts while the other worker
+    is about to idle. A module's tests keep their order."""
+    if not _is_worker(config):
         return
-    groups = {item: xdist_group_of(item) for item in items}
-    cost: dict[str, float] = {}
-    for item, group in groups.items():
-        item.add_marker(pytest.mark.xdist_group(group))
-        cost[group] = cost.get(group, 0.0) + _cost(item)
-    # longest groups first; a group's tests keep their order (module-scoped fixtures)
-    items.sort(key=lambda item: -cost[groups[item]])
+    cost: dict[Path, float] = {}
+    for item in items:
+        cost[item.path] = cost.get(item.path, 0.0) + _cost(item)
+    items.sort(key=lambda item: -cost[item.path])
 
 
 def _is_worker(config) -> bool:

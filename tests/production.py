@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pwd
 import signal
@@ -34,13 +35,17 @@ def build_production_venv() -> Path:
         unavailable("production mode needs root (system users)")
     if not os.access(DEBIAN_PYTHON, os.X_OK):
         unavailable(f"{DEBIAN_PYTHON} is missing (apt-get install python3.11 python3.11-venv)")
-    built = subprocess.run(
-        ["make", "setup", f"VENV={VENV}", f"PYTHON={DEBIAN_PYTHON}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    # one build at a time: each pytest-xdist worker asks, the first builds, the others wait and
+    # find it made (make's targets are then up to date)
+    with open(ROOT / f"{VENV}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = subprocess.run(
+            ["make", "setup", f"VENV={VENV}", f"PYTHON={DEBIAN_PYTHON}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     return ROOT / VENV / "bin"
 
