@@ -11,10 +11,11 @@ BIN := $(VENV)/bin
 # JupyterLab reads these defaults at start-up: every single-user server opens in Chinese.
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/yiyuan.json
 PYTEST_ARGS ?=
-# the suite in parallel (pytest-xdist): one worker per core, each test module whole in one worker
-# (its hub is started once), the longest modules first (tests/conftest.py); PARALLEL= runs it
-# in one process
-PARALLEL ?= -n auto --dist loadfile --no-loadscope-reorder
+# one process by default (what CI runs). PARALLEL='-n auto --dist loadfile --no-loadscope-reorder'
+# runs the suite on every core with pytest-xdist, each test module whole in one worker (its hub
+# starts once), the costliest first (tests/conftest.py): not yet the default, see
+# docs/developers.md, "Parallel runs"
+PARALLEL ?=
 
 .PHONY: run test test-fast setup setup-dev lint format system-packages test-system-packages clean
 
