@@ -162,6 +162,18 @@ def db_url(request, tmp_path):
 
 
 @pytest.fixture
+def no_time_zone(monkeypatch):
+    """No zone set in this process (yiyuan.clock; building a Platform sets one) and no
+    YIYUAN_TIME_ZONE, before and after the test."""
+    from yiyuan.clock import ZONE_ENV, use_time_zone
+
+    monkeypatch.delenv(ZONE_ENV, raising=False)
+    use_time_zone(None)
+    yield
+    use_time_zone(None)
+
+
+@pytest.fixture
 def database(db_url):
     db = Database(db_url)
     migrate.upgrade(db)

@@ -25,13 +25,7 @@ from yiyuan.settings import Settings, load_settings
 EVENING_IN_EUROPE = datetime(2027, 2, 28, 20, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def process_zone(monkeypatch):
-    """Each test starts with no zone set and no environment variable, and leaves none."""
-    monkeypatch.delenv(ZONE_ENV, raising=False)
-    use_time_zone(None)
-    yield
-    use_time_zone(None)
+pytestmark = pytest.mark.usefixtures("no_time_zone")
 
 
 def test_the_default_is_shanghai():

@@ -14,7 +14,7 @@ from tornado.httpserver import HTTPServer
 from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
 from tornado.netutil import bind_sockets
 
-from yiyuan.clock import ZONE_ENV, local_zone, use_time_zone
+from yiyuan.clock import local_zone
 from yiyuan.db import Database
 from yiyuan.platform import Platform
 from yiyuan.settings import load_settings
@@ -22,13 +22,7 @@ from yiyuan.settings import load_settings
 PREFIX = "/services/yiyuan/"
 
 
-@pytest.fixture(autouse=True)
-def process_zone(monkeypatch):
-    """Building a Platform sets the process's zone: each test starts and ends without one."""
-    monkeypatch.delenv(ZONE_ENV, raising=False)
-    use_time_zone(None)
-    yield
-    use_time_zone(None)
+pytestmark = pytest.mark.usefixtures("no_time_zone")
 
 
 @pytest.fixture
