@@ -35,12 +35,12 @@ test: setup-dev test-system-packages
 	YIYUAN_TEST_PG_URL="postgresql+psycopg:///postgres?host=/var/run/postgresql" \
 		$(BIN)/python -m pytest $(PARALLEL) $(PYTEST_ARGS)
 
-# the inner loop: no hub, no browser, no production venv (unit and db tiers)
+# the inner loop: no hub, no browser, no production venv, no kernels (unit and db tiers)
 test-fast: setup-dev
 	$(BIN)/lint-imports --no-logo
 	scripts/start-postgres.sh
 	YIYUAN_TEST_PG_URL="postgresql+psycopg:///postgres?host=/var/run/postgresql" \
-		$(BIN)/python -m pytest $(PARALLEL) -m "not hub and not browser and not production" $(PYTEST_ARGS)
+		$(BIN)/python -m pytest $(PARALLEL) -m "not hub and not browser and not production and not kernel" $(PYTEST_ARGS)
 
 setup: system-packages $(BIN)/.runtime-installed node_modules/.installed $(LAB_OVERRIDES)
 

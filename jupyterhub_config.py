@@ -3,6 +3,8 @@
 # Short on purpose: settings come from YIYUAN_CONFIG (a YAML file) and the environment
 # overrides YIYUAN_DATA_DIR / YIYUAN_DB_URL; hub_config's set-only functions turn them into
 # hub configuration. Anything else goes into jupyterhub_config.d/*.py, loaded last.
+# On Kubernetes (mode: kubernetes) the Zero to JupyterHub chart's own configuration runs
+# first and loads this file from hub.extraConfig (deploy/kubernetes/values.yaml).
 import os
 import sys
 from dataclasses import replace
@@ -37,13 +39,25 @@ try:
     # what a killed hub left running (services, proxy) would hold the ports and run twice
     stop_leftovers(settings.data_dir, log=lambda line: print(f"[yiyuan] {line}", file=sys.stderr))
     check_hub_can_start(settings, facts.proxy_command, facts.bin_dir)
-    facts = replace(facts, roster_sync_token=service_token(settings.data_dir, "roster-sync"))
+    facts = replace(
+        facts,
+        roster_sync_token=service_token(settings.data_dir, "roster-sync"),
+        # dashboards.external_url (Kubernetes): their Deployment's token, from the hub's Secret
+        dashboards_api_token=os.environ.get(hub_config.services.DASHBOARDS_TOKEN_ENV, "").strip(),
+    )
+    if settings.dashboards.external_url and not facts.dashboards_api_token:
+        raise YiyuanError(
+            f"配置项 dashboards.external_url 已设置，但 JupyterHub 的环境变量 "
+            f"{hub_config.services.DASHBOARDS_TOKEN_ENV} 为空：请给出统计报表服务的 API 令牌。"
+        )
+    # service.external_url: the yiyuan service runs outside the hub, known by this token
+    service_api_token = hub_config.services.external_service_token(settings, os.environ)
     # production: the data directory belongs to the platform's own system user (service.user)
     check_services_can_start(settings, facts.config_file, facts.bin_dir / "python")
 except YiyuanError as error:
     sys.exit(f"艺苑无法启动：{error}")
 
-hub_config.apply(c, settings, facts)
+hub_config.apply(c, settings, facts, service_api_token)
 
 for extra in sorted((ROOT / "jupyterhub_config.d").glob("*.py")):
     load_subconfig(str(extra))  # noqa: F821 (provided by traitlets)

@@ -50,7 +50,7 @@ from yiyuan.exchange import archives  # noqa: E402
 from yiyuan.grading import queue  # noqa: E402
 from yiyuan.grading.worker import pool_size, run_pool  # noqa: E402
 from yiyuan.models import Grade, GradingJob, JobState  # noqa: E402
-from yiyuan.storage import Storage  # noqa: E402
+from yiyuan.platform import open_storage  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -85,12 +85,12 @@ def stock(settings, database, ids: list[int], tmp: Path) -> float:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     run = [str(BIN / "nbgrader"), "generate_assignment", DEMO_MODULE, "--create", "--force"]
     subprocess.run(run, cwd=course, env=env, check=True, capture_output=True)
-    storage = Storage(settings.exchange_dir)
+    storage = open_storage(settings)
     from yiyuan.models import Submission
 
     with database.session() as session:
         rows = [session.get(Submission, i) for i in ids]
-        jobs = [(s.account.username, storage.resolve(s.path).read_bytes()) for s in rows]
+        jobs = [(s.account.username, storage.get(s.path)) for s in rows]
     for username, data in jobs:
         archives.unpack(data, course / "submitted" / username / DEMO_MODULE, 100 * 2**20)
     started = time.monotonic()

@@ -28,9 +28,11 @@ __all__ = [
 ]
 
 
-def apply(c: Config, settings: Settings, facts: HostFacts) -> None:
+def apply(c: Config, settings: Settings, facts: HostFacts, service_api_token: str = "") -> None:
+    """``service_api_token``: an external yiyuan service's token (``service.external_url``,
+    read from the hub's environment by ``services.external_service_token``)."""
     configure_hub(c, settings, facts)
     configure_authenticator(c, settings)
     configure_spawner(c, settings, facts)
-    configure_services(c, settings, facts)
+    configure_services(c, settings, facts, service_api_token)
     configure_roles(c, settings)

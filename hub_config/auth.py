@@ -11,6 +11,8 @@ AUTHENTICATORS = {
     "demo": "yiyuan.hub.authenticator.YiyuanAuthenticator",
     # production: each account is also a system user, created at first login
     "production": "yiyuan.hub.authenticator.YiyuanLocalAuthenticator",
+    # kubernetes: each server is a pod of its own (KubeSpawner), no system users anywhere
+    "kubernetes": "yiyuan.hub.authenticator.YiyuanAuthenticator",
 }
 
 

@@ -33,6 +33,9 @@ class HostFacts:
     #: the hub's own process id: the proxy and the services end when it does
     #: (yiyuan.lifecycle); 0 when unknown (the processes then only end on the hub's death)
     hub_pid: int = 0
+    #: API token of dashboards that run outside the hub (``dashboards.external_url``), from
+    #: the hub's environment (``YIYUAN_DASHBOARDS_API_TOKEN``)
+    dashboards_api_token: str = ""
 
     @property
     def path(self) -> str:
@@ -50,6 +53,36 @@ def templates_dir() -> str:
 
 
 def configure_hub(c: Config, settings: Settings, facts: HostFacts) -> None:
+    hub = settings.hub
+    if settings.mode != "kubernetes":
+        # on Kubernetes the Zero to JupyterHub chart's own configuration sets these: the
+        # addresses in the pod, the proxy's pod, the hub database (hub.db, its password in
+        # PGPASSWORD), the cookie secret and CryptKeeper keys from its Secret, and it keeps
+        # users' pods running across a restart of the hub (cleanup_servers False)
+        configure_local_hub(c, settings, facts)
+    c.JupyterHub.template_paths = [templates_dir()]
+    c.JupyterHub.template_vars = {
+        "t": get_catalogue(settings.language),
+        "site_name": settings.site_name,
+        "federation_name": settings.federation_name,
+        "language": settings.language,
+        # the 429 page of error.html (yiyuan.hub.waiting)
+        "spawn_queue": {**waiting_texts(settings.language), "place": SPAWN_QUEUE.place},
+    }
+    # a burst of learners queues instead of thrashing the cores; the one over the limit gets
+    # a waiting page that retries by itself after a random pause in the range
+    c.JupyterHub.concurrent_spawn_limit = hub.concurrent_spawn_limit
+    c.JupyterHub.spawn_throttle_retry_range = (hub.spawn_retry_min, hub.spawn_retry_max)
+    # a waiting page asks again within spawn_retry_max: one silent for longer has gone
+    SPAWN_QUEUE.forget_after = hub.spawn_retry_max + 15
+    c.JupyterHub.shutdown_on_logout = False
+    # learners land on「我的学习」, the others in their own server (yiyuan.hub.landing)
+    c.JupyterHub.default_url = default_url
+
+
+def configure_local_hub(c: Config, settings: Settings, facts: HostFacts) -> None:
+    """The hub as processes of one machine (demo, production): its addresses, databases and
+    the configurable-http-proxy it starts."""
     hub = settings.hub
     c.JupyterHub.ip = hub.ip
     c.JupyterHub.port = hub.port
@@ -69,21 +102,3 @@ def configure_hub(c: Config, settings: Settings, facts: HostFacts) -> None:
     # the servers keep running and the restarted hub adopts them (their pids are in its db)
     c.JupyterHub.cleanup_servers = True
     c.JupyterHub.cleanup_proxy = True
-    c.JupyterHub.template_paths = [templates_dir()]
-    c.JupyterHub.template_vars = {
-        "t": get_catalogue(settings.language),
-        "site_name": settings.site_name,
-        "federation_name": settings.federation_name,
-        "language": settings.language,
-        # the 429 page of error.html (yiyuan.hub.waiting)
-        "spawn_queue": {**waiting_texts(settings.language), "place": SPAWN_QUEUE.place},
-    }
-    # a burst of learners queues instead of thrashing the cores; the one over the limit gets
-    # a waiting page that retries by itself after a random pause in the range
-    c.JupyterHub.concurrent_spawn_limit = hub.concurrent_spawn_limit
-    c.JupyterHub.spawn_throttle_retry_range = (hub.spawn_retry_min, hub.spawn_retry_max)
-    # a waiting page asks again within spawn_retry_max: one silent for longer has gone
-    SPAWN_QUEUE.forget_after = hub.spawn_retry_max + 15
-    c.JupyterHub.shutdown_on_logout = False
-    # learners land on「我的学习」, the others in their own server (yiyuan.hub.landing)
-    c.JupyterHub.default_url = default_url

@@ -9,6 +9,7 @@ from traitlets.config import Config
 
 from yiyuan.clock import ZONE_ENV
 from yiyuan.hub.learnerservers import LessonServerHook
+from yiyuan.hub.podprofiles import PodSize, RolePods, SpawnHooks
 from yiyuan.settings import Settings
 
 from .hub import HostFacts
@@ -24,6 +25,8 @@ SPAWNERS = {
     "demo": "jupyterhub.spawner.SimpleLocalProcessSpawner",
     # each user's server runs as that user's system account (see YiyuanLocalAuthenticator)
     "production": "jupyterhub.spawner.LocalProcessSpawner",
+    # each user's server is a pod of its own (jupyterhub-kubespawner), see configure_pods
+    "kubernetes": "kubespawner.KubeSpawner",
 }
 
 
@@ -34,7 +37,7 @@ def configure_spawner(c: Config, settings: Settings, facts: HostFacts) -> None:
     # ...except learners' (everyone neither trainer nor administrator), which open on「我的学习」
     # (yiyuan.hub.landing) and serve only lessons, with short-lived kernels, and stop
     # themselves when idle (yiyuan.hub.learnerservers, yiyuan.exchange.lockdown)
-    c.Spawner.pre_spawn_hook = LessonServerHook(
+    lesson_servers = LessonServerHook(
         kernel_idle_timeout=settings.culler.lesson_kernel_idle_timeout,
         kernel_cull_every=settings.culler.lesson_kernel_every,
         server_idle_timeout=settings.culler.learner_idle_timeout,
@@ -42,6 +45,13 @@ def configure_spawner(c: Config, settings: Settings, facts: HostFacts) -> None:
         database_url=settings.platform_db_url,
         refuse_unneeded=settings.hub.learner_servers == "needed",
         exchange_dir=str(settings.exchange_dir),
+        storage=settings.storage,
+    )
+    c.Spawner.pre_spawn_hook = (
+        # on Kubernetes the pod is sized by the user's role first (yiyuan.hub.podprofiles)
+        SpawnHooks((role_pods(settings), lesson_servers))
+        if settings.mode == "kubernetes"
+        else lesson_servers
     )
     c.Spawner.start_timeout = settings.hub.start_timeout
     # Servers never see the hub's terminal: on it, a Ctrl-C makes jupyter-server ask
@@ -77,3 +87,72 @@ def configure_spawner(c: Config, settings: Settings, facts: HostFacts) -> None:
     ]
     if settings.mode == "demo":
         c.SimpleLocalProcessSpawner.home_dir_template = str(settings.homes_dir / "{username}")
+    if settings.mode == "kubernetes":
+        configure_pods(c, settings)
+
+
+def pod_size(size) -> PodSize:
+    """A role's pod from its settings (``kubernetes.learner`` …): CPU in thousandths."""
+    return PodSize(
+        cpu_request=size.cpu_request_milli / 1000,
+        cpu_limit=size.cpu_limit_milli / 1000,
+        memory_request_mb=size.memory_request_mb,
+        memory_limit_mb=size.memory_limit_mb,
+        home_gb=size.home_gb,
+    )
+
+
+def role_pods(settings: Settings) -> RolePods:
+    pods = settings.kubernetes
+    return RolePods(
+        learner=pod_size(pods.learner),
+        trainer=pod_size(pods.trainer),
+        administrator=pod_size(pods.administrator),
+    )
+
+
+def configure_pods(c: Config, settings: Settings) -> None:
+    """KubeSpawner: the image, a non-root user, a home volume, resources by role.
+
+    The hub runs inside the Zero to JupyterHub chart, whose own configuration sets
+    ``c.KubeSpawner`` traits from its values (start_timeout, environment, uid …) before this
+    runs; a trait set on ``KubeSpawner`` beats one set on ``Spawner``, so the common spawner
+    settings above are repeated here, where they win.
+    """
+    pods = settings.kubernetes
+    kube = c.KubeSpawner
+    for name, value in c.Spawner.items():
+        kube[name] = value
+    kube.namespace = pods.namespace
+    kube.image = pods.image
+    kube.image_pull_policy = pods.image_pull_policy
+    # never root: jupyter-server as a fixed uid, no privilege escalation, no capabilities
+    kube.uid = pods.uid
+    kube.gid = pods.gid
+    kube.fs_gid = pods.gid
+    kube.privileged = False
+    kube.allow_privilege_escalation = False
+    kube.container_security_context = {
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    # the pod needs no Kubernetes API
+    kube.automount_service_account_token = False
+    # the home volume: a claim per user, made at the first start (its size by role)
+    kube.storage_pvc_ensure = True
+    kube.storage_access_modes = ["ReadWriteOnce"]
+    if pods.storage_class:
+        kube.storage_class = pods.storage_class
+    kube.volumes = {"home": {"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}}
+    kube.volume_mounts = {"home": {"name": "home", "mountPath": pods.home_dir}}
+    kube.working_dir = pods.home_dir
+    # the learner's size until the hook (role_pods) sizes the pod at its start
+    learner = pod_size(pods.learner)
+    kube.cpu_guarantee = learner.cpu_request
+    kube.cpu_limit = learner.cpu_limit
+    kube.mem_guarantee = learner.memory_request_mb * 1024 * 1024
+    kube.mem_limit = learner.memory_limit_mb * 1024 * 1024
+    kube.storage_capacity = f"{learner.home_gb}Gi"
+    # nobody chooses a profile: the size follows the platform role
+    kube.profile_list = []

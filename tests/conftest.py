@@ -77,7 +77,14 @@ def tiers_of(item) -> set[str]:
 #: a rough cost per test by tier, to start the longest modules first (a hub's start is most of
 #: a hub test's cost; a module that ends last while the other worker idles is what parallel
 #: runs lose most to)
-TIER_COST = {"production": 10.0, "browser": 4.0, "hub": 2.0, "db": 0.2, "unit": 0.02}
+TIER_COST = {
+    "production": 10.0,
+    "browser": 4.0,
+    "hub": 2.0,
+    "kernel": 1.0,
+    "db": 0.2,
+    "unit": 0.02,
+}
 
 
 def _cost(item) -> float:

@@ -16,8 +16,8 @@ from yiyuan.courses.manifest import read_manifest, to_course
 from yiyuan.exchange import archives
 from yiyuan.grading.coursedir import prepare_module
 from yiyuan.models import Course, Module, ModuleKind, Role, Submission
+from yiyuan.platform import open_storage
 from yiyuan.settings import Settings
-from yiyuan.storage import Storage, write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSES = ROOT / "courses"
@@ -110,9 +110,9 @@ def submit(
     )
     session.add(submission)
     session.flush()
-    storage = Storage(settings.exchange_dir)
-    path = storage.submission(module.course.code, module.code, account.username, submission.id)
-    submission.checksum = write_atomic(path, data)
-    submission.path = storage.relative(path)
+    storage = open_storage(settings)
+    key = storage.submission(module.course.code, module.code, account.username, submission.id)
+    submission.checksum = storage.put(key, data)
+    submission.path = key
     session.flush()
     return submission

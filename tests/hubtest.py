@@ -150,6 +150,8 @@ class Hub:
     workdir: Path
     settings: dict = field(default_factory=dict)
     process: subprocess.Popen | None = None
+    #: more variables for the hub and the commands (e.g. YIYUAN_SERVICE_API_TOKEN)
+    environment: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -189,6 +191,7 @@ class Hub:
         keep = {"YIYUAN_COMPILE_CACHE"}
         env = {k: v for k, v in os.environ.items() if not k.startswith("YIYUAN_") or k in keep}
         env["YIYUAN_CONFIG"] = str(self.config_file)
+        env.update(self.environment)
         return env
 
     @property

@@ -35,7 +35,7 @@ from yiyuan.exchange import archives
 from yiyuan.members.matching import standard_matcher
 from yiyuan.models import Course, Role
 from yiyuan.settings import load_settings
-from yiyuan.storage import Storage
+from yiyuan.storage import LocalStorage
 
 CODE = "shiyan-kecheng"
 
@@ -66,7 +66,7 @@ def test_template_passes_the_checker_and_publishes(database, tmp_path):
     )
     with database.session() as session:
         account(session, "lihua", role=Role.trainer)
-        report = publish(settings, session, Storage(settings.exchange_dir), CODE, "lihua")
+        report = publish(settings, session, LocalStorage(settings.exchange_dir), CODE, "lihua")
     assert (report.released, report.onsite) == ([("diyike", 1)], ["xianchang"])
     release = settings.exchange_dir / "releases" / CODE / "diyike" / "1.tar.gz"
     with tarfile.open(release) as archive:

@@ -18,6 +18,9 @@ from yiyuan.db import Database, migrate
 from yiyuan.demo import seed_demo
 from yiyuan.models import Account, Module
 
+#: runs kernels or nbgrader: make test-fast leaves it out (pytest.ini)
+pytestmark = pytest.mark.kernel
+
 COURSE = "ershida-wenyi"
 
 

@@ -30,7 +30,7 @@ from yiyuan.models import (
     Submission,
 )
 from yiyuan.settings import load_settings
-from yiyuan.storage import Storage
+from yiyuan.storage import LocalStorage
 
 COURSE = "ershida-wenyi"
 
@@ -59,7 +59,7 @@ def release_files(path):
 
 
 def test_publish_end_to_end(database, settings):
-    storage = Storage(settings.exchange_dir)
+    storage = LocalStorage(settings.exchange_dir)
     # a trainer's own answer file left beside a lesson never reaches learners
     folder = settings.courses_dir / "notebooks" / COURSE / "wenhua-zixin"
     (folder / "answers.json").write_text('{"q1": "答案"}', "utf-8")
@@ -163,7 +163,7 @@ def counts(database) -> tuple[int, int, int, int]:
 
 
 def test_preview_says_what_publish_will_do_and_keeps_nothing(database, settings):
-    storage = Storage(settings.exchange_dir)
+    storage = LocalStorage(settings.exchange_dir)
     with database.session() as session:
         account(session, "lihua", role=Role.trainer)
         for name in ("wangfang", "liuyang"):
@@ -261,7 +261,7 @@ def test_preview_says_what_publish_will_do_and_keeps_nothing(database, settings)
 
 def test_publish_refuses_a_broken_course_with_every_problem(database, settings):
     edit_manifest(settings, lambda d: d.update(title="", enrolment="sometimes"))
-    storage = Storage(settings.exchange_dir)
+    storage = LocalStorage(settings.exchange_dir)
     with database.session() as session:
         account(session, "lihua", role=Role.trainer)
         with pytest.raises(PublishError) as raised:
@@ -280,7 +280,7 @@ def test_publish_refuses_a_broken_course_with_every_problem(database, settings):
 
 def test_publish_refuses_unknown_or_unfit_trainers(database, settings):
     edit_manifest(settings, lambda d: d.update(trainers=["lihua", "nobody", "wangfang", "gone"]))
-    storage = Storage(settings.exchange_dir)
+    storage = LocalStorage(settings.exchange_dir)
     with database.session() as session:
         account(session, "lihua", role=Role.trainer)
         account(session, "wangfang")  # a learner, not a trainer
@@ -296,7 +296,7 @@ def test_publish_refuses_unknown_or_unfit_trainers(database, settings):
 def test_publish_all_goes_on_after_a_broken_course(database, settings):
     (settings.courses_dir / "broken.yml").write_text("id: broken\n", "utf-8")
     with database.session() as session:
-        outcomes = publish_all(settings, session, Storage(settings.exchange_dir), "admin")
+        outcomes = publish_all(settings, session, LocalStorage(settings.exchange_dir), "admin")
     assert [code for code, _ in outcomes] == ["broken", COURSE]
     assert isinstance(outcomes[0][1], PublishError)
     # lihua is missing: this one is refused too, and nothing is half-written
@@ -310,7 +310,7 @@ def test_the_manifests_player_decides_who_needs_a_server(database, settings):
     jupyterlab`` a full one — for the learners enrolled in the course, and nobody else."""
     from yiyuan.catalog.players import FULL_SERVER, LESSON_SERVER, NO_SERVER, server_needed
 
-    storage = Storage(settings.exchange_dir)
+    storage = LocalStorage(settings.exchange_dir)
     with database.session() as session:
         account(session, "lihua", role=Role.trainer)
         learner = account(session, "wangfang")

@@ -13,7 +13,7 @@ from learningdata import course
 from yiyuan.catalog.releases import ReleaseError, store_release, withdraw_release
 from yiyuan.db import Database, migrate
 from yiyuan.exchange.archives import pack
-from yiyuan.storage import Storage
+from yiyuan.storage import LocalStorage
 
 MAX = 10 * 1024 * 1024
 
@@ -44,7 +44,7 @@ def tar_with(name: str, content: bytes = b"x", kind=tarfile.REGTYPE) -> bytes:
 
 
 def test_release_only_when_changed(database, tmp_path):
-    storage = Storage(tmp_path / "exchange")
+    storage = LocalStorage(tmp_path / "exchange")
     with database.session() as session:
         module = course(session, "c1", modules=[{"code": "m1"}]).modules[0]
         first = pack(lesson_folder(tmp_path))
@@ -88,7 +88,7 @@ def test_refused_archives_change_nothing(tmp_path, data, message):
     # the checks do not depend on the database: SQLite only, to keep the suite quick
     database = Database(f"sqlite:///{tmp_path / 'yiyuan.sqlite'}")
     migrate.upgrade(database)
-    storage = Storage(tmp_path / "exchange")
+    storage = LocalStorage(tmp_path / "exchange")
     with database.session() as session:
         module = course(session, "c1", modules=[{"code": "m1"}]).modules[0]
         with pytest.raises(ReleaseError, match=message) as raised:

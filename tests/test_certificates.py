@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import threading
 import zipfile
 from datetime import timedelta
 
@@ -20,9 +21,11 @@ from yiyuan.certificates.document import render, verify_url
 from yiyuan.certificates.fonts import missing_characters
 from yiyuan.certificates.issuing import CertificateError
 from yiyuan.completion import engine
+from yiyuan.db import Database
 from yiyuan.models import (
     AuditEntry,
     Certificate,
+    CertificateJob,
     Cohort,
     CohortCourse,
     CohortMember,
@@ -30,6 +33,7 @@ from yiyuan.models import (
     Standing,
     StudyHours,
 )
+from yiyuan.platform import open_storage
 from yiyuan.settings import load_settings
 
 ONE_MODULE = [{"code": "m1", "hours": 2.5}]
@@ -38,6 +42,13 @@ ONE_MODULE = [{"code": "m1", "hours": 2.5}]
 @pytest.fixture
 def settings(tmp_path):
     return load_settings({"YIYUAN_DATA_DIR": str(tmp_path / "data")})
+
+
+def kept_pdf(settings, serial: str) -> bytes | None:
+    """The PDF kept in the platform's storage, if any."""
+    storage = open_storage(settings)
+    key = files.key_of(storage, serial)
+    return storage.get(key) if storage.exists(key) else None
 
 
 def completed(session, username, course_row, name=None):
@@ -267,7 +278,7 @@ def test_the_pdf_shows_name_serial_and_a_qr_code_to_the_verify_page(
         (cert,) = issuing.of_account(session, acc.id)
         data = files.pdf_of(settings, cert)
         assert data.startswith(b"%PDF")
-        assert files.path_of(settings, cert.serial).read_bytes() == data  # kept
+        assert kept_pdf(settings, cert.serial) == data  # kept
         text = pdf_text(data)
         for expected in ("结业证书", "欧阳明月", "书法鉴赏入门", cert.serial, "2.5"):
             assert expected in text
@@ -287,7 +298,7 @@ def test_a_name_outside_the_font_gets_a_sentence_not_empty_boxes(database, setti
         (cert,) = issuing.of_account(session, acc.id)
         with pytest.raises(CertificateError, match=r"𪚥.*不在证书字体里"):
             render(cert, settings)
-        assert not files.path_of(settings, cert.serial).exists()
+        assert kept_pdf(settings, cert.serial) is None
         with pytest.raises(CertificateError, match="不在证书字体里"):  # the same name again
             issuing.reissue(session, cert.serial, reason="重新颁发", actor="admin")
         assert cert.valid  # refused before anything changed
@@ -337,9 +348,44 @@ def test_the_class_job_issues_each_once_and_reports_progress(database, settings)
     assert seen[-1] == (6, 6, 5)
     with database.session() as session:
         certs = issuing.of_cohort(session, cohort.id)
-        assert len(certs) == 5 and all(files.path_of(settings, c.serial).exists() for c in certs)
+        assert len(certs) == 5 and all(kept_pdf(settings, c.serial) for c in certs)
         again = jobs.request(session, "2026-3", "admin").id
     assert jobs.run(database, settings, again)["issued"] == 0  # never twice
+
+
+def test_two_requests_at_once_in_two_processes_make_one_job(database):
+    """As two service replicas would: the second request waits for the first's commit and
+    returns its job. Replicas need PostgreSQL (one SQLite file serves one machine)."""
+    if not database.url.startswith("postgresql"):
+        pytest.skip("replicas run on PostgreSQL")
+    with database.session() as session:
+        row = certified_course(session)
+        cohort = Cohort(code="2026-4", name="第四期", certificate={"title": "结业证书"})
+        session.add(cohort)
+        session.flush()
+        session.add(CohortCourse(cohort_id=cohort.id, course_id=row.id))
+    other = Database(database.url)
+    started, ids = threading.Event(), []
+
+    def second():
+        started.set()
+        with other.session() as session:
+            ids.append(jobs.request(session, "2026-4", "admin2").id)
+
+    try:
+        with database.session() as session:
+            ids.append(jobs.request(session, "2026-4", "admin1").id)
+            thread = threading.Thread(target=second)
+            thread.start()
+            started.wait(10)
+            thread.join(1)  # it waits on the class row while this transaction holds it …
+            assert thread.is_alive()
+        thread.join(60)  # … and finds this job once it is committed
+    finally:
+        other.dispose()
+    assert len(ids) == 2 and ids[0] == ids[1]
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(CertificateJob)) == 1
 
 
 def test_completions_from_before_certificates_are_issued_once_by_issue_due(database):

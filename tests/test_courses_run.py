@@ -21,6 +21,9 @@ from yiyuan.courses.check import check_courses, manifest_paths
 from yiyuan.courses.manifest import read_manifest, to_course
 from yiyuan.courses.notebooks import read_lesson
 
+#: runs kernels or nbgrader: make test-fast leaves it out (pytest.ini)
+pytestmark = pytest.mark.kernel
+
 COURSES = ROOT / "courses"
 BIN = Path(sys.executable).parent
 

@@ -36,6 +36,9 @@ from yiyuan.grading.execute import TimedExecute
 from yiyuan.grading.manual import manual_queue
 from yiyuan.models import CompletionEvent, Grade
 
+#: runs kernels or nbgrader: make test-fast leaves it out (pytest.ini)
+pytestmark = pytest.mark.kernel
+
 LESSONS = sorted(COURSES.glob("notebooks/*/*/*.ipynb"))
 
 

@@ -30,6 +30,9 @@ from yiyuan.grading.coursedir import GradingError, course_root, prepare_module
 from yiyuan.grading.worker import run_pool
 from yiyuan.models import CompletionEvent, Grade, ModuleResult
 
+#: runs kernels or nbgrader: make test-fast leaves it out (pytest.ini)
+pytestmark = pytest.mark.kernel
+
 
 def sqlite_database(settings):
     """For tests about files rather than the database: SQLite only (quicker)."""

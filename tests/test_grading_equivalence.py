@@ -27,6 +27,9 @@ from yiyuan.courses.manifest import read_manifest, to_course
 from yiyuan.db import Database, migrate
 from yiyuan.grading.autograde import grade_submission, read_scores
 
+#: runs kernels or nbgrader: make test-fast leaves it out (pytest.ini)
+pytestmark = pytest.mark.kernel
+
 BIN = Path(sys.executable).parent
 USER_GUIDE = Path(nbgrader.__file__).parent / "docs" / "source" / "user_guide"
 DEMO_COURSES = ["ershida-wenyi", "xinmeiti-chuanbo", "shufa-jianshang", "yinyue-jichu"]

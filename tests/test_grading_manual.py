@@ -21,6 +21,9 @@ from yiyuan.grading.coursedir import course_root
 from yiyuan.grading.manual import ManualGradingError, grade_manually, manual_queue
 from yiyuan.models import CompletionEvent, Grade
 
+#: runs kernels or nbgrader: make test-fast leaves it out (pytest.ini)
+pytestmark = pytest.mark.kernel
+
 
 @pytest.fixture
 def graded(database, tmp_path):

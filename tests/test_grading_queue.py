@@ -6,16 +6,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import socket
 import threading
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 from test_grading_autograde import edit_answer, loop_course
 
 from gradingdata import learner, publish, settings_for, submit
 from yiyuan.db import Database, migrate
-from yiyuan.grading import queue
+from yiyuan.grading import queue, worker
 from yiyuan.grading.worker import run_pool, worker_main
 from yiyuan.models import (
     CompletionEvent,
@@ -28,6 +30,7 @@ from yiyuan.models import (
     Submission,
 )
 from yiyuan.models.base import utcnow
+from yiyuan.settings import Settings
 
 
 def submissions(session, count: int) -> list[int]:
@@ -125,6 +128,76 @@ def test_ownership_stale_jobs_and_retries(database):
         assert queue.status(session)["failed"] == 1
 
 
+def states(session) -> dict[int, tuple[str, str]]:
+    rows = session.execute(select(GradingJob.id, GradingJob.state, GradingJob.worker))
+    return {job_id: (JobState(state).value, name) for job_id, state, name in rows}
+
+
+def test_a_pool_gives_back_only_its_own_workers_jobs(database, tmp_path):
+    """Workers of pools on other hosts, or on a host of the same name with the same pid
+    numbers (containers), keep their jobs when this pool's worker is killed at its stop."""
+    here = socket.gethostname()
+    assert worker.worker_name(4242, "aaaa0001") == f"{here}:4242:aaaa0001"
+    mine = worker.worker_name(4242, "aaaa0001")
+    twin = worker.worker_name(4242, "bbbb0002")  # same host name and pid, another pool
+    elsewhere = "grader-b:4242:aaaa0001"  # another host
+    with database.session() as session:
+        ids = [queue.enqueue(session, s).id for s in submissions(session, 3)]
+    with database.session() as session:
+        for name in (mine, twin, elsewhere):
+            queue.claim(session, name)
+    settings = Settings(data_dir=tmp_path / "data", db_url=database.url)
+    worker._give_back(settings, [4242], "aaaa0001")
+    with database.session() as session:
+        assert states(session) == {
+            ids[0]: ("queued", ""),
+            ids[1]: ("running", twin),
+            ids[2]: ("running", elsewhere),
+        }
+        # the interrupted attempt does not count
+        assert session.get(GradingJob, ids[0]).attempts == 0
+
+
+def test_stale_jobs_are_judged_by_the_database_clock(database, monkeypatch):
+    """Host B's clock is ten minutes slow and host A's ten minutes fast: neither takes the
+    other's live job, and a job whose heartbeat stopped is taken back by either."""
+    if database.is_sqlite:
+        pytest.skip("SQLite serves one machine: one clock")
+    real = utcnow
+    with database.session() as session:
+        first, second = [queue.enqueue(session, s).id for s in submissions(session, 2)]
+
+    monkeypatch.setattr(queue, "utcnow", lambda: real() - timedelta(minutes=10))  # host B
+    with database.session() as session:
+        assert queue.claim(session, "grader-b:7:bbbb").id == first
+    with database.session() as session:
+        assert queue.heartbeat(session, first, "grader-b:7:bbbb")
+        assert queue.requeue_stale(session, 60) == 0  # B's own reaper, slow clock
+
+    monkeypatch.setattr(queue, "utcnow", lambda: real() + timedelta(minutes=10))  # host A
+    with database.session() as session:
+        assert queue.claim(session, "grader-a:7:aaaa").id == second
+    with database.session() as session:
+        assert queue.requeue_stale(session, 60) == 0  # A's reaper, fast clock
+        assert states(session) == {
+            first: ("running", "grader-b:7:bbbb"),
+            second: ("running", "grader-a:7:aaaa"),
+        }
+        # host B stops heartbeating: two minutes later A's reaper takes its job back
+        session.execute(
+            update(GradingJob)
+            .where(GradingJob.id == first)
+            .values(heartbeat_at=real() - timedelta(minutes=2))
+        )
+    with database.session() as session:
+        assert queue.requeue_stale(session, 60) == 1
+        assert states(session)[first] == ("queued", "")
+    with database.session() as session:
+        assert not queue.finish(session, first, "grader-b:7:bbbb")  # B came back too late
+        assert queue.finish(session, second, "grader-a:7:aaaa")
+
+
+@pytest.mark.kernel  # a real pool grading a real job
 def test_a_worker_killed_mid_job_is_replaced_and_the_job_completes_once(tmp_path):
     courses, manifest = loop_course(tmp_path)
     settings = settings_for(tmp_path, courses_dir=courses, timeout=60, stale_after=2)

@@ -400,3 +400,62 @@ def test_the_proxy_and_every_service_end_with_the_hub_and_servers_stop_quickly(t
     # servers never read the hub's terminal, and a stop escalates within seconds
     assert c.LocalProcessSpawner.popen_kwargs == {"stdin": subprocess.DEVNULL}
     assert c.LocalProcessSpawner.interrupt_timeout + c.LocalProcessSpawner.term_timeout <= 5
+
+
+def test_an_external_yiyuan_service_is_routed_to_not_started(tmp_path):
+    """service.external_url (replicas behind a load balancer): the hub knows the service by
+    its URL and token and starts no process for it; the rest is as before."""
+    c = Config()
+    s = settings(tmp_path, "service:\n  external_url: http://yiyuan.lb:8090/\n")
+    hub_config.configure_services(c, s, FACTS, service_api_token="s3cret")
+    hub_config.configure_spawner(c, s, FACTS)
+    by_name = {service["name"]: service for service in c.JupyterHub.services}
+    assert by_name["yiyuan"] == {
+        "name": "yiyuan",
+        "url": "http://yiyuan.lb:8090",
+        "api_token": "s3cret",
+        "oauth_client_id": "service-yiyuan",
+        "oauth_no_confirm": True,
+        "oauth_client_allowed_scopes": ["read:users:name!user"],
+        "display": False,
+    }
+    # the grader still runs beside the hub; learners' servers reach the service there too
+    assert launched(by_name["grader"]["command"]) == ["/venv/bin/yiyuan", "grading", "run"]
+    assert c.Spawner.environment["YIYUAN_SERVICE_URL"] == "http://yiyuan.lb:8090/services/yiyuan"
+
+
+def test_the_hub_may_start_no_grading_pool(tmp_path):
+    c = Config()
+    s = settings(
+        tmp_path,
+        "grading:\n  run_by_hub: false\nservice:\n  external_url: http://10.0.0.5:8090\n"
+        "mode: production\n",
+    )
+    hub_config.configure_services(c, s, FACTS, service_api_token="t")
+    names = [service["name"] for service in c.JupyterHub.services]
+    assert names == ["yiyuan", "roster-sync", "messages", "dashboards", "idle-culler"]
+    # production: the services the hub starts run as service.user; an external one has none
+    assert "user" not in c.JupyterHub.services[0]
+    assert all(x["user"] == "yiyuan" for x in c.JupyterHub.services[1:])
+    c = Config()
+    hub_config.configure_services(c, settings(tmp_path, "grading:\n  run_by_hub: false\n"), FACTS)
+    assert [x["name"] for x in c.JupyterHub.services][:2] == ["yiyuan", "roster-sync"]
+    assert "command" in c.JupyterHub.services[0]  # the service itself still started by the hub
+
+
+def test_an_external_service_needs_its_token_from_the_hubs_environment(tmp_path):
+    from hub_config.services import SERVICE_TOKEN_ENV, external_service_token
+    from yiyuan.errors import SettingsError
+
+    local = settings(tmp_path)
+    assert external_service_token(local, {SERVICE_TOKEN_ENV: "ignored"}) == ""
+    external = settings(tmp_path, "service:\n  external_url: https://yiyuan.example.org\n")
+    assert external_service_token(external, {SERVICE_TOKEN_ENV: " t0k \n"}) == "t0k"
+    with pytest.raises(SettingsError, match=rf"service\.external_url.*{SERVICE_TOKEN_ENV}"):
+        external_service_token(external, {})
+    with pytest.raises(SettingsError, match=SERVICE_TOKEN_ENV):
+        hub_config.configure_services(Config(), external, FACTS)
+    for bad in ("yiyuan:8090", "ftp://x", "http://lb:8090/services/yiyuan"):
+        wrong = settings(tmp_path, f"service:\n  external_url: '{bad}'\n")
+        with pytest.raises(SettingsError, match=r"service\.external_url 的值"):
+            external_service_token(wrong, {SERVICE_TOKEN_ENV: "t"})

@@ -10,7 +10,11 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 from test_lesson_widgets import write_answers
+
+#: runs kernels or nbgrader: make test-fast leaves it out (pytest.ini)
+pytestmark = pytest.mark.kernel
 
 # -- nbgrader --------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ study hours, rollups and the audit log follow), and check-in codes with their wi
 from __future__ import annotations
 
 import dataclasses
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,8 +16,10 @@ from yiyuan.catalog import enrolment
 from yiyuan.catalog.onsite_sessions import sync_sessions
 from yiyuan.catalog.publish import publish
 from yiyuan.courses.check import check_course
+from yiyuan.db import Database
 from yiyuan.members.matching import standard_matcher
 from yiyuan.models import (
+    Account,
     Attendance,
     AuditEntry,
     CourseTrainer,
@@ -26,11 +29,12 @@ from yiyuan.models import (
     OnsiteSession,
     Role,
     StudyHours,
+    WrongCheckinCode,
 )
 from yiyuan.onsite import OnsiteError, attendance, checkin
 from yiyuan.onsite.sessions import may_run, sessions_of_course
 from yiyuan.settings import Settings, load_settings
-from yiyuan.storage import Storage
+from yiyuan.storage import LocalStorage
 
 MATCHER = standard_matcher("深圳市")
 #: 09:00 in Shanghai on the day of the session
@@ -178,7 +182,7 @@ def test_publish_syncs_sessions_and_keeps_attendance(database, tmp_path):
     settings = dataclasses.replace(
         load_settings({}, cwd=tmp_path), data_dir=tmp_path / "data", courses_dir=courses
     )
-    storage = Storage(settings.exchange_dir)
+    storage = LocalStorage(settings.exchange_dir)
     with database.session() as session:
         lihua = account(session, "lihua", role=Role.trainer)
         account(session, "zhouqing", role=Role.trainer)
@@ -207,13 +211,6 @@ def test_publish_syncs_sessions_and_keeps_attendance(database, tmp_path):
 
 
 # -- the roster --------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _forget_wrong_codes():
-    checkin.WRONG_CODES.clear()
-    yield
-    checkin.WRONG_CODES.clear()
 
 
 @dataclasses.dataclass
@@ -436,6 +433,79 @@ def test_wrong_codes_are_counted_then_refused_for_a_while(database):
         # ten minutes after the lock the right code works
         done = checkin.check_in(session, zhaolei, code, NOW + timedelta(minutes=12), SETTINGS)
         assert "签到成功" in done.message
+
+
+def attempt(database: Database, username: str, code: str, when: datetime):
+    """One check-in as the service answers it: its own transaction, committed even when the
+    check-in is refused (the wrong code's count must survive). The answer or the refusal."""
+    with database.session() as session:
+        learner = session.scalar(select(Account).where(Account.username == username))
+        try:
+            return checkin.check_in(session, learner, code, when, SETTINGS)
+        except OnsiteError as refused:
+            return refused
+
+
+def test_wrong_codes_are_counted_once_for_every_process_of_the_service(database):
+    """Two Database objects are two processes (or replicas) of the service: a learner's wrong
+    codes add up across them, and parallel guesses are counted one after another."""
+    with database.session() as session:
+        w = world(session)
+        code = checkin.open_checkin(session, w.first, w.lihua, 60, NOW, settings=SETTINGS)
+    wrong = "000000" if code != "000000" else "111111"
+    allowed = SETTINGS.onsite.max_wrong_codes
+    other = Database(database.url)
+    try:
+        for n in range(allowed):
+            answer = attempt(other if n % 2 else database, "zhaolei", wrong, NOW)
+            assert (answer.status, answer.code) == (400, "wrong-code"), answer
+        locked = attempt(other, "zhaolei", wrong, NOW + timedelta(minutes=1))
+        assert (locked.status, locked.code) == (429, "too-many-wrong-codes")
+        assert "10 分钟后再试" in str(locked)
+        # the other process refuses too, even the right code
+        still = attempt(database, "zhaolei", code, NOW + timedelta(minutes=2))
+        assert (still.status, still.code) == (429, "too-many-wrong-codes")
+
+        # eight guesses of another learner at once, four in each process
+        guesses = 8
+        barrier = threading.Barrier(guesses)
+        answers: list = []
+
+        def guess(db: Database) -> None:
+            barrier.wait()
+            answers.append(attempt(db, "liuyang", wrong, NOW))
+
+        threads = [
+            threading.Thread(target=guess, args=(other if n % 2 else database,))
+            for n in range(guesses)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        refusals = sorted(getattr(answer, "code", repr(answer)) for answer in answers)
+        assert refusals == ["too-many-wrong-codes"] * (guesses - allowed) + ["wrong-code"] * allowed
+        with database.session() as session:
+            counted = session.scalar(
+                select(func.count())
+                .select_from(WrongCheckinCode)
+                .where(WrongCheckinCode.account_id == w.learners["liuyang"].id)
+            )
+            assert counted == allowed + 1  # the one that locked; refused ones are not counted
+
+        # ten minutes after the lock the right code works, in either process; the learner's
+        # old wrong codes are forgotten then
+        done = attempt(other, "zhaolei", code, NOW + timedelta(minutes=12))
+        assert "签到成功" in done.message
+        with database.session() as session:
+            left = session.scalars(
+                select(WrongCheckinCode.account_id).where(
+                    WrongCheckinCode.account_id == w.learners["zhaolei"].id
+                )
+            ).all()
+            assert left == []
+    finally:
+        other.dispose()
 
 
 def test_checkin_refuses_the_not_enrolled_and_codes_not_open_yet(database):

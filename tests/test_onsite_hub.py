@@ -87,6 +87,9 @@ def test_checkin_in_time_passes_and_too_late_is_refused(onsite_hub, people, sess
 
     wrong = wangfang.call("POST", "api/me/checkin", json={"code": "abc"})
     assert wrong.status_code == 400 and "签到码不正确" in wrong.json()["error"]
+    with db(onsite_hub) as connection:  # counted in the database although refused
+        counted = connection.execute("SELECT count(*) FROM wrong_checkin_codes").fetchone()
+    assert counted == (1,)
     done = wangfang.call("POST", "api/me/checkin", json={"code": code})
     assert done.status_code == 200, done.text
     assert "签到成功" in done.json()["message"]

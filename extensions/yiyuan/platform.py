@@ -32,8 +32,25 @@ from pathlib import Path
 
 from .clock import Clock, use_time_zone
 from .db import Database
-from .settings import Settings, load_settings
-from .storage import Storage
+from .settings import Settings, StorageSettings, load_settings
+from .storage import LocalStorage, S3Storage, Storage
+
+
+def open_storage(settings: Settings) -> Storage:
+    """The storage the settings choose (``storage.backend``): the one place that tells the
+    backends apart; everything else uses the :class:`Storage` interface."""
+    return storage_for(settings.storage, settings.exchange_dir)
+
+
+def storage_for(config: StorageSettings, exchange_dir: Path) -> Storage:
+    if config.backend == "s3":
+        return S3Storage(
+            bucket=config.s3_bucket,
+            endpoint_url=config.s3_endpoint_url,
+            prefix=config.s3_prefix,
+            region=config.s3_region,
+        )
+    return LocalStorage(exchange_dir)
 
 
 class Platform:
@@ -43,8 +60,8 @@ class Platform:
         self.settings = settings
         #: the local zone of the settings, which this process now uses too (yiyuan.clock)
         self.clock = Clock(use_time_zone(settings.time_zone))
-        #: releases, submissions and feedback (``settings.exchange_dir``)
-        self.storage = Storage(settings.exchange_dir)
+        #: releases, compiled lessons, submissions, feedback, certificates (``storage``)
+        self.storage = open_storage(settings)
         self._database = database
         # a database handed in belongs to whoever made it: dispose() leaves it open
         self._owns_database = database is None

@@ -29,9 +29,11 @@ def check_hub_can_start(
     account = None
     if settings.mode == "production":
         account = check_production_host(settings, bin_dir)
-    ports = [("hub.hub_port", "127.0.0.1", settings.hub.hub_port)]
+    # on Kubernetes the chart runs the proxy in a pod of its own and the hub binds in its pod
+    local = settings.mode != "kubernetes"
+    ports = [("hub.hub_port", "127.0.0.1", settings.hub.hub_port)] if local else []
     # A proxy left behind by a hub that crashed is stopped by JupyterHub itself (pid file).
-    if not _leftover_proxy(settings.data_dir / "proxy.pid"):
+    if local and not _leftover_proxy(settings.data_dir / "proxy.pid"):
         ports += [
             ("hub.port", settings.hub.ip, settings.hub.port),
             ("hub.proxy_api_port", "127.0.0.1", settings.hub.proxy_api_port),
@@ -49,7 +51,7 @@ def check_hub_can_start(
         check_schema(database)
     finally:
         database.dispose()
-    if not proxy_command.exists():
+    if local and not proxy_command.exists():
         raise YiyuanError(
             f"找不到 configurable-http-proxy（{proxy_command}）：请在项目目录运行 `make run`"
             "（或 `npm ci`）安装它。"

@@ -1,8 +1,8 @@
 """One typed settings object for the whole platform.
 
 Settings come from a YAML file whose path is ``YIYUAN_CONFIG`` (optional: every setting has a
-default that runs the demo), then two environment overrides, ``YIYUAN_DATA_DIR`` and
-``YIYUAN_DB_URL``. :func:`load_settings` is the only place that reads the environment; everything
+default that runs the demo), then three environment overrides, ``YIYUAN_DATA_DIR``,
+``YIYUAN_DB_URL`` and ``YIYUAN_METRICS_TOKEN``. :func:`load_settings` is the only place that reads the environment; everything
 else receives a :class:`Settings` object.
 
 Example ``yiyuan.yml``::
@@ -37,6 +37,7 @@ from .errors import SettingsError
 CONFIG_ENV = "YIYUAN_CONFIG"
 DATA_DIR_ENV = "YIYUAN_DATA_DIR"
 DB_URL_ENV = "YIYUAN_DB_URL"
+METRICS_TOKEN_ENV = "YIYUAN_METRICS_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,15 @@ class ServiceSettings:
     #: the grading workers, roster sync, dashboards, idle culler and ``yiyuan`` commands run by
     #: root); it owns ``data_dir``. Empty: they run as the hub's own user (root)
     user: str = "yiyuan"
+    #: bearer token Prometheus (or an autoscaler) presents to read ``/services/yiyuan/metrics``,
+    #: the grading queue's depth; empty: no metrics endpoint (404). Give it as the environment
+    #: variable ``YIYUAN_METRICS_TOKEN`` rather than in the file (it overrides the file)
+    metrics_token: str = ""
+    #: the service's address when it runs outside the hub, as replicas behind one address (a
+    #: load balancer, a Kubernetes Service), e.g. ``http://yiyuan:8090``: the hub registers it
+    #: as an external service there and starts none; its API token is the hub's environment
+    #: variable ``YIYUAN_SERVICE_API_TOKEN``. Empty: the hub starts the service itself
+    external_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,6 +168,10 @@ class GradingSettings:
     kernel_file_mb: int = 64
     #: output of one graded notebook kept for the feedback, in KB; the rest is dropped
     max_output_kb: int = 256
+    #: the hub starts the worker pool (``yiyuan grading run``) as one of its services; false:
+    #: no pool from the hub, workers run elsewhere (other hosts, a Deployment) as
+    #: ``yiyuan grading run`` against the same database and storage
+    run_by_hub: bool = True
 
 
 @dataclass(frozen=True)
@@ -201,6 +215,11 @@ class DashboardsSettings:
     kernel_close_grace: int = 10
     #: seconds a served page may take to connect to its kernel before the kernel is shut down
     kernel_connect_timeout: int = 60
+    #: where the hub reaches dashboards that run elsewhere (Kubernetes: their own Deployment,
+    #: e.g. ``http://yiyuan-dashboards:8091``): the hub then registers them as an external
+    #: service and does not start them; their API token comes from the environment variable
+    #: ``YIYUAN_DASHBOARDS_API_TOKEN``. Empty: the hub starts them itself
+    external_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -227,6 +246,26 @@ class MessagesSettings:
     )
     #: reminders this many days before a course's due date (7 and 1: 还有 7 天 / 明天截止)
     remind_days: tuple[int, ...] = (7, 1)
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """Where releases, compiled lessons, submissions, feedback and certificate PDFs are kept
+    (yiyuan.storage). Credentials of object storage never go here: boto3 reads them from
+    ``AWS_ACCESS_KEY_ID`` and ``AWS_SECRET_ACCESS_KEY`` (or a profile, or the host's role)."""
+
+    #: ``local``: files under ``<data_dir>/exchange`` (one machine); ``s3``: a bucket of
+    #: S3-compatible object storage (Amazon S3, MinIO, Ceph, a cloud's OSS/COS with its S3
+    #: API), shared by service replicas and grading workers on several hosts
+    backend: Literal["local", "s3"] = "local"
+    #: the object storage's address, e.g. https://minio.internal:9000; empty: Amazon S3
+    s3_endpoint_url: str = ""
+    #: the bucket (made beforehand); required when ``backend`` is ``s3``
+    s3_bucket: str = ""
+    #: a folder inside the bucket for this platform, e.g. ``yiyuan/prod``; empty: the top
+    s3_prefix: str = ""
+    #: the region, e.g. cn-north-1; empty: boto3's default (``AWS_DEFAULT_REGION``)
+    s3_region: str = ""
 
 
 @dataclass(frozen=True)
@@ -259,12 +298,78 @@ class CertificatesSettings:
 
 
 @dataclass(frozen=True)
+class LearnerPod:
+    """Resources of a learner's (and an association manager's) single-user pod on Kubernetes:
+    a locked-down lesson server, ≈ 160 MB idle plus ≈ 135 MB per open live lesson."""
+
+    #: CPU reserved for the pod (its request), in thousandths of a core
+    cpu_request_milli: int = 100
+    #: CPU the pod may use at most (its limit), in thousandths of a core
+    cpu_limit_milli: int = 1000
+    #: memory reserved for the pod (its request), in MiB
+    memory_request_mb: int = 320
+    #: memory the pod may use at most (its limit), in MiB; above it the kernel is killed
+    memory_limit_mb: int = 1024
+    #: size of the person's home volume (a PersistentVolumeClaim made at first start), GiB
+    home_gb: int = 1
+
+
+@dataclass(frozen=True)
+class TrainerPod(LearnerPod):
+    """A trainer's pod: full JupyterLab, writing and checking lessons."""
+
+    cpu_request_milli: int = 500
+    cpu_limit_milli: int = 2000
+    memory_request_mb: int = 1024
+    memory_limit_mb: int = 4096
+    home_gb: int = 10
+
+
+@dataclass(frozen=True)
+class AdministratorPod(LearnerPod):
+    """An administrator's pod: full JupyterLab, rosters and reports."""
+
+    cpu_request_milli: int = 250
+    cpu_limit_milli: int = 2000
+    memory_request_mb: int = 512
+    memory_limit_mb: int = 2048
+    home_gb: int = 5
+
+
+@dataclass(frozen=True)
+class KubernetesSettings:
+    """``mode: kubernetes``: single-user servers as pods (KubeSpawner, hub_config/spawner.py),
+    the hub from the Zero to JupyterHub chart (deploy/kubernetes/, docs/deploy-kubernetes.md)."""
+
+    #: the namespace of the chart's release: users' pods and home volumes are made there
+    namespace: str = "yiyuan"
+    #: the single-user image (deploy/kubernetes/images/singleuser.Dockerfile), with its tag;
+    #: required in kubernetes mode
+    image: str = ""
+    #: when nodes pull the image: ``IfNotPresent`` (a fixed tag), ``Always`` or ``Never``
+    image_pull_policy: Literal["IfNotPresent", "Always", "Never"] = "IfNotPresent"
+    #: the non-root uid and the group (fsGroup) users' servers run as in their pods
+    uid: int = 1000
+    gid: int = 100
+    #: where the home volume is mounted in the pod
+    home_dir: str = "/home/jovyan"
+    #: storage class of the home volumes; empty: the cluster's default class
+    storage_class: str = ""
+    #: resources per platform role (hub groups, yiyuan.hubgroups), chosen at each start
+    learner: LearnerPod = field(default_factory=LearnerPod)
+    trainer: TrainerPod = field(default_factory=TrainerPod)
+    administrator: AdministratorPod = field(default_factory=AdministratorPod)
+
+
+@dataclass(frozen=True)
 class Settings:
     """All platform settings. Construct with :func:`load_settings`."""
 
     #: ``demo``: every user runs as the hub's own system user (SimpleLocalProcessSpawner) — for
     #: trying the platform only. ``production``: each user is their own system user.
-    mode: Literal["demo", "production"] = "demo"
+    #: ``kubernetes``: each user's server is a pod of its own (KubeSpawner), the hub and the
+    #: platform's services run from the Zero to JupyterHub chart and deploy/kubernetes/
+    mode: Literal["demo", "production", "kubernetes"] = "demo"
     #: where the platform keeps its databases, user homes and files
     data_dir: Path = Path("data")
     #: the platform database; empty means ``sqlite:///{data_dir}/yiyuan.sqlite``
@@ -289,6 +394,8 @@ class Settings:
     onsite: OnsiteSettings = field(default_factory=OnsiteSettings)
     messages: MessagesSettings = field(default_factory=MessagesSettings)
     certificates: CertificatesSettings = field(default_factory=CertificatesSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    kubernetes: KubernetesSettings = field(default_factory=KubernetesSettings)
 
     @property
     def platform_db_url(self) -> str:
@@ -334,8 +441,16 @@ def load_settings(environ: Mapping[str, str], cwd: Path | None = None) -> Settin
     db_url = environ.get(DB_URL_ENV, "").strip()
     if db_url:
         raw["db_url"] = db_url
+    metrics_token = environ.get(METRICS_TOKEN_ENV, "").strip()
+    if metrics_token and isinstance(raw.get("service") or {}, dict):
+        raw["service"] = {**(raw.get("service") or {}), "metrics_token": metrics_token}
     settings = _build(Settings, raw, prefix="")
     _zone_checked(settings.time_zone)
+    _storage_checked(settings.storage)
+    if settings.mode == "kubernetes" and not settings.kubernetes.image.strip():
+        raise SettingsError(
+            "mode: kubernetes 需要配置项 kubernetes.image（学习环境的镜像及其标签）。"
+        )
     return dataclasses.replace(
         settings,
         certificates=_issuers_checked(settings.certificates, base),
@@ -348,6 +463,29 @@ def load_settings(environ: Mapping[str, str], cwd: Path | None = None) -> Settin
             else SHIPPED_DASHBOARDS,
         ),
     )
+
+
+def _storage_checked(storage: StorageSettings) -> None:
+    if storage.backend != "s3":
+        return
+    if not storage.s3_bucket.strip():
+        raise SettingsError(
+            "storage.backend 为 s3 时需要配置项 storage.s3_bucket（对象存储的存储桶名称）。"
+        )
+    url = storage.s3_endpoint_url.strip()
+    if url and not re.match(r"https?://[^/\s]+", url):
+        raise SettingsError(
+            f"配置项 storage.s3_endpoint_url 的值 {url!r} 无效：应为 http:// 或 https:// 开头的地址，"
+            "如 https://minio.example.org:9000。"
+        )
+    parts = storage.s3_prefix.strip("/").split("/")
+    if storage.s3_prefix.strip("/") and any(
+        not part or part.startswith(".") or "\\" in part for part in parts
+    ):
+        raise SettingsError(
+            f"配置项 storage.s3_prefix 的值 {storage.s3_prefix!r} 无效：应为 yiyuan/prod 这样"
+            "以 / 分隔的文件夹名，不能含 . 开头的部分。"
+        )
 
 
 def _zone_checked(name: str) -> None:

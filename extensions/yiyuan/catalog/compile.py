@@ -27,20 +27,20 @@ import json
 import logging
 import os
 import re
-import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import nbformat
 
+from ..atomic import write_atomic
 from ..errors import YiyuanError
 from ..exchange import archives
 from ..exchange.images import MARKDOWN_IMAGE, local_image, mime_of
 from ..lesson.compiled import QUESTION_MIME, SUBMIT_MIME
 from ..models import Module
 from ..settings import Settings
-from ..storage import Storage, write_atomic
+from ..storage import NotInStorage, Storage
 
 log = logging.getLogger(__name__)
 
@@ -267,9 +267,9 @@ def spec_of(storage: Storage, module: Module, release: int | None = None) -> dic
     """What ``lessons.json`` says for the module's current release, or for ``release``
     (None: not compiled)."""
     release = module.release if release is None else release
-    path = storage.compiled(module.course.code, module.code, release) / SPEC_FILE
+    key = storage.key(storage.compiled(module.course.code, module.code, release), SPEC_FILE)
     try:
-        spec = json.loads(_read(path))
+        spec = json.loads(_read(storage, key))
     except (OSError, ValueError):
         return None
     if not isinstance(spec, dict) or spec.get("version") != COMPILER_VERSION:
@@ -282,16 +282,18 @@ def questions_of(spec: dict) -> list[dict]:
     return [q for lesson in spec.get("lessons", []) for q in lesson.get("questions", [])]
 
 
-def _read(path: Path) -> str:
+def _read(storage: Storage, key: str) -> str:
     """A compiled file's text, kept in memory while it does not change: every learner opening
-    a lesson reads the same page and spec."""
-    stat = path.stat()
-    return _read_version(str(path), stat.st_mtime_ns, stat.st_size)
+    a lesson reads the same page and spec (object storage is asked only for its version)."""
+    version = storage.version(key)
+    if version is None:
+        raise NotInStorage(key)
+    return _read_version(storage, key, version)
 
 
 @functools.lru_cache(maxsize=64)
-def _read_version(path: str, mtime_ns: int, size: int) -> str:
-    return Path(path).read_text(encoding="utf-8")
+def _read_version(storage: Storage, key: str, version: str) -> str:
+    return storage.get(key).decode("utf-8")
 
 
 def is_live_module(storage: Storage, module: Module) -> bool:
@@ -301,7 +303,7 @@ def is_live_module(storage: Storage, module: Module) -> bool:
 
 def page_of(storage: Storage, module: Module, name: str) -> str:
     folder = storage.compiled(module.course.code, module.code, module.release)
-    return _read(folder / f"{Path(name).stem}.html")
+    return _read(storage, storage.key(folder, f"{Path(name).stem}.html"))
 
 
 def compile_module(
@@ -319,14 +321,13 @@ def compile_module(
     if declared != COMPILED:  # the manifest says it needs a kernel or JupyterLab
         store(storage, module, [], live=True, player=declared, declared=declared)
         return "live"
-    release = storage.release(module.course.code, module.code, module.release)
-    data = release.read_bytes()
+    data = storage.get(storage.release(module.course.code, module.code, module.release))
     cached = _cache_folder(data, settings)
     target = storage.compiled(module.course.code, module.code, module.release)
     if cached is not None:
         try:
             if (cached / SPEC_FILE).is_file():
-                _copy_compiled(cached, target)
+                _from_cache(cached, storage, target)
                 return "live" if is_live_module(storage, module) else "compiled"
         except OSError:  # a cache this user may not use (a service user, a root-made folder)
             cached = None
@@ -345,7 +346,7 @@ def compile_module(
     store(storage, module, lessons, live)
     if cached is not None:
         try:
-            _copy_compiled(target, cached)
+            _to_cache(storage, target, cached)
         except OSError:
             log.warning("could not keep the compiled lessons in %s", cached)
     return "live" if live else "compiled"
@@ -364,10 +365,16 @@ def _cache_folder(data: bytes, settings: Settings) -> Path | None:
     return Path(root) / f"v{COMPILER_VERSION}-{settings.grading.sandbox}-{key}"
 
 
-def _copy_compiled(source: Path, target: Path) -> None:
-    files = sorted(source.iterdir(), key=lambda p: p.name == SPEC_FILE)  # the spec last
+def _from_cache(cached: Path, storage: Storage, target: str) -> None:
+    files = sorted(cached.iterdir(), key=lambda p: p.name == SPEC_FILE)  # the spec last
     for path in files:
-        write_atomic(target / path.name, path.read_bytes())
+        storage.put(storage.key(target, path.name), path.read_bytes())
+
+
+def _to_cache(storage: Storage, source: str, cached: Path) -> None:
+    names = sorted(storage.names(source), key=lambda name: name == SPEC_FILE)  # the spec last
+    for name in names:
+        write_atomic(cached / name, storage.get(storage.key(source, name)))
 
 
 def _compiled(folder: Path, notebooks: list[str], settings: Settings, module: Module):
@@ -393,7 +400,7 @@ def store(
 ) -> None:
     folder = storage.compiled(module.course.code, module.code, module.release)
     for lesson in lessons:
-        write_atomic(folder / f"{Path(lesson.name).stem}.html", lesson.html.encode("utf-8"))
+        storage.put(storage.key(folder, f"{Path(lesson.name).stem}.html"), lesson.html.encode())
     spec = {
         "version": COMPILER_VERSION,
         "live": live,
@@ -403,8 +410,10 @@ def store(
         "lessons": [{k: v for k, v in asdict(lesson).items() if k != "html"} for lesson in lessons],
     }
     # written last: a module is compiled once its spec is there
-    write_atomic(folder / SPEC_FILE, json.dumps(spec, ensure_ascii=False, indent=1).encode())
+    storage.put(
+        storage.key(folder, SPEC_FILE), json.dumps(spec, ensure_ascii=False, indent=1).encode()
+    )
 
 
 def remove_compiled(storage: Storage, module: Module) -> None:
-    shutil.rmtree(storage.compiled(module.course.code, module.code, module.release), True)
+    storage.delete_prefix(storage.compiled(module.course.code, module.code, module.release))

@@ -39,7 +39,7 @@ from ..exchange.names import ID_PATTERN
 from ..members.rows import associations_matcher
 from ..models import Course, CourseTrainer, Module, ModuleKind, Role, utcnow
 from ..settings import Settings
-from ..storage import Storage
+from ..storage import LocalStorage, Storage
 from . import compile as compiled_lessons
 from . import enrolment, releases, sources
 from .onsite_sessions import sync_sessions
@@ -228,7 +228,7 @@ def _publish(
     settings = sources.settings_for(settings, course_code)
     # where generating and storing write: the platform's folders, or the preview's own
     generating = settings if scratch is None else dataclasses.replace(settings, data_dir=scratch)
-    releasing = storage if scratch is None else Storage(scratch / "exchange")
+    releasing = storage if scratch is None else LocalStorage(scratch / "exchange")
     matcher = associations_matcher(session, settings.city)
     (checked,) = check_courses(settings.courses_dir, matcher, [course_code])
     if checked.problems:
@@ -468,5 +468,5 @@ def _lessons_of(storage: Storage, module: Module) -> dict[str, tuple[str, bytes]
     """The lessons of the module's current release (none before its first)."""
     if module.release <= 0:
         return {}
-    path = storage.release(module.course.code, module.code, module.release)
-    return _lessons_in(path.read_bytes()) if path.is_file() else {}
+    key = storage.release(module.course.code, module.code, module.release)
+    return _lessons_in(storage.get(key)) if storage.exists(key) else {}

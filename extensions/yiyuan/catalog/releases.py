@@ -2,7 +2,7 @@
 
 A release is the student version of a module (nbgrader's generate step: no hidden tests, no
 answer file), packed deterministically, so unchanged sources give the same checksum and no new
-release. Earlier releases stay on disk: a learner who fetched release 2 still submits against it.
+release. Earlier releases stay in storage: a learner who fetched release 2 still submits against it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..courses.notebooks import HIDDEN_BEGIN
 from ..errors import YiyuanError
 from ..exchange import archives
 from ..models import Module, utcnow
-from ..storage import Storage, write_atomic
+from ..storage import Storage
 
 #: the lesson widgets' answers file: in a source folder it holds the trainer's own answers
 ANSWERS_FILE = "answers.json"
@@ -50,14 +50,14 @@ def store_release(
     checksum = hashlib.sha256(data).hexdigest()
     if checksum == module.release_checksum and module.release > 0:
         current = storage.release(module.course.code, module.code, module.release)
-        if not current.is_file():  # storage lost the file: put the same release back
-            write_atomic(current, data)
+        if not storage.exists(current):  # storage lost the file: put the same release back
+            storage.put(current, data)
         if module.released_at is None:  # withdrawn earlier, listed again
             module.released_at = utcnow()
         session.flush()
         return False
     number = module.release + 1
-    write_atomic(storage.release(module.course.code, module.code, number), data)
+    storage.put(storage.release(module.course.code, module.code, number), data)
     module.release = number
     module.release_checksum = checksum
     module.released_at = utcnow()

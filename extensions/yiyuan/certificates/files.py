@@ -1,8 +1,8 @@
 """Where certificate PDFs are kept, and what an administrator downloads in bulk.
 
-A PDF is rendered the first time someone asks for it and kept as
-``<data_dir>/certificates/<year>/<serial>.pdf`` (written atomically; the serial never changes
-what it says, so the file never goes stale: a name correction is a new serial). The ZIP and
+A PDF is rendered the first time someone asks for it and kept in the platform's storage as
+``certificates/<year>/<serial>.pdf`` (yiyuan.storage: written atomically; the serial never
+changes what it says, so the file never goes stale: a name correction is a new serial). The ZIP and
 the register (登记册, Excel) are built from the rows on each request.
 """
 
@@ -11,14 +11,14 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Sequence
-from pathlib import Path
 
 from ..clock import local_zone
 from ..models import Certificate
+from ..platform import open_storage
 from ..reports.export import to_xlsx_bytes
 from ..reports.table import Column, Table
 from ..settings import Settings
-from ..storage import write_atomic
+from ..storage import NotInStorage, Storage
 from . import document
 from .serials import PATTERN
 
@@ -38,22 +38,24 @@ REGISTER_COLUMNS = (
 )
 
 
-def path_of(settings: Settings, serial: str) -> Path:
+def key_of(storage: Storage, serial: str) -> str:
+    """Where the serial's PDF is kept in storage."""
     match = PATTERN.match(serial)
     if match is None:  # a serial comes from the database; anything else is a bug, not input
         raise ValueError(f"not a serial: {serial!r}")
-    return settings.data_dir / "certificates" / match.group(1) / f"{serial}.pdf"
+    return storage.key("certificates", match.group(1), f"{serial}.pdf")
 
 
 def pdf_of(settings: Settings, certificate: Certificate) -> bytes:
     """The PDF, rendered and kept the first time (raises CertificateError if unprintable)."""
-    path = path_of(settings, certificate.serial)
+    storage = open_storage(settings)
+    key = key_of(storage, certificate.serial)
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
+        return storage.get(key)
+    except NotInStorage:
         pass
     data = document.render(certificate, settings)
-    write_atomic(path, data)
+    storage.put(key, data)
     return data
 
 

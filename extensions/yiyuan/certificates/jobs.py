@@ -28,7 +28,13 @@ STALE_AFTER = timedelta(minutes=3)
 
 def request(session, cohort_code: str, actor: str) -> CertificateJob:
     """A job for this class: the one already under way, or a new one (audited)."""
-    cohort = session.scalar(select(Cohort).where(Cohort.code == (cohort_code or "").strip()))
+    # the class row locked (PostgreSQL): two administrators asking at once on two service
+    # processes or replicas get one job, the second waits and finds the first's
+    cohort = session.scalar(
+        select(Cohort)
+        .where(Cohort.code == (cohort_code or "").strip())
+        .with_for_update(key_share=True, of=Cohort)
+    )
     if cohort is None:
         raise CertificateError(f"没有期次 {cohort_code}：请核对期次代码。")
     if rule_of(cohort.certificate) is None:

@@ -102,8 +102,10 @@ def show(ctx: Context, serial: str) -> None:
                 )
             )
         lines.append(("核验地址", verify_url(ctx.settings, c.serial)))
-        kept = files.path_of(ctx.settings, c.serial)
-        lines.append(("PDF", str(kept) if kept.exists() else "尚未生成（首次下载时生成）"))
+        storage = ctx.platform.storage
+        kept = files.key_of(storage, c.serial)
+        shown = f"{storage} 中的 {kept}" if storage.exists(kept) else "尚未生成（首次下载时生成）"
+        lines.append(("PDF", shown))
     for label, value in lines:
         if value:
             click.echo(f"{label}：{value}")

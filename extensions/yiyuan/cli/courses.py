@@ -117,7 +117,6 @@ def publish(ctx: Context, ids: tuple[str, ...], all_: bool, actor: str) -> None:
     from ..catalog.publish import PublishError
     from ..catalog.publish import publish as publish_course
     from ..catalog.sources import all_codes
-    from ..storage import Storage
 
     if bool(ids) == all_:
         raise YiyuanError("请给出要发布的课程代码，或用 --all 发布全部课程（二者选一）。")
@@ -126,7 +125,7 @@ def publish(ctx: Context, ids: tuple[str, ...], all_: bool, actor: str) -> None:
     codes = list(ids) or all_codes(settings)
     if not codes:
         raise YiyuanError(f"{settings.courses_dir} 中没有课程清单（*.yml）。")
-    storage = Storage(settings.exchange_dir)
+    storage = ctx.platform.storage
     actor = actor or getpass.getuser()
     failed = 0
     for code in codes:

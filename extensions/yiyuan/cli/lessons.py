@@ -27,12 +27,11 @@ def compile(ctx: Context, courses: tuple[str, ...], all_: bool, force: bool) -> 
     from ..catalog.carryover import carry_over
     from ..catalog.compile import CompileError, compile_module
     from ..models import Course, Module, ModuleKind
-    from ..storage import Storage
 
     if bool(courses) == all_:
         raise YiyuanError("请给出课程代码，或用 --all 编译全部已发布的课程（二者选一）。")
     check_schema(ctx.database)
-    storage = Storage(ctx.settings.exchange_dir)
+    storage = ctx.platform.storage
     failed = 0
     with ctx.database.session() as session:
         query = (

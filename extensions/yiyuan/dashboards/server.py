@@ -261,7 +261,9 @@ def voila_config(settings: Settings, base_url: str, hook: Hook) -> Config:
     c.Voila.config_file_paths = []
     c.Voila.root_dir = str(dashboards.dir)
     c.Voila.base_url = base_url
-    c.Voila.ip = "127.0.0.1"
+    # loopback behind the hub's proxy; in a pod of its own (dashboards.external_url, Kubernetes)
+    # the hub's proxy reaches it through a Service, on the pod's address
+    c.Voila.ip = "0.0.0.0" if dashboards.external_url else "127.0.0.1"
     c.Voila.port = dashboards.port
     # the hub proxies exactly this port: never drift to another one
     c.Voila.port_retries = 0

@@ -38,8 +38,8 @@ from ..lesson.sidecar import FILENAME as ANSWERS
 from ..lesson.sidecar import read_answers
 from ..models import CompletionEvent, Grade, Submission
 from ..models.base import utcnow
+from ..platform import open_storage
 from ..settings import Settings
-from ..storage import Storage
 from .coursedir import (
     GradingError,
     capture_nbgrader_log,
@@ -51,7 +51,7 @@ from .coursedir import (
 )
 from .execute import NOT_RUN
 from .feedback import TEMPLATES, SanitizeFeedback
-from .sandbox import Sandbox
+from .sandbox import Sandbox, claim_slot
 
 #: terminal colours in an error's message
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -162,9 +162,8 @@ def unpack_submission(settings: Settings, work: Work) -> Path:
     """The stored submission into ``submitted/<user>/<module>/`` (replacing what was there):
     the released lessons, the learner's answers file, ``timestamp.txt`` from the service's
     clock."""
-    storage = Storage(settings.exchange_dir)
     try:
-        data = storage.resolve(work.archive).read_bytes() if work.archive else None
+        data = open_storage(settings).get(work.archive) if work.archive else None
     except (OSError, ValueError):
         data = None
     if data is None:
@@ -256,6 +255,9 @@ def sandbox_for(settings: Settings, slot: int, release: Path) -> Sandbox | None:
     """The sandbox this worker's kernels run in: they may read the module's release."""
     if settings.grading.sandbox == "none":
         return None
+    # the slot a pool numbered its worker is only a preference: another process on this
+    # machine may hold it (grading.sandbox.claim_slot)
+    slot = claim_slot(settings.grading, slot)
     return Sandbox.for_worker(
         settings.grading, slot, readonly=[release], workspace=str(sandbox_workspace(settings))
     )
@@ -474,32 +476,13 @@ def render_feedback(settings: Settings, course_code: str, module_code: str, user
 
 
 def publish_feedback(settings: Settings, work: Work) -> str:
-    """Write the feedback pages where the service serves them; returns the folder relative
-    to the exchange root. The folder is replaced whole (temporary folder, then rename)."""
+    """Put the feedback pages where the service serves them; returns the folder's key in
+    storage. The folder's pages are replaced together (Storage.put_folder)."""
     pages = render_feedback(settings, work.course_code, work.module_code, work.username)
-    storage = Storage(settings.exchange_dir)
+    storage = open_storage(settings)
     target = storage.feedback(work.course_code, work.module_code, work.username, work.submission_id)
-    write_folder(target, {f"{name}.html": html.encode("utf-8") for name, html in pages.items()})
-    return storage.relative(target)
-
-
-def write_folder(target: Path, files: dict[str, bytes]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        for name, data in files.items():
-            (staging / name).write_bytes(data)
-        os.chmod(staging, 0o755)
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            os.rename(target, old)
-        os.rename(staging, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    storage.put_folder(target, {f"{name}.html": html.encode() for name, html in pages.items()})
+    return target
 
 
 # -- the database ----------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from ..lesson.sidecar import FILENAME as ANSWERS
 from ..lesson.sidecar import parse
 from ..models import CompletionEvent, Course, Grade, Module, Submission
 from ..models.base import utcnow
+from ..platform import open_storage
 from ..settings import Settings
-from ..storage import Storage
 from .autograde import load_work, publish_feedback, update_completion
 from .coursedir import GradingError, course_lock, learner_lock, nbgrader_config
 
@@ -260,7 +260,7 @@ def _manual_items(session, course_code, settings, which, order, limit=None) -> l
 def stored_answers(settings: Settings, submission: Submission) -> dict:
     """The answers file inside the stored archive (never unpacked to disk)."""
     try:
-        data = Storage(settings.exchange_dir).resolve(submission.path).read_bytes()
+        data = open_storage(settings).get(submission.path)
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
             for member in archive:
                 if member.isfile() and member.name.rsplit("/", 1)[-1] == ANSWERS:

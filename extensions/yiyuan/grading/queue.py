@@ -6,13 +6,20 @@ heartbeating (taken to be dead) or grading broke for a reason outside the notebo
 worker can win: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite an ``UPDATE …
 WHERE state = 'queued'`` (SQLite has one writer at a time). Every function works inside the
 caller's transaction; the caller commits (``with database.session() as session: …``).
+
+Workers may run on several hosts against one PostgreSQL. A job belongs to the worker named in
+its row (``host:pid:pool``, :func:`yiyuan.grading.worker.worker_name`): only that worker
+heartbeats, finishes, fails or releases it. Any worker takes back a job whose heartbeat is
+older than ``grading.stale_after`` (its host may be gone for good); heartbeats are written and
+judged by the database's clock, so hosts whose clocks disagree do not take each other's live
+jobs (SQLite serves one machine: its clock is that machine's).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import DateTime, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
@@ -56,7 +63,6 @@ def claim(session: Session, worker: str) -> GradingJob | None:
     )
     if session.get_bind().dialect.name == "postgresql":
         oldest = oldest.with_for_update(skip_locked=True)
-    now = utcnow()
     claimed = session.scalar(
         update(GradingJob)
         .where(GradingJob.id == oldest.scalar_subquery(), GradingJob.state == JobState.queued)
@@ -64,8 +70,9 @@ def claim(session: Session, worker: str) -> GradingJob | None:
             state=JobState.running,
             worker=worker,
             attempts=GradingJob.attempts + 1,
-            claimed_at=now,
-            heartbeat_at=now,
+            # the worker's clock, as the Grade it records (``_recorded`` compares the two)
+            claimed_at=utcnow(),
+            heartbeat_at=database_now(session),
         )
         .returning(GradingJob.id)
         .execution_options(synchronize_session=False)
@@ -103,7 +110,7 @@ def heartbeat(session: Session, job_id: int, worker: str) -> bool:
             GradingJob.worker == worker,
             GradingJob.state == JobState.running,
         )
-        .values(heartbeat_at=utcnow())
+        .values(heartbeat_at=database_now(session))
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -144,7 +151,7 @@ def fail(session: Session, job_id: int, worker: str, error: str, retries: int) -
 def requeue_stale(session: Session, stale_after_seconds: float, retries: int = 3) -> int:
     """Running jobs whose worker stopped heartbeating: queued again (or failed after
     ``retries`` attempts). Returns how many were taken back."""
-    limit = utcnow() - timedelta(seconds=stale_after_seconds)
+    limit = database_now(session) - timedelta(seconds=stale_after_seconds)
     stale = (
         select(GradingJob)
         .where(GradingJob.state == JobState.running, GradingJob.heartbeat_at < limit)
@@ -174,6 +181,15 @@ def release(session: Session, worker: str) -> int:
             job.attempts = max(0, job.attempts - 1)
     session.flush()
     return len(jobs)
+
+
+def database_now(session: Session):
+    """The time for heartbeats: the database server's clock (UTC, without zone as the columns
+    keep it) on PostgreSQL, where workers of several hosts judge each other's heartbeats;
+    this machine's on SQLite, which only one machine uses."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.timezone("UTC", func.statement_timestamp(), type_=DateTime())
+    return utcnow()
 
 
 def _recorded(session: Session, job: GradingJob) -> bool:

@@ -29,8 +29,10 @@ notebooks: set it as the client's ``kernel_manager_class`` with a :class:`Sandbo
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -59,6 +61,52 @@ PASSED_ON = ("NBGRADER_EXECUTION", "LANG", "LC_ALL", "TZ")
 TMP_SIZE = 64 * 1024 * 1024
 #: largest working folder copied into the sandbox (a release is checked at 200 MB already)
 MAX_COPY = 512 * 1024 * 1024
+
+
+#: sandbox slots one machine offers its grading processes (compiles use slot 999, beyond them)
+HOST_SLOTS = 100
+
+#: the slot this process holds: base uid → (pid, slot, the locked file)
+_held: dict[int, tuple[int, int, Any]] = {}
+
+
+def claim_slot(grading: GradingSettings, preferred: int = 0) -> int:
+    """A sandbox slot (kernels' uid ``grading.sandbox_uid + slot``) that no other process on
+    this machine holds, ``preferred`` when free; the same one on every later call.
+
+    Several grading processes may share a machine: pools of separate hosts' configuration on
+    one node, a worker started by hand beside the hub's pool, test runs side by side. A uid
+    must not be shared: the process limit (RLIMIT_NPROC) counts every process of the uid, so
+    one worker's fork bomb or unreaped kernels would stop the other's kernels from starting.
+    The claim is an exclusive lock on a file per uid, released when the process ends however
+    it ends; a forked child claims its own."""
+    held = _held.get(grading.sandbox_uid)
+    if held is not None and held[0] == os.getpid():
+        return held[1]
+    for slot in [preferred, *(s for s in range(HOST_SLOTS) if s != preferred)]:
+        stream = _lock_file(grading.sandbox_uid + slot)
+        if stream is None:
+            continue
+        try:
+            fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            stream.close()
+            continue
+        _held[grading.sandbox_uid] = (os.getpid(), slot, stream)
+        return slot
+    raise SandboxError(words.format("grader_no_free_slot", count=HOST_SLOTS))
+
+
+def _lock_file(uid: int):
+    path = Path(tempfile.gettempdir()) / f"yiyuan-sandbox-{uid}.lock"
+    try:
+        # opened read-only, created only when missing: /tmp refuses to open another user's
+        # file for creation (fs.protected_regular), and flock needs no write access
+        if not path.exists():
+            path.touch(mode=0o644, exist_ok=True)
+        return open(path, "rb")
+    except OSError:
+        return None  # another user's file we may not read: that slot is not ours
 
 
 class SandboxError(YiyuanError):
@@ -309,6 +357,8 @@ def make_sandbox_root(workspace: str = "") -> tuple[Path, dict[str, Path]]:
     # short names: a Unix socket's path must stay under 108 bytes
     root = Path(tempfile.mkdtemp(prefix="k", dir=workspace or None))
     os.chmod(root, 0o711)
+    # whose it is: pools beside this one (or on other hosts) share the workspace
+    (root / OWNER).write_text(_owner(), encoding="utf-8")
     parts = {name: root / name for name in ("run", "home", "work")}
     for path in parts.values():
         path.mkdir(mode=0o700)
@@ -421,18 +471,47 @@ def check_sandbox(grading: GradingSettings) -> None:
         raise SandboxError(words.format("grader_sandbox_failed", detail=detail[0]))
 
 
+#: a kernel folder's file naming the worker that made it (host and pid), not seen by the kernel
+OWNER = "owner"
+
+
+def _owner(pid: int | None = None) -> str:
+    return f"{socket.gethostname()} {os.getpid() if pid is None else pid}"
+
+
 def clear_workspace(workspace: Path) -> None:
-    """What kernels of an earlier pool left (a worker killed mid-job cannot clean up)."""
-    if workspace.is_dir():
-        for entry in workspace.iterdir():
-            remove_tree(entry, os.getuid() == 0)
+    """What kernels of an earlier pool left (a worker killed mid-job cannot clean up). Several
+    pools may share the workspace (``yiyuan grading run`` started more than once, on this host
+    or on others sharing the data directory): only folders of this host's workers that are no
+    longer running are removed."""
+    if not workspace.is_dir():
+        return
+    host = socket.gethostname()
+    for entry in workspace.iterdir():
+        try:
+            owner_host, _, pid = (entry / OWNER).read_text(encoding="utf-8").rpartition(" ")
+        except (OSError, ValueError):
+            owner_host, pid = host, ""  # an older pool's, or a folder half made: gone
+        if owner_host != host or (pid.isdigit() and _running(int(pid))):
+            continue
+        remove_tree(entry, os.getuid() == 0)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def require_sandbox(mode: str, grading: GradingSettings) -> None:
     """Before a grader starts: production never runs learners' code unsandboxed, and a
     sandbox that cannot start here stops the grader with the reason (not every job later)."""
     if grading.sandbox == "none":
-        if mode == "production":
+        if mode != "demo":  # production, kubernetes
             raise SandboxError(words.grader_sandbox_required)
         return
     check_sandbox(grading)

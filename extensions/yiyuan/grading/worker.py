@@ -11,6 +11,12 @@ busy one gets ``STOP_GRACE`` seconds to finish its job and is then killed (its s
 die with it) and its job queued again without counting the attempt, to be done on the next
 start. Workers die with the supervisor (``PR_SET_PDEATHSIG``): if it is killed, their jobs come
 back through the heartbeat.
+
+Pools may run on several hosts against one PostgreSQL (``SKIP LOCKED`` claims). A worker is
+named ``host:pid:pool``, ``pool`` a random token of its pool's start: a pool gives back only
+its own workers' jobs even where two hosts share a name and pid numbers (containers: every
+pod's pids start at 1). Stale jobs are taken back by any worker, judged by the database's
+clock (``queue.requeue_stale``).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import logging
 import multiprocessing
 import os
 import resource
+import secrets
 import signal
 import socket
 import threading
@@ -61,10 +68,12 @@ def run_pool(settings: Settings, workers: int | None = None, once: bool = False)
         for signum in (signal.SIGTERM, signal.SIGINT):
             previous[signum] = signal.signal(signum, lambda *_: stopping.set())
 
+    pool = new_pool_token()
+
     def start(index: int):
         process = context.Process(
             target=worker_main,
-            args=(settings, once, index),
+            args=(settings, once, index, pool),
             name=f"yiyuan-grading-{index}",
             daemon=False,
         )
@@ -88,7 +97,7 @@ def run_pool(settings: Settings, workers: int | None = None, once: bool = False)
     finally:
         killed = _stop(processes.values(), grace=STOP_GRACE)
         if killed:
-            _give_back(settings, killed)
+            _give_back(settings, killed, pool)
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
@@ -109,16 +118,16 @@ def _stop(processes, grace: float) -> list[int]:
     return killed
 
 
-def _give_back(settings: Settings, pids: list[int]) -> None:
-    """The jobs of workers killed by the stop go back to the queue at once (instead of after
-    ``stale_after``), without counting the interrupted attempt."""
+def _give_back(settings: Settings, pids: list[int], pool: str) -> None:
+    """The jobs of this pool's workers killed by the stop go back to the queue at once
+    (instead of after ``stale_after``), without counting the interrupted attempt."""
     from . import queue
 
     platform = Platform(settings)
     try:
         with platform.database.session() as session:
             for pid in pids:
-                if queue.release(session, worker_name(pid)):
+                if queue.release(session, worker_name(pid, pool)):
                     log.info("grading worker %s stopped mid-job: job queued again", pid)
     except Exception:  # the heartbeat takes the job back at the next start
         log.exception("could not queue the interrupted grading jobs again")
@@ -126,8 +135,15 @@ def _give_back(settings: Settings, pids: list[int]) -> None:
         platform.dispose()
 
 
-def worker_name(pid: int | None = None) -> str:
-    return f"{socket.gethostname()}:{os.getpid() if pid is None else pid}"
+def new_pool_token() -> str:
+    return secrets.token_hex(4)
+
+
+def worker_name(pid: int | None = None, pool: str = "") -> str:
+    """``host:pid:pool``, what the queue knows a worker by (``grading_jobs.worker``, at most
+    100 characters: a host name has at most 64)."""
+    name = f"{socket.gethostname()[:64]}:{os.getpid() if pid is None else pid}"
+    return f"{name}:{pool}" if pool else name
 
 
 def limit_memory(megabytes: int) -> None:
@@ -145,9 +161,12 @@ def limit_memory(megabytes: int) -> None:
 WORKER_NICENESS = 10
 
 
-def worker_main(settings: Settings, once: bool = False, slot: int = 0) -> None:
+def worker_main(
+    settings: Settings, once: bool = False, slot: int = 0, pool: str | None = None
+) -> None:
     """One worker process: loop over the queue until told to stop (or drained, with once).
-    ``slot`` numbers the worker in its pool; its sandboxed kernels run as their own uid."""
+    ``slot`` numbers the worker in its pool; its sandboxed kernels run as their own uid.
+    ``pool`` is its pool's token (a worker started on its own makes one)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # nbgrader logs every copied file (and a checksum warning per hidden test): errors only
     logging.getLogger("traitlets").setLevel(logging.ERROR)
@@ -172,7 +191,8 @@ def worker_main(settings: Settings, once: bool = False, slot: int = 0) -> None:
     ensure_path_for_nbgrader()
     # this process's settings, database and time zone (late work is judged by its midnight)
     platform = Platform(settings)
-    name = worker_name()
+    name = worker_name(pool=pool or new_pool_token())
+    log.info("grading worker %s (slot %s) ready", name, slot)
     try:
         work_loop(settings, platform.database, name, once, stopping, slot)
     finally:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tornado import web
 
@@ -25,6 +27,9 @@ from ..hubgroups import ROLE_GROUPS
 from ..models import Role
 from .landing import LEARNER_SERVER_URL, learner_server_default
 from .waiting import SPAWN_QUEUE
+
+if TYPE_CHECKING:
+    from ..settings import StorageSettings
 
 log = logging.getLogger(__name__)
 
@@ -47,18 +52,21 @@ NO_SERVER_NEEDED_HTML = (
 
 
 @cache
-def _platform(database_url: str, exchange_dir: str):
+def _platform(database_url: str, exchange_dir: str, storage: StorageSettings | None):
     from ..db import Database
-    from ..storage import Storage
+    from ..platform import storage_for
+    from ..settings import StorageSettings
 
-    return Database(database_url), Storage(exchange_dir)
+    return Database(database_url), storage_for(storage or StorageSettings(), Path(exchange_dir))
 
 
-def server_needed(database_url: str, exchange_dir: str, username: str) -> str:
+def server_needed(
+    database_url: str, exchange_dir: str, username: str, storage: StorageSettings | None = None
+) -> str:
     """What server the learner's courses call for (yiyuan.catalog.players)."""
     from ..catalog.players import server_needed as needed
 
-    database, storage = _platform(database_url, exchange_dir)
+    database, storage = _platform(database_url, exchange_dir, storage)
     with database.session() as session:
         return needed(session, storage, username)
 
@@ -79,6 +87,8 @@ class LessonServerHook:
     #: every learner gets a lesson server, as in tests of the hook alone)
     database_url: str = ""
     exchange_dir: str = ""
+    #: the settings' ``storage`` section (None: the local folder ``exchange_dir``)
+    storage: StorageSettings | None = None
     #: refuse learners whose courses need no server (``hub.learner_servers: needed``)
     refuse_unneeded: bool = True
 
@@ -87,7 +97,7 @@ class LessonServerHook:
         if not self.database_url or not name:
             return LESSON_SERVER
         try:
-            return server_needed(self.database_url, self.exchange_dir, name)
+            return server_needed(self.database_url, self.exchange_dir, name, self.storage)
         except Exception:  # the platform's database is away: a lesson server, never a refusal
             log.exception("could not tell which server %s needs", name)
             return LESSON_SERVER

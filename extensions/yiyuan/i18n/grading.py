@@ -52,6 +52,10 @@ ZH_CN: dict[str, str] = {
     # sandbox.py
     "grader_folder_too_large": "要评分的文件夹太大，无法放入评分沙箱。",
     "grader_no_sandbox": "评分沙箱没有配置：不在沙箱里运行学员的代码。",
+    "grader_no_free_slot": (
+        "这台机器上的评分进程太多，没有空闲的沙箱编号（grading.sandbox_uid 之后的 {count} 个）："
+        "请减少同一台机器上的评分进程。"
+    ),
     "grader_no_bwrap": (
         "找不到 bubblewrap（/usr/bin/bwrap）：评分沙箱需要它。"
         "请运行 `make setup`（或 apt-get install bubblewrap）。"
@@ -132,6 +136,10 @@ EN: dict[str, str] = {
     "grader_folder_too_large": "The folder to grade is too large for the grading sandbox.",
     "grader_no_sandbox": (
         "No grading sandbox is configured: learners' code is not run outside a sandbox."
+    ),
+    "grader_no_free_slot": (
+        "Too many grading processes on this machine: no free sandbox number is left (the"
+        " {count} after grading.sandbox_uid). Run fewer grading processes on one machine."
     ),
     "grader_no_bwrap": (
         "bubblewrap (/usr/bin/bwrap) is missing: the grading sandbox needs it."

@@ -171,6 +171,15 @@ ZH_CN: dict[str, str] = {
     "svc_checkin_opened": "签到已开始，{closes_at} 截止。",
     "svc_checkin_closed": "签到已结束。",
     "svc_checkin_code_format": "签到码应为 6 位数字。",
+    # metrics_handlers.py
+    "svc_metrics_token_missing": (
+        "读取指标需要令牌：请在请求头中写 Authorization: Bearer <令牌>，"
+        "令牌即配置项 service.metrics_token（或环境变量 YIYUAN_METRICS_TOKEN）的值。"
+    ),
+    "svc_metrics_token_wrong": (
+        "指标令牌不正确：请使用配置项 service.metrics_token（或环境变量 YIYUAN_METRICS_TOKEN）"
+        "中的令牌。"
+    ),
     "svc_title_onsite": "现场教学",
     # grading_handlers.py
     "svc_scores_missing": "请给出每项的分数（scores）。",
@@ -415,6 +424,14 @@ EN: dict[str, str] = {
     "svc_checkin_opened": "Check-in is open until {closes_at}.",
     "svc_checkin_closed": "Check-in is closed.",
     "svc_checkin_code_format": "The check-in code must be 6 digits.",
+    "svc_metrics_token_missing": (
+        "Reading the metrics needs a token: send the header Authorization: Bearer <token>, the "
+        "token being the setting service.metrics_token (or YIYUAN_METRICS_TOKEN)."
+    ),
+    "svc_metrics_token_wrong": (
+        "The metrics token is wrong: use the token of the setting service.metrics_token "
+        "(or YIYUAN_METRICS_TOKEN)."
+    ),
     "svc_title_onsite": "On-site session",
     "svc_scores_missing": "Give a score for each item (scores).",
     "svc_score_not_number": "Scores must be numbers.",

@@ -16,11 +16,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+# the bottom floor's writer, which imports nothing of the platform
+from ..atomic import write_atomic as write_file
 
 FILENAME = "answers.json"
 VERSION = 1
@@ -59,22 +61,9 @@ def _umask() -> int:
 
 def write_atomic(path: Path, data: Mapping[str, Any]) -> None:
     """Write JSON (UTF-8, readable Chinese) so that readers see the old or the new file, whole."""
-    path = Path(path)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, ensure_ascii=False, indent=2)
-            stream.write("\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    # the learner's own file: readable and writable as their umask says
+    write_file(Path(path), text.encode("utf-8"), mode=0o666 & ~_umask())
 
 
 class Sidecar:

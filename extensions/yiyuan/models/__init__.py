@@ -27,7 +27,7 @@ from .lessons import LessonAnswers
 from .logins import KnownClient, LoginThrottle, ThrottleKind
 from .members import HubSync, Member, Membership, Standing
 from .messages import Message, MessageDelivery
-from .onsite import OnsiteSession
+from .onsite import OnsiteSession, WrongCheckinCode
 from .service_state import OAuthState, RequestCount
 
 __all__ = [
@@ -73,5 +73,6 @@ __all__ = [
     "Submission",
     "ThrottleKind",
     "UTCDateTime",
+    "WrongCheckinCode",
     "utcnow",
 ]

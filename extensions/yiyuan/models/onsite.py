@@ -3,14 +3,15 @@
 A session is one sitting of an on-site module (a module taught in several batches has several):
 when, where, which trainer. It comes from the course manifest at publish. Attendance rows
 (``learning.Attendance``) point at the session the learner attended; a check-in code opened by
-the trainer is valid for a window, after which check-ins are refused.
+the trainer is valid for a window, after which check-ins are refused. Wrong codes a learner
+entered are rows too, so that every process and replica of the service counts the same.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .accounts import Account
@@ -40,3 +41,25 @@ class OnsiteSession(Base):
     checkin_opened_by: Mapped[str] = mapped_column(String(32), default="")
 
     trainer: Mapped[Account | None] = relationship(lazy="joined")
+
+
+class WrongCheckinCode(Base):
+    """One wrong check-in code a learner entered (``onsite/checkin.py`` counts them).
+
+    A row per wrong code, not a counter: a learner's check-ins are taken one after another
+    (their account row is locked), the row is inserted, and the codes of the last ten minutes
+    are counted in that same transaction. Rows older than the window are deleted at the
+    learner's next check-in.
+    """
+
+    __tablename__ = "wrong_checkin_codes"
+    __table_args__ = (
+        Index("ix_wrong_checkin_codes_account_id_entered_at", "account_id", "entered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    #: the service's clock when the code was entered
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: set on the wrong code that went over the limit: check-in is refused until then
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,18 +6,16 @@ code entered after its window is refused, and the trainer records that learner o
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .. import audit
 from ..catalog.enrolment import is_enrolled
 from ..completion import engine
-from ..models import Account, Attendance, Course, Module, OnsiteSession
+from ..models import Account, Attendance, Course, Module, OnsiteSession, WrongCheckinCode
 from ..settings import Settings
 from . import OnsiteError
 from .sessions import describe, local_time
@@ -128,9 +126,15 @@ def close_checkin(
 def check_in(
     session: Session, account: Account, code: str, now: datetime, settings: Settings
 ) -> CheckedIn:
-    """A learner enters a code: present at its session if its window is open now."""
-    username = account.username
-    if WRONG_CODES.locked(username, now):
+    """A learner enters a code: present at its session if its window is open now.
+
+    One learner's check-ins are taken one after another, whichever process or replica of the
+    service answers them (:func:`_hold`). A refusal leaves in ``session`` only the count of a
+    wrong code (and the lock-out it may set): the caller commits even when this raises, as the
+    service's handler does, or the count is lost and a guesser gets more tries.
+    """
+    _hold(session, account.id, now)
+    if _locked(session, account.id, now):
         raise _too_many()
     code = (code or "").strip()
     candidates = []
@@ -161,7 +165,7 @@ def check_in(
             409,
             "checkin-closed",
         )
-    if WRONG_CODES.wrong(username, now, settings.onsite.max_wrong_codes):
+    if _wrong(session, account.id, now, settings.onsite.max_wrong_codes):
         raise _too_many()
     raise OnsiteError("签到码不正确：请核对任课教师给出的 6 位数字后再试。", 400, "wrong-code")
 
@@ -248,42 +252,57 @@ def _too_many() -> OnsiteError:
     )
 
 
-class WrongCodes:
-    """Wrong codes per learner in the last ten minutes; more than allowed locks check-in for
-    ten minutes. Kept in the service process's memory: there is one service process, and a
-    restart forgetting the count only gives a guesser a fresh ten minutes (a million codes
-    against a handful of tries stays hopeless)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._wrong: dict[str, deque[datetime]] = defaultdict(deque)
-        self._locked_until: dict[str, datetime] = {}
-
-    def locked(self, username: str, now: datetime) -> bool:
-        with self._lock:
-            until = self._locked_until.get(username)
-            if until is not None and until <= now:
-                del self._locked_until[username]
-                self._wrong.pop(username, None)
-                return False
-            return until is not None
-
-    def wrong(self, username: str, now: datetime, allowed: int) -> bool:
-        """Count a wrong code; True when this one locks the learner out."""
-        with self._lock:
-            times = self._wrong[username]
-            times.append(now)
-            while times and times[0] <= now - WRONG_CODE_WINDOW:
-                times.popleft()
-            if len(times) > allowed:
-                self._locked_until[username] = now + WRONG_CODE_WINDOW
-                return True
-            return False
-
-    def clear(self) -> None:
-        with self._lock:
-            self._wrong.clear()
-            self._locked_until.clear()
+def _hold(session: Session, account_id: int, now: datetime) -> None:
+    """Take this learner's check-ins one at a time until the transaction ends, so that
+    parallel guesses are counted one after another: on PostgreSQL the account row is locked
+    (``FOR NO KEY UPDATE``, which rows merely referring to the account do not wait for); on
+    SQLite the delete below, the transaction's first write, takes the database's write lock.
+    The delete forgets the learner's wrong codes older than the window (a lock-out ends with
+    the window of the code that set it)."""
+    session.execute(
+        select(Account.id).where(Account.id == account_id).with_for_update(key_share=True)
+    )
+    session.execute(
+        delete(WrongCheckinCode)
+        .where(
+            WrongCheckinCode.account_id == account_id,
+            WrongCheckinCode.entered_at <= now - WRONG_CODE_WINDOW,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
-WRONG_CODES = WrongCodes()
+def _locked(session: Session, account_id: int, now: datetime) -> bool:
+    """Whether a wrong code over the limit refuses check-in now."""
+    return (
+        session.scalar(
+            select(WrongCheckinCode.id)
+            .where(
+                WrongCheckinCode.account_id == account_id,
+                WrongCheckinCode.locked_until > now,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _wrong(session: Session, account_id: int, now: datetime, allowed: int) -> bool:
+    """Count a wrong code; True when it is one more than ``allowed`` in the window, which
+    refuses check-in for the window from now (decided in the transaction that counted it)."""
+    row = WrongCheckinCode(account_id=account_id, entered_at=now)
+    session.add(row)
+    session.flush()
+    count = session.scalar(
+        select(func.count())
+        .select_from(WrongCheckinCode)
+        .where(
+            WrongCheckinCode.account_id == account_id,
+            WrongCheckinCode.entered_at > now - WRONG_CODE_WINDOW,
+        )
+    )
+    if count <= allowed:
+        return False
+    row.locked_until = now + WRONG_CODE_WINDOW
+    session.flush()
+    return True

@@ -32,6 +32,7 @@ from . import (
     learner_handlers,
     lesson_handlers,
     message_handlers,
+    metrics_handlers,
     onsite_handlers,
     openapi,
     preference_handlers,
@@ -64,10 +65,13 @@ ROUTE_MODULES = (
     admin_roster_handlers,
     admin_cohort_handlers,
     admin_certificate_handlers,
+    metrics_handlers,
     openapi,
 )
 
 DEFAULT_PREFIX = "/services/yiyuan/"
+#: the hub's name of the service (hub_config.services.YIYUAN_SERVICE)
+SERVICE_NAME = "yiyuan"
 
 
 class OAuthCallbackHandler(HubOAuthCallbackHandler):
@@ -88,7 +92,10 @@ def make_app(
     prefix = prefix or os.environ.get("JUPYTERHUB_SERVICE_PREFIX", DEFAULT_PREFIX)
     api_token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
     hub_auth = hub_auth or SharedStateHubOAuth(
-        api_token=api_token, cache_max_age=60, database=platform.database
+        api_token=api_token,
+        cache_max_age=60,
+        database=platform.database,
+        **replica_oauth_defaults(os.environ),
     )
     routes = [
         (url_path_join(prefix, "oauth_callback"), OAuthCallbackHandler),
@@ -112,8 +119,27 @@ def make_app(
     )
 
 
-def listen_address(settings: Settings) -> tuple[str, int]:
-    """Where the hub expects us (``JUPYTERHUB_SERVICE_URL``), else loopback and the setting."""
+def replica_oauth_defaults(environ) -> dict:
+    """What a hub-started service finds in its environment and a replica started by hand (or
+    by Kubernetes) may leave out, as the hub registers an external yiyuan service
+    (hub_config.services): its OAuth client id and the scope that lets a user in."""
+    name = environ.get("JUPYTERHUB_SERVICE_NAME") or SERVICE_NAME
+    defaults = {}
+    if not environ.get("JUPYTERHUB_CLIENT_ID"):
+        defaults["oauth_client_id"] = f"service-{name}"
+    if not (
+        environ.get("JUPYTERHUB_OAUTH_ACCESS_SCOPES") or environ.get("JUPYTERHUB_OAUTH_SCOPES")
+    ):
+        defaults["access_scopes"] = {f"access:services!service={name}"}
+    return defaults
+
+
+def listen_address(settings: Settings, listen: str = "") -> tuple[str, int]:
+    """``listen`` (``HOST:PORT``, from ``yiyuan service run --listen``), else where the hub
+    expects us (``JUPYTERHUB_SERVICE_URL``), else loopback and the setting."""
+    if listen:
+        host, _, port = listen.rpartition(":")
+        return host.strip("[]") or "0.0.0.0", int(port)
     url = os.environ.get("JUPYTERHUB_SERVICE_URL", "")
     if url:
         parsed = urlparse(url)
@@ -149,7 +175,9 @@ async def serve(platform: Platform, sockets: list, secret: bytes) -> None:
 STOP_GRACE = 2.0
 
 
-def run(platform: Platform) -> None:
+def run(platform: Platform, listen: str = "") -> None:
+    """Serve until stopped; ``listen``: ``HOST:PORT`` instead of ``JUPYTERHUB_SERVICE_URL``
+    (a replica started outside the hub)."""
     logging.basicConfig(
         level=logging.INFO, format="[%(levelname)1.1s %(asctime)s %(name)s] %(message)s"
     )
@@ -158,8 +186,9 @@ def run(platform: Platform) -> None:
     # each process opens its own connections (none may cross a fork): the platform opens new
     # ones on first use after this, in each child
     platform.dispose()
-    settings.exchange_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    host, port = listen_address(settings)
+    # the local folder made, or the bucket reachable: a wrong setting stops the start
+    platform.storage.prepare()
+    host, port = listen_address(settings, listen)
     sockets = bind_sockets(port, host)
     secret = cookie_secret(os.environ.get("JUPYTERHUB_API_TOKEN", ""))
     count = process_count(settings.service.processes)

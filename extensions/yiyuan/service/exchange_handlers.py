@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import shutil
 import tarfile
 import tempfile
 from datetime import datetime
@@ -36,6 +34,7 @@ from ..models import (
     ModuleKind,
     Submission,
 )
+from ..storage import NotInStorage, Storage
 from .access import course_by_code, is_trainer, module_by_code, require_trainer, submission_for
 from .base import ApiError, ApiHandler
 from .submissions import late_message, record_submission, submittable
@@ -203,14 +202,14 @@ class AssignmentsHandler(ApiHandler):
         self.write_json({"assignments": items})
 
 
-def _submission_item(submission: Submission, storage_root: Path, feedback: str) -> dict:
+def _submission_item(submission: Submission, storage: Storage, feedback: str) -> dict:
     module = submission.module
     files: dict[str, str] = {}
     if feedback:
-        folder = storage_root / feedback
-        if folder.is_dir():
-            for page in sorted(folder.glob("*.html")):
-                files[page.stem] = _sha256(page)
+        for name in sorted(storage.names(feedback)):
+            if name.endswith(".html"):
+                page = storage.get(storage.key(feedback, name))
+                files[name[: -len(".html")]] = hashlib.sha256(page).hexdigest()
     return {
         "id": submission.id,
         "student": submission.account.username,
@@ -224,10 +223,6 @@ def _submission_item(submission: Submission, storage_root: Path, feedback: str) 
         # notebook id → sha256 of its feedback page (what ``nbgrader list`` compares)
         "feedback": files,
     }
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class SubmissionListHandler(ApiHandler):
@@ -273,9 +268,8 @@ class SubmissionListHandler(ApiHandler):
             raise ApiError(400, words.svc_module_needs_course)
         if self.only_with_feedback:
             query = query.where(Grade.feedback_path != "")
-        root = self.storage.root
         items = [
-            _submission_item(submission, root, feedback or "")
+            _submission_item(submission, self.storage, feedback or "")
             for submission, feedback in self.session.execute(query)
         ]
         self.write_json({"submissions": items})
@@ -316,16 +310,17 @@ class ReleaseHandler(UploadHandler):
             raise ApiError(
                 404, words.format("svc_module_not_released", module=module.title), "not-released"
             )
-        path = self.storage.release(course.code, module.code, module.release)
-        if not path.is_file():
+        try:
+            data = self.storage.get(self.storage.release(course.code, module.code, module.release))
+        except NotInStorage:
             raise ApiError(
                 404,
                 words.format("svc_release_missing", module=module.title),
                 "release-missing",
-            )
+            ) from None
         self.set_header("Content-Type", TAR_GZ)
         self.set_header("X-Yiyuan-Release", str(module.release))
-        self.finish(path.read_bytes())
+        self.finish(data)
 
     @web.authenticated
     def put(self, course_code: str, module_code: str) -> None:
@@ -432,14 +427,12 @@ class SubmissionArchiveHandler(ApiHandler):
     def get(self, submission_id: str) -> None:
         submission = submission_for(self.session, int(submission_id), self.account)
         try:
-            path = self.storage.resolve(submission.path)
-        except ValueError:
-            path = None
-        if not submission.path or path is None or not path.is_file():
-            raise ApiError(404, words.svc_submission_file_missing, "file-missing")
+            data = self.storage.get(submission.path)
+        except (ValueError, NotInStorage):  # no path, an unsafe one, or the file is gone
+            raise ApiError(404, words.svc_submission_file_missing, "file-missing") from None
         self.set_header("Content-Type", TAR_GZ)
         self.set_header("X-Yiyuan-Timestamp", nbgrader_timestamp(submission.submitted_at))
-        self.finish(path.read_bytes())
+        self.finish(data)
 
 
 # -- feedback -------------------------------------------------------------------------------
@@ -475,30 +468,22 @@ class FeedbackHandler(UploadHandler):
         folder = self.storage.feedback(
             module.course.code, module.code, submission.account.username, submission.id
         )
-        replace_folder(data, folder, self.upload_limit())
+        self.storage.put_folder(folder, unpacked(data, self.upload_limit()))
         grade = self.session.scalar(select(Grade).where(Grade.submission_id == submission.id))
         if grade is None:
             grade = Grade(submission_id=submission.id)
             self.session.add(grade)
-        grade.feedback_path = self.storage.relative(folder)
+        grade.feedback_path = folder
         self.commit()
         self.write_json({"id": submission.id, "feedback": sorted(p.stem for p in pages)})
 
 
-def replace_folder(data: bytes, folder: Path, max_bytes: int) -> None:
-    """Unpack ``data`` as ``folder``, replacing what was there in one rename."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new.", dir=folder.parent))
-    new = staging / "content"
-    archives.unpack(data, new, max_bytes)
-    old = None
-    if folder.exists():
-        old = folder.parent / f".{folder.name}.old.{os.getpid()}.{id(data)}"
-        os.rename(folder, old)
-    os.rename(new, folder)
-    shutil.rmtree(staging, ignore_errors=True)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def unpacked(data: bytes, max_bytes: int) -> dict[str, bytes]:
+    """The files of a (checked) archive of pages, by name."""
+    with tempfile.TemporaryDirectory(prefix="yiyuan-feedback-") as temporary:
+        folder = Path(temporary) / "content"
+        files = archives.unpack(data, folder, max_bytes)
+        return {path.name: (folder / path).read_bytes() for path in files}
 
 
 class FeedbackArchiveHandler(ApiHandler):
@@ -506,17 +491,17 @@ class FeedbackArchiveHandler(ApiHandler):
     def get(self, submission_id: str) -> None:
         submission = submission_for(self.session, int(submission_id), self.account)
         grade = self.session.scalar(select(Grade).where(Grade.submission_id == submission.id))
-        folder = None
-        if grade is not None and grade.feedback_path:
-            try:
-                folder = self.storage.resolve(grade.feedback_path)
-            except ValueError:
-                folder = None
-        if folder is None or not folder.is_dir():
+        try:
+            pages = self.storage.names(grade.feedback_path) if grade and grade.feedback_path else []
+        except ValueError:  # a path that is not a safe key
+            pages = []
+        if not pages:
             raise ApiError(404, words.svc_no_feedback_yet, "no-feedback")
+        with self.storage.local_copy(grade.feedback_path) as folder:
+            data = archives.pack(folder, exclude=lambda path: path.suffix != ".html")
         self.set_header("Content-Type", TAR_GZ)
         self.set_header("X-Yiyuan-Timestamp", nbgrader_timestamp(submission.submitted_at))
-        self.finish(archives.pack(folder, exclude=lambda path: path.suffix != ".html"))
+        self.finish(data)
 
 
 NAME = r"([^/]+)"

@@ -21,6 +21,7 @@ from ..members.directory import ledger
 from ..messages import inbox
 from ..models import ROLE_LABELS, Account, Course, Grade, GradingJob, ModuleResult, Role
 from ..reports.scope import ReportAccessDenied, scope_of
+from ..storage import NotInStorage
 from .access import course_by_code, module_by_code, submission_for
 from .base import ApiError, ApiHandler, BaseHandler, PageHandler
 from .feedback_view import feedback_of
@@ -182,8 +183,7 @@ def submission_state(session, storage, submission) -> dict:
 def _feedback_files(storage, grade: Grade) -> list[str]:
     if not grade.feedback_path:
         return []
-    folder = storage.resolve(grade.feedback_path)
-    return sorted(p.name for p in folder.glob("*.html")) if folder.is_dir() else []
+    return sorted(name for name in storage.names(grade.feedback_path) if name.endswith(".html"))
 
 
 class FeedbackFileHandler(BaseHandler):
@@ -198,16 +198,17 @@ class FeedbackFileHandler(BaseHandler):
         ).one_or_none()
         if grade is None or not grade.feedback_path or Path(name).name != name:
             raise ApiError(404, words.svc_no_feedback_yet, "no-feedback")
-        path = self.storage.resolve(grade.feedback_path) / name
-        if not path.is_file():
-            raise ApiError(404, words.svc_no_feedback_yet, "no-feedback")
+        try:
+            page = self.storage.get(self.storage.key(grade.feedback_path, name))
+        except (ValueError, NotInStorage):
+            raise ApiError(404, words.svc_no_feedback_yet, "no-feedback") from None
         self.set_header("Content-Type", "text/html; charset=UTF-8")
         self.set_header(
             "Content-Security-Policy",
             "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:",
         )
         self.set_header("X-Content-Type-Options", "nosniff")
-        self.finish(path.read_bytes())
+        self.finish(page)
 
 
 class FeedbackPageHandler(PageHandler):

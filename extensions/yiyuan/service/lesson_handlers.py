@@ -332,11 +332,13 @@ class LessonSubmitHandler(ApiHandler):
 
     def _archive(self, module: Module, answers: dict) -> bytes:
         """The release as the learner's folder would hold it, with their answers file."""
-        release = self.storage.release(module.course.code, module.code, module.release)
+        release = self.storage.get(
+            self.storage.release(module.course.code, module.code, module.release)
+        )
         limit = self.settings_.service.max_submission_mb * MB
         with tempfile.TemporaryDirectory(prefix="yiyuan-submit-") as temporary:
             folder = Path(temporary) / module.code
-            archives.unpack(release.read_bytes(), folder, limit)
+            archives.unpack(release, folder, limit)
             # the answers file exactly as the lesson's widgets write it (the one definition)
             Sidecar(folder / SIDECAR).update(answers)
             data = archives.pack(folder)

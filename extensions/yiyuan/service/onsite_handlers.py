@@ -151,8 +151,13 @@ class MyCheckinHandler(ApiHandler):
         code = self.json_body().get("code", "")
         if not isinstance(code, str):
             raise ApiError(400, words.svc_checkin_code_format, "wrong-code")
-        with _refusals():
+        try:
             done = checkin.check_in(self.session, self.account, code, utcnow(), self.settings_)
+        except OnsiteError as error:
+            # a wrong code is counted in the database, shared by every process and replica:
+            # the count is kept although the check-in is refused
+            self.commit()
+            raise ApiError(error.status, str(error), error.code) from None
         self.commit()
         self.write_json(
             {

@@ -621,7 +621,11 @@ def spec(prefix: str = "/services/yiyuan") -> dict[str, Any]:
             "title": "艺苑平台服务 Yiyuan service API",
             "version": __version__,
             "description": "认证：浏览器用 JupyterHub OAuth；程序用 JupyterHub 令牌，"
-            "请求头 `Authorization: token <令牌>`。错误一律为 JSON，`error` 是可直接显示的中文说明。",
+            "请求头 `Authorization: token <令牌>`。错误一律为 JSON，`error` 是可直接显示的中文说明。"
+            "API 之外：`GET /metrics` 以 Prometheus 文本格式给出评分队列的深度"
+            "（`yiyuan_grading_jobs{state=…}`、`yiyuan_grading_oldest_queued_seconds`），"
+            "供按队列深度自动扩缩评分进程；请求头 `Authorization: Bearer <service.metrics_token>`，"
+            "未配置该令牌时为 404。",
         },
         "servers": [{"url": prefix}],
         "paths": PATHS,

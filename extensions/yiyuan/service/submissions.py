@@ -3,7 +3,7 @@ or a compiled lesson's answers packed by the service): who may submit now, and r
 
 from __future__ import annotations
 
-from pathlib import Path
+import contextlib
 
 from ..catalog.enrolment import is_enrolled
 from ..clock import local_zone
@@ -12,7 +12,6 @@ from ..completion.rollup import refresh_enrolments
 from ..grading import queue
 from ..i18n import get_catalogue
 from ..models import CompletionEvent, Module, ModuleKind, Submission, utcnow
-from ..storage import write_atomic
 from .access import course_by_code, module_by_code
 from .base import ApiError
 
@@ -64,13 +63,13 @@ def record_submission(
     )
     # on the service's clock, as submittable() judged it a moment ago
     submission.late = lateness.judge_module(module, submission.submitted_at).late
-    path: Path | None = None
+    key: str | None = None
     try:
         session.add(submission)
         session.flush()  # the id names the file
-        path = storage.submission(module.course.code, module.code, account.username, submission.id)
-        submission.checksum = write_atomic(path, data)
-        submission.path = storage.relative(path)
+        key = storage.submission(module.course.code, module.code, account.username, submission.id)
+        submission.checksum = storage.put(key, data)
+        submission.path = key
         queue.enqueue(session, submission.id)
         session.add(
             CompletionEvent(
@@ -89,7 +88,8 @@ def record_submission(
         session.commit()
     except BaseException:
         session.rollback()
-        if path is not None:
-            path.unlink(missing_ok=True)
+        if key is not None:
+            with contextlib.suppress(OSError):  # the first failure is the one to report
+                storage.delete(key)
         raise
     return submission
