@@ -36,6 +36,7 @@ from yiyuan.clock import local_zone
 from yiyuan.db import Database
 from yiyuan.models import Account, RequestCount
 from yiyuan.service import ratelimit
+from yiyuan.storage import LocalStorage
 
 COURSE = "shufa-jianshang"
 MODULES = ("shuti-yanbian", "kaishu-ziti", "jianshang-fangfa")
@@ -280,7 +281,9 @@ def test_a_name_outside_the_font_gets_a_chinese_page(people, serial, platform_db
         # a name the font lacks, as a completion would have printed it, not rendered yet
         latest.name = "王𪚥"
         odd = latest.serial
-    (platform.data_dir / "certificates" / odd[:4] / f"{odd}.pdf").unlink(missing_ok=True)
+    kept = LocalStorage(platform.data_dir / "exchange")  # the hub's storage (backend local)
+    assert kept.exists(files.key_of(kept, odd))  # rendered with the old name: to be made again
+    kept.delete(files.key_of(kept, odd))
     page = wangfang.call("GET", f"certificates/{odd}.pdf")
     assert page.status_code == 409 and "不在证书字体里" in page.text and "𪚥" in page.text
     assert "<html" in page.text and "Traceback" not in page.text
