@@ -25,12 +25,10 @@ import inspect
 import os
 import shutil
 import tempfile
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from pgtest import fresh_pg_database
 
 import hubtest
 from hubtest import CHROMIUM_ARGS, ROOT, Hub
@@ -151,14 +149,8 @@ def pg_admin_url() -> str:
 @pytest.fixture
 def pg_url(pg_admin_url):
     """A fresh PostgreSQL database, dropped after the test."""
-    name = f"yiyuan_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_pg_database(pg_admin_url) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

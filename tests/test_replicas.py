@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
@@ -30,8 +29,8 @@ from cluster import (
     wait_pool_ready,
 )
 from people import Person
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from pgtest import fresh_pg_database
+from sqlalchemy import func, select
 
 from hubtest import Hub, processes_under, wait_for
 from yiyuan.db import Database
@@ -48,14 +47,8 @@ POOLS = 4
 @pytest.fixture(scope="module")
 def platform_db(pg_admin_url):
     """A PostgreSQL database of its own for the module's cluster."""
-    name = f"yiyuan_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_pg_database(pg_admin_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
