@@ -9,19 +9,19 @@ wrote able to run in the trainer's page.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
-import nbgrader
 import pytest
+from cluster import PS1_COURSE, PS1_MODULE, PS1_SOURCE, courses_with_ps1
+from cluster import ps1_solved as solved  # the trainer's own notebooks, every answer written
 from people import Person
 
-from hubtest import BIN, ROOT, Hub, login_page, run_code
+from hubtest import BIN, Hub, login_page, run_code
 from yiyuan.demo import DEMO_PASSWORD
 
-COURSE, MODULE = "nbgrader-ps1", "ps1"
-SOURCE = Path(nbgrader.__file__).parent / "docs" / "source" / "user_guide" / "source" / "ps1"
+# nbgrader's documentation assignment ps1 as a platform course (shared with the replica tests)
+COURSE, MODULE, SOURCE = PS1_COURSE, PS1_MODULE, PS1_SOURCE
 #: what 刘洋 writes in part A: words, and markup that must stay words
 PART_A = (
     "**递归**地计算斐波那契数列。<script>window.hacked = 1</script>"
@@ -32,22 +32,7 @@ PART_A = (
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("grading-code")
-    courses = workdir / "courses"
-    shutil.copytree(ROOT / "courses", courses)
-    shutil.copytree(SOURCE, courses / "notebooks" / COURSE / MODULE)
-    (courses / f"{COURSE}.yml").write_text(
-        f"id: {COURSE}\n"
-        "title: nbgrader 示例作业\n"
-        "summary: nbgrader 文档自带的示例作业 ps1：教师自己的 nbgrader 作业在平台上的样子。\n"
-        "category: 专业技能\n"
-        "trainers: [lihua]\n"
-        "audience: {associations: [全部]}\n"
-        "enrolment: elective\n"
-        "modules:\n"
-        f"  - {{id: {MODULE}, title: 示例作业, kind: online, hours: 1, required: true,\n"
-        "     pass: {quiz: 60}, lessons: [problem1.ipynb, problem2.ipynb]}\n",
-        "utf-8",
-    )
+    courses = courses_with_ps1(workdir)
     hub = Hub(workdir / "hub", {"courses_dir": str(courses)})
     hub.cli("db", "upgrade")
     hub.cli("demo", "seed")
@@ -58,12 +43,6 @@ def platform(tmp_path_factory):
     hub.start()
     yield hub
     hub.stop()
-
-
-def solved(folder: Path) -> None:
-    """The solution version: the trainer's own notebooks, every answer written."""
-    for path in SOURCE.glob("*.ipynb"):
-        shutil.copyfile(path, folder / path.name)
 
 
 def part_a_only(folder: Path) -> None:
